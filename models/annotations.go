@@ -1,0 +1,324 @@
+package models
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+var modelOriginRe = regexp.MustCompile(`^model:[A-Za-z0-9._:/@+-]{1,100}$`)
+
+// AnnotationIn is a span to create.
+type AnnotationIn struct {
+	ArticleID  int64
+	UserID     int64
+	Label      string // label key within the article's project
+	Start, End int
+	Text       *string // optional: must equal the stored slice
+	Note       string
+	Attributes JSONMap
+	Origin     string // "" means human
+}
+
+// AnnotationView is an annotation with its label key and annotator name.
+type AnnotationView struct {
+	Annotation
+	LabelKey      string
+	AnnotatorName string
+}
+
+// AnnotationPatch changes an annotation. Offsets may move; the quote is
+// recomputed from the stored text.
+type AnnotationPatch struct {
+	Label      *string
+	Start, End *int
+	Text       *string
+	Note       *string
+	Attributes *JSONMap
+}
+
+func validOrigin(o string) bool {
+	return o == OriginHuman || o == OriginImport || modelOriginRe.MatchString(o)
+}
+
+func validateAnnotationFields(note string, attrs JSONMap, origin string) error {
+	if !utf8.ValidString(note) {
+		return Invalid("note", "must be valid UTF-8")
+	}
+	if utf8.RuneCountInString(note) > 10000 {
+		return Invalid("note", "must be at most 10000 characters")
+	}
+	if v, ok := attrs["speaker"]; ok {
+		if _, isStr := v.(string); !isStr && v != nil {
+			return Invalid("attributes.speaker", "must be a string")
+		}
+	}
+	if !validOrigin(origin) {
+		return Invalid("origin", `must be "human", "import" or "model:<name>"`)
+	}
+	return nil
+}
+
+// CheckSpan validates [start, end) against text and returns the quote.
+// When want is given and differs from the stored slice the error has code
+// quote_mismatch and carries the actual slice (and where want does occur,
+// if it does), to catch clients that count bytes or UTF-16 units.
+func CheckSpan(ix *SpanIndex, start, end int, want *string) (string, error) {
+	n := ix.Len()
+	switch {
+	case start < 0:
+		return "", Invalid("start", "must be >= 0")
+	case end <= start:
+		return "", Invalid("end", "must be greater than start (spans are end-exclusive and non-empty)")
+	case end > n:
+		return "", Invalid("end", "must be <= "+itoa(n)+", the article's length in code points")
+	}
+	quote, _ := ix.Slice(start, end)
+	if want != nil && *want != quote {
+		ve := &ValidationError{
+			Code:    "quote_mismatch",
+			Message: "text does not match the article at [start, end); offsets are Unicode code points",
+			Fields:  map[string]string{"text": "differs from the stored text at these offsets"},
+			Extra:   map[string]any{"actual": quote},
+		}
+		if *want != "" {
+			if b := strings.Index(ix.text, *want); b >= 0 {
+				s := utf8.RuneCountInString(ix.text[:b])
+				ve.Extra["found_at"] = []int{s, s + utf8.RuneCountInString(*want)}
+			}
+		}
+		return "", ve
+	}
+	return quote, nil
+}
+
+// CreateAnnotation validates a span against the stored text and saves it.
+func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*AnnotationView, error) {
+	if in.Origin == "" {
+		in.Origin = OriginHuman
+	}
+	if in.Attributes == nil {
+		in.Attributes = JSONMap{}
+	}
+	if err := validateAnnotationFields(in.Note, in.Attributes, in.Origin); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := s.Tx(ctx, func(tx *Store) error {
+		var art Article
+		if err := tx.rd(ctx).Select("id, project_id, text").First(&art, in.ArticleID).Error; err != nil {
+			return notFoundOr(err, "article")
+		}
+		label, err := tx.LabelByKey(ctx, art.ProjectID, in.Label)
+		if err != nil {
+			return err
+		}
+		quote, err := CheckSpan(NewSpanIndex(art.Text), in.Start, in.End, in.Text)
+		if err != nil {
+			return err
+		}
+		a := Annotation{
+			ProjectID: art.ProjectID, ArticleID: art.ID, LabelID: label.ID, UserID: in.UserID,
+			Start: in.Start, End: in.End, Quote: quote, Note: in.Note,
+			Attributes: in.Attributes, Origin: in.Origin,
+		}
+		if err := tx.wr(ctx).Create(&a).Error; err != nil {
+			if isUnique(err) {
+				return &ConflictError{Message: "this annotator already has a " + label.Key + " span at [" + itoa(in.Start) + ", " + itoa(in.End) + ")"}
+			}
+			return err
+		}
+		id = a.ID
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetAnnotation(ctx, id)
+}
+
+func (s *Store) annotationViews(ctx context.Context) *gorm.DB {
+	return s.rd(ctx).Table("annotations").
+		Select("annotations.*, labels.key AS label_key, users.name AS annotator_name").
+		Joins("JOIN labels ON labels.id = annotations.label_id").
+		Joins("JOIN users ON users.id = annotations.user_id")
+}
+
+// GetAnnotation returns one annotation.
+func (s *Store) GetAnnotation(ctx context.Context, id int64) (*AnnotationView, error) {
+	var v AnnotationView
+	res := s.annotationViews(ctx).Where("annotations.id = ?", id).Limit(1).Scan(&v)
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return nil, notFound("annotation")
+	}
+	return &v, nil
+}
+
+// AnnotationFilter narrows annotation lists and exports. Exactly one of
+// ProjectID or ArticleID scopes the query.
+type AnnotationFilter struct {
+	ProjectID int64
+	ArticleID int64
+	Label     string // label key
+	Annotator string // user name
+	Source    string // outlet domain
+	Origin    string
+	UserID    int64 // restrict to one annotator by id (0: all)
+}
+
+func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
+	if f.ProjectID != 0 {
+		q = q.Where("annotations.project_id = ?", f.ProjectID)
+	}
+	if f.ArticleID != 0 {
+		q = q.Where("annotations.article_id = ?", f.ArticleID)
+	}
+	if f.Label != "" {
+		q = q.Where("labels.key = ?", f.Label)
+	}
+	if f.Annotator != "" {
+		q = q.Where("users.name = ?", f.Annotator)
+	}
+	if f.UserID != 0 {
+		q = q.Where("annotations.user_id = ?", f.UserID)
+	}
+	if f.Origin != "" {
+		q = q.Where("annotations.origin = ?", f.Origin)
+	}
+	if f.Source != "" {
+		q = q.Where("annotations.article_id IN (SELECT a.id FROM articles a JOIN sources src ON src.id = a.source_id WHERE src.domain = ?)",
+			RegistrableDomain(f.Source))
+	}
+	return q
+}
+
+// ListAnnotations pages through annotations. Within one article they come
+// in text order (start, end, id); project-wide in id order.
+func (s *Store) ListAnnotations(ctx context.Context, f AnnotationFilter, pg Page) ([]AnnotationView, *string, error) {
+	if f.ArticleID != 0 {
+		if _, err := s.GetArticle(ctx, f.ArticleID); err != nil {
+			return nil, nil, err
+		}
+	} else if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
+		return nil, nil, err
+	}
+	byText := f.ArticleID != 0
+	nkeys := 1
+	if byText {
+		nkeys = 3
+	}
+	after, err := decodeCursor(pg.Cursor, nkeys)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := f.apply(s.annotationViews(ctx)).Limit(pg.limit() + 1)
+	if byText {
+		q = q.Order(`annotations.start, annotations."end", annotations.id`)
+		if after != nil {
+			q = q.Where(`(annotations.start > ?) OR (annotations.start = ? AND annotations."end" > ?) OR (annotations.start = ? AND annotations."end" = ? AND annotations.id > ?)`,
+				after[0], after[0], after[1], after[0], after[1], after[2])
+		}
+	} else {
+		q = q.Order("annotations.id")
+		if after != nil {
+			q = q.Where("annotations.id > ?", after[0])
+		}
+	}
+	var rows []AnnotationView
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	rows, next := pageOf(rows, pg.limit(), func(r AnnotationView) []int64 {
+		if byText {
+			return []int64{int64(r.Start), int64(r.End), r.ID}
+		}
+		return []int64{r.ID}
+	})
+	return rows, next, nil
+}
+
+// UpdateAnnotation applies p; offsets are re-checked against the text.
+func (s *Store) UpdateAnnotation(ctx context.Context, id int64, p AnnotationPatch) (*AnnotationView, error) {
+	err := s.Tx(ctx, func(tx *Store) error {
+		cur, err := tx.GetAnnotation(ctx, id)
+		if err != nil {
+			return err
+		}
+		a := cur.Annotation
+		if p.Label != nil {
+			l, err := tx.LabelByKey(ctx, a.ProjectID, *p.Label)
+			if err != nil {
+				return err
+			}
+			a.LabelID = l.ID
+		}
+		if p.Note != nil {
+			a.Note = *p.Note
+		}
+		if p.Attributes != nil {
+			a.Attributes = *p.Attributes
+			if a.Attributes == nil {
+				a.Attributes = JSONMap{}
+			}
+		}
+		if err := validateAnnotationFields(a.Note, a.Attributes, a.Origin); err != nil {
+			return err
+		}
+		if p.Start != nil || p.End != nil || p.Text != nil {
+			if p.Start != nil {
+				a.Start = *p.Start
+			}
+			if p.End != nil {
+				a.End = *p.End
+			}
+			var text string
+			if err := tx.rd(ctx).Model(&Article{}).Select("text").Where("id = ?", a.ArticleID).Row().Scan(&text); err != nil {
+				return err
+			}
+			q, err := CheckSpan(NewSpanIndex(text), a.Start, a.End, p.Text)
+			if err != nil {
+				return err
+			}
+			a.Quote = q
+		}
+		if err := tx.wr(ctx).Save(&a).Error; err != nil {
+			if isUnique(err) {
+				return &ConflictError{Message: "this annotator already has a span with this label at [" + itoa(a.Start) + ", " + itoa(a.End) + ")"}
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetAnnotation(ctx, id)
+}
+
+// DeleteAnnotation removes one annotation.
+func (s *Store) DeleteAnnotation(ctx context.Context, id int64) error {
+	res := s.wr(ctx).Delete(&Annotation{}, id)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return notFound("annotation")
+	}
+	return nil
+}
+
+// CountAnnotations counts annotations matching f (for tests and summaries).
+func (s *Store) CountAnnotations(ctx context.Context, f AnnotationFilter) (int64, error) {
+	var n int64
+	q := f.apply(s.rd(ctx).Table("annotations").
+		Joins("JOIN labels ON labels.id = annotations.label_id").
+		Joins("JOIN users ON users.id = annotations.user_id"))
+	err := q.Count(&n).Error
+	return n, err
+}

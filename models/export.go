@@ -1,0 +1,149 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// ContextChars is how many code points of context export rows carry on
+// each side of a span.
+const ContextChars = 80
+
+// ExportRow is one annotation with everything an export needs.
+type ExportRow struct {
+	AnnotationID    int64
+	Project         string
+	ArticleID       int64
+	ExternalID      *string
+	ArticleTitle    string
+	ArticleURL      string
+	PublishedAt     *time.Time
+	SourceDomain    string
+	SourceName      string
+	SourceCountry   string
+	SourceOwnership string
+	Label           string
+	Start, End      int
+	Text            string
+	ContextBefore   string
+	ContextAfter    string
+	Note            string
+	Attributes      JSONMap
+	Annotator       string
+	Origin          string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// ExportAnnotations streams the annotations matching f to each, article
+// by article (article id order) and in text order within an article. It
+// runs in one read transaction, so the export is a consistent snapshot,
+// and holds only one article's text in memory at a time. The same
+// *ExportRow is reused between calls.
+func (s *Store) ExportAnnotations(ctx context.Context, f AnnotationFilter, each func(*ExportRow) error) error {
+	return s.r.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var project Project
+		if err := tx.First(&project, f.ProjectID).Error; err != nil {
+			return notFoundOr(err, "project")
+		}
+		row := &ExportRow{Project: project.Name}
+		var lastID int64
+		for {
+			arts, err := exportArticles(tx, f, lastID, 500)
+			if err != nil {
+				return err
+			}
+			if len(arts) == 0 {
+				return nil
+			}
+			for i := range arts {
+				if err := exportArticle(tx, f, &arts[i], row, each); err != nil {
+					return err
+				}
+			}
+			lastID = arts[len(arts)-1].id
+		}
+	}, &sql.TxOptions{ReadOnly: true})
+}
+
+type exportArt struct {
+	id                               int64
+	externalID                       *string
+	title, url                       string
+	publishedAt                      *time.Time
+	domain, name, country, ownership sql.NullString
+}
+
+func exportArticles(tx *gorm.DB, f AnnotationFilter, after int64, n int) ([]exportArt, error) {
+	q := tx.Table("articles").
+		Select("articles.id, articles.external_id, articles.title, articles.url, articles.published_at, sources.domain, sources.name, sources.country, sources.ownership").
+		Joins("LEFT JOIN sources ON sources.id = articles.source_id").
+		Where("articles.project_id = ? AND articles.id > ?", f.ProjectID, after).
+		Where("EXISTS (SELECT 1 FROM annotations n WHERE n.article_id = articles.id)").
+		Order("articles.id").Limit(n)
+	if f.ArticleID != 0 {
+		q = q.Where("articles.id = ?", f.ArticleID)
+	}
+	if f.Source != "" {
+		q = q.Where("sources.domain = ?", RegistrableDomain(f.Source))
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []exportArt
+	for rows.Next() {
+		var a exportArt
+		var pub sql.NullTime
+		if err := rows.Scan(&a.id, &a.externalID, &a.title, &a.url, &pub, &a.domain, &a.name, &a.country, &a.ownership); err != nil {
+			return nil, err
+		}
+		if pub.Valid {
+			t := pub.Time.UTC()
+			a.publishedAt = &t
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func exportArticle(tx *gorm.DB, f AnnotationFilter, a *exportArt, row *ExportRow, each func(*ExportRow) error) error {
+	af := f
+	af.ProjectID, af.Source, af.ArticleID = 0, "", a.id
+	q := af.apply(tx.Table("annotations").
+		Select(`annotations.id, annotations.start, annotations."end", annotations.quote, annotations.note,
+			annotations.attributes, annotations.origin, annotations.created_at, annotations.updated_at,
+			labels.key, users.name`).
+		Joins("JOIN labels ON labels.id = annotations.label_id").
+		Joins("JOIN users ON users.id = annotations.user_id")).
+		Order(`annotations.start, annotations."end", annotations.id`)
+	var text string
+	if err := tx.Raw("SELECT text FROM articles WHERE id = ?", a.id).Row().Scan(&text); err != nil {
+		return err
+	}
+	ix := NewSpanIndex(text)
+	rows, err := q.Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		row.ArticleID, row.ExternalID, row.ArticleTitle, row.ArticleURL, row.PublishedAt = a.id, a.externalID, a.title, a.url, a.publishedAt
+		row.SourceDomain, row.SourceName, row.SourceCountry, row.SourceOwnership = a.domain.String, a.name.String, a.country.String, a.ownership.String
+		row.Attributes = nil
+		if err := rows.Scan(&row.AnnotationID, &row.Start, &row.End, &row.Text, &row.Note, &row.Attributes,
+			&row.Origin, &row.CreatedAt, &row.UpdatedAt, &row.Label, &row.Annotator); err != nil {
+			return err
+		}
+		row.CreatedAt, row.UpdatedAt = row.CreatedAt.UTC(), row.UpdatedAt.UTC()
+		row.ContextBefore, row.ContextAfter = ix.Context(row.Start, row.End, ContextChars)
+		if err := each(row); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,281 @@
+package models
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// DefaultLabels is the scheme a project gets when it is created without one.
+func DefaultLabels() []Label {
+	return []Label{
+		{Key: "opinion", Name: "Opinion as fact", Color: "#e0a030", Hotkey: "1",
+			Description: "A judgement, prediction or evaluation stated in the outlet's own voice as if it were established fact, with no attribution. " +
+				"Mark the smallest span that carries the judgement (\"the reckless plan\", \"will inevitably fail\"). Quoted opinions of named people are attributed claims instead."},
+		{Key: "attributed_claim", Name: "Attributed claim", Color: "#3b82c4", Hotkey: "2",
+			Description: "A claim the article attributes to a source: a person, an institution, a document or \"officials\". " +
+				"Mark the claim together with its attribution cue (\"said\", \"according to\") and record who made it in the speaker field; use \"unnamed\" for anonymous sources."},
+		{Key: "state_media_framing", Name: "State-media framing", Color: "#c7423b", Hotkey: "3",
+			Description: "Wording that carries a government's official narrative: loaded labels for opponents, euphemisms for state action, " +
+				"official claims presented without attribution, or emphasis that serves the state's position. Note which narrative in the note field."},
+	}
+}
+
+var (
+	labelKeyRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	colorRe    = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	palette    = []string{"#e0a030", "#3b82c4", "#c7423b", "#3f9e5a", "#8e5bc4", "#c45b9e", "#5bb3c4", "#7a7a7a"}
+)
+
+// ProjectSummary is a project with its counts for one user.
+type ProjectSummary struct {
+	Project
+	ArticleCount    int64
+	AnnotationCount int64
+	DoneCount       int64 // articles the given user marked done
+}
+
+func validateProject(p *Project) error {
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" {
+		return Invalid("name", "is required")
+	}
+	if utf8.RuneCountInString(p.Name) > 200 {
+		return Invalid("name", "must be at most 200 characters")
+	}
+	return nil
+}
+
+// CreateProject stores p and its label scheme (the default scheme when
+// labels is empty) in one transaction.
+func (s *Store) CreateProject(ctx context.Context, p *Project, labels []Label) error {
+	if err := validateProject(p); err != nil {
+		return err
+	}
+	if len(labels) == 0 {
+		labels = DefaultLabels()
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.wr(ctx).Create(p).Error; err != nil {
+			return err
+		}
+		for i := range labels {
+			labels[i].ProjectID = p.ID
+			if err := tx.CreateLabel(ctx, &labels[i]); err != nil {
+				if ve, ok := err.(*ValidationError); ok {
+					return ve.WithPrefix("labels["+itoa(i)+"].")
+				}
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// GetProject returns one project.
+func (s *Store) GetProject(ctx context.Context, id int64) (*Project, error) {
+	var p Project
+	if err := s.rd(ctx).First(&p, id).Error; err != nil {
+		return nil, notFoundOr(err, "project")
+	}
+	return &p, nil
+}
+
+// ListProjects lists projects by id with counts; DoneCount is for userID.
+func (s *Store) ListProjects(ctx context.Context, userID int64, pg Page) ([]ProjectSummary, *string, error) {
+	after, err := decodeCursor(pg.Cursor, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := s.rd(ctx).Table("projects").Select(`projects.*,
+		(SELECT COUNT(*) FROM articles a WHERE a.project_id = projects.id) AS article_count,
+		(SELECT COUNT(*) FROM annotations n WHERE n.project_id = projects.id) AS annotation_count,
+		(SELECT COUNT(*) FROM article_done d JOIN articles a ON a.id = d.article_id
+			WHERE a.project_id = projects.id AND d.user_id = ?) AS done_count`, userID).
+		Order("projects.id").Limit(pg.limit() + 1)
+	if after != nil {
+		q = q.Where("projects.id > ?", after[0])
+	}
+	var rows []ProjectSummary
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	rows, next := pageOf(rows, pg.limit(), func(r ProjectSummary) []int64 { return []int64{r.ID} })
+	return rows, next, nil
+}
+
+// UpdateProject applies patch to project id and saves it.
+func (s *Store) UpdateProject(ctx context.Context, id int64, patch func(*Project) error) (*Project, error) {
+	var out *Project
+	err := s.Tx(ctx, func(tx *Store) error {
+		p, err := tx.GetProject(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := patch(p); err != nil {
+			return err
+		}
+		if err := validateProject(p); err != nil {
+			return err
+		}
+		out = p
+		return tx.wr(ctx).Save(p).Error
+	})
+	return out, err
+}
+
+// DeleteProject removes a project with its labels, articles and annotations.
+func (s *Store) DeleteProject(ctx context.Context, id int64) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		if _, err := tx.GetProject(ctx, id); err != nil {
+			return err
+		}
+		// Annotations restrict label deletion; remove them first.
+		if err := tx.wr(ctx).Where("project_id = ?", id).Delete(&Annotation{}).Error; err != nil {
+			return err
+		}
+		return tx.wr(ctx).Delete(&Project{}, id).Error
+	})
+}
+
+// ---- labels ----
+
+func (s *Store) validateLabel(ctx context.Context, l *Label) error {
+	l.Key = strings.TrimSpace(l.Key)
+	l.Name = strings.TrimSpace(l.Name)
+	l.Hotkey = strings.TrimSpace(l.Hotkey)
+	if !labelKeyRe.MatchString(l.Key) {
+		return Invalid("key", "must be a lower-case slug: a letter, then letters, digits or _ (at most 64)")
+	}
+	if l.Name == "" {
+		l.Name = strings.ReplaceAll(l.Key, "_", " ")
+	}
+	if utf8.RuneCountInString(l.Name) > 100 {
+		return Invalid("name", "must be at most 100 characters")
+	}
+	if l.Color != "" && !colorRe.MatchString(l.Color) {
+		return Invalid("color", "must be a #rrggbb colour")
+	}
+	if utf8.RuneCountInString(l.Hotkey) > 1 || (l.Hotkey != "" && IsBlank(l.Hotkey)) {
+		return Invalid("hotkey", "must be a single character")
+	}
+	if l.Hotkey != "" {
+		var n int64
+		q := s.rd(ctx).Model(&Label{}).Where("project_id = ? AND hotkey = ? AND id <> ?", l.ProjectID, l.Hotkey, l.ID)
+		if err := q.Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return &ConflictError{Message: "hotkey " + l.Hotkey + " is already used by another label of this project"}
+		}
+	}
+	return nil
+}
+
+// CreateLabel adds a label to a project; color and sort order default sensibly.
+func (s *Store) CreateLabel(ctx context.Context, l *Label) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		if _, err := tx.GetProject(ctx, l.ProjectID); err != nil {
+			return err
+		}
+		if err := tx.validateLabel(ctx, l); err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.rd(ctx).Model(&Label{}).Where("project_id = ?", l.ProjectID).Count(&n).Error; err != nil {
+			return err
+		}
+		if l.Color == "" {
+			l.Color = palette[int(n)%len(palette)]
+		}
+		if l.SortOrder == 0 {
+			var maxOrder int
+			tx.rd(ctx).Model(&Label{}).Where("project_id = ?", l.ProjectID).Select("COALESCE(MAX(sort_order), 0)").Row().Scan(&maxOrder)
+			l.SortOrder = maxOrder + 1
+		}
+		if err := tx.wr(ctx).Create(l).Error; err != nil {
+			if isUnique(err) {
+				return &ConflictError{Message: "label key " + l.Key + " already exists in this project"}
+			}
+			return err
+		}
+		return nil
+	})
+}
+
+// ListLabels returns a project's labels in display order.
+func (s *Store) ListLabels(ctx context.Context, projectID int64) ([]Label, error) {
+	if _, err := s.GetProject(ctx, projectID); err != nil {
+		return nil, err
+	}
+	var out []Label
+	err := s.rd(ctx).Where("project_id = ?", projectID).Order("sort_order, id").Find(&out).Error
+	return out, err
+}
+
+// GetLabel returns one label.
+func (s *Store) GetLabel(ctx context.Context, id int64) (*Label, error) {
+	var l Label
+	if err := s.rd(ctx).First(&l, id).Error; err != nil {
+		return nil, notFoundOr(err, "label")
+	}
+	return &l, nil
+}
+
+// LabelByKey finds a project's label by key.
+func (s *Store) LabelByKey(ctx context.Context, projectID int64, key string) (*Label, error) {
+	var l Label
+	if err := s.rd(ctx).Where("project_id = ? AND key = ?", projectID, key).First(&l).Error; err != nil {
+		if err == gorm.ErrRecordNotFound {
+			return nil, Invalid("label", "unknown label key "+quoteKey(key)+" for this project")
+		}
+		return nil, err
+	}
+	return &l, nil
+}
+
+// UpdateLabel applies patch to label id and saves it.
+func (s *Store) UpdateLabel(ctx context.Context, id int64, patch func(*Label) error) (*Label, error) {
+	var out *Label
+	err := s.Tx(ctx, func(tx *Store) error {
+		l, err := tx.GetLabel(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := patch(l); err != nil {
+			return err
+		}
+		if err := tx.validateLabel(ctx, l); err != nil {
+			return err
+		}
+		if err := tx.wr(ctx).Save(l).Error; err != nil {
+			if isUnique(err) {
+				return &ConflictError{Message: "label key " + l.Key + " already exists in this project"}
+			}
+			return err
+		}
+		out = l
+		return nil
+	})
+	return out, err
+}
+
+// DeleteLabel removes a label that no annotation uses (else ErrConflict).
+func (s *Store) DeleteLabel(ctx context.Context, id int64) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		if _, err := tx.GetLabel(ctx, id); err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.rd(ctx).Model(&Annotation{}).Where("label_id = ?", id).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return &ConflictError{Message: "label is used by " + itoa(int(n)) + " annotation(s); delete or relabel them first"}
+		}
+		return tx.wr(ctx).Delete(&Label{}, id).Error
+	})
+}

@@ -1,0 +1,140 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store is the only type that runs SQL. Reads go through a pool; writes go
+// through a single writer connection (one writer is what SQLite allows
+// anyway, and queuing in Go beats spinning on SQLITE_BUSY).
+type Store struct {
+	r    *gorm.DB
+	w    *gorm.DB
+	inTx bool
+	path string
+}
+
+// DSN builds the connection string with the pragmas every pooled
+// connection must get. mattn/go-sqlite3 reads the underscore parameters;
+// "_pragma=" is silently ignored by this driver.
+func DSN(path string, immediate bool) string {
+	v := url.Values{}
+	v.Set("_journal_mode", "WAL")
+	v.Set("_synchronous", "NORMAL")
+	v.Set("_busy_timeout", "5000")
+	v.Set("_foreign_keys", "on")
+	if immediate {
+		v.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + v.Encode()
+}
+
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		Logger:                 logger.Discard,
+		PrepareStmt:            true,
+		SkipDefaultTransaction: false,
+	}
+}
+
+// Open opens (creating if needed) the SQLite file at path and migrates it.
+// It refuses a database migrated by a newer binary (ErrTooNew).
+func Open(path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	w, err := gorm.Open(sqlite.Open(DSN(path, true)), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	wdb, _ := w.DB()
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	if err := migrate(w); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	r, err := gorm.Open(sqlite.Open(DSN(path, false)), gormConfig())
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	rdb, _ := r.DB()
+	n := max(4, 2*runtime.NumCPU())
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	return &Store{r: r, w: w, path: path}, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close checkpoints the WAL into the main file and closes every connection.
+func (s *Store) Close() error {
+	var errs []error
+	if rdb, err := s.r.DB(); err == nil {
+		errs = append(errs, rdb.Close())
+	}
+	if wdb, err := s.w.DB(); err == nil {
+		errs = append(errs, s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error)
+		errs = append(errs, wdb.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Tx runs fn in one write transaction: everything fn writes lands, or
+// nothing does. Inside fn, reads see the transaction's own writes.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	return s.w.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&Store{r: g, w: g, inTx: true, path: s.path})
+	})
+}
+
+func (s *Store) rd(ctx context.Context) *gorm.DB { return s.r.WithContext(ctx) }
+func (s *Store) wr(ctx context.Context) *gorm.DB { return s.w.WithContext(ctx) }
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its first line.
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	var res string
+	err := s.rd(ctx).Raw("PRAGMA integrity_check").Row().Scan(&res)
+	return res, err
+}
+
+// Backup writes a consistent copy of the database to path (VACUUM INTO),
+// safe while the server is writing.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return &ConflictError{Message: "backup target already exists: " + path}
+	}
+	return s.rd(ctx).Exec("VACUUM INTO ?", path).Error
+}
+
+// isUnique reports a unique-constraint violation.
+func isUnique(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// notFoundOr maps gorm's record-not-found to a named ErrNotFound.
+func notFoundOr(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return notFound(what)
+	}
+	return err
+}

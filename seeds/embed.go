@@ -1,0 +1,162 @@
+// Package seeds holds slant's embedded demo data: invented outlets,
+// articles and example annotations, loaded by `slant serve --demo`.
+package seeds
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"slant/models"
+)
+
+//go:embed demo.json
+var demoJSON []byte
+
+// Demo is the shape of demo.json. Annotations locate their span by quote
+// (and which occurrence), so the file stays readable and offsets are
+// computed in code points by the loader.
+type Demo struct {
+	Project struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	} `json:"project"`
+	Sources  []models.Source `json:"sources"`
+	Articles []struct {
+		ExternalID  string         `json:"external_id"`
+		URL         string         `json:"url"`
+		Title       string         `json:"title"`
+		Author      string         `json:"author"`
+		PublishedAt time.Time      `json:"published_at"`
+		Language    string         `json:"language"`
+		Text        string         `json:"text"`
+		Metadata    models.JSONMap `json:"metadata"`
+	} `json:"articles"`
+	Annotations []struct {
+		Article    string         `json:"article"`
+		Label      string         `json:"label"`
+		Quote      string         `json:"quote"`
+		Occurrence int            `json:"occurrence"`
+		Note       string         `json:"note"`
+		Attributes models.JSONMap `json:"attributes"`
+	} `json:"annotations"`
+}
+
+// Parse decodes the embedded demo data.
+func Parse() (*Demo, error) {
+	var d Demo
+	dec := json.NewDecoder(bytes.NewReader(demoJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("seeds: %w", err)
+	}
+	return &d, nil
+}
+
+// FindOccurrence returns the code-point span of the n-th (1-based)
+// occurrence of quote in text.
+func FindOccurrence(text, quote string, n int) (start, end int, ok bool) {
+	if n < 1 {
+		n = 1
+	}
+	from := 0
+	for i := 1; ; i++ {
+		b := strings.Index(text[from:], quote)
+		if b < 0 {
+			return 0, 0, false
+		}
+		b += from
+		if i == n {
+			start = models.CodePointLen(text[:b])
+			return start, start + models.CodePointLen(quote), true
+		}
+		from = b + 1
+	}
+}
+
+// Result says what Load created.
+type Result struct {
+	Loaded        bool // false when the database already had data
+	ProjectID     int64
+	AdminName     string
+	AdminPassword string // random, printed once at start-up
+}
+
+// Load fills an empty database with the demo project and a demo admin, in
+// one transaction. A database that already has users or projects is left
+// untouched.
+func Load(ctx context.Context, s *models.Store) (*Result, error) {
+	d, err := Parse()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	err = s.Tx(ctx, func(tx *models.Store) error {
+		users, err := tx.CountUsers(ctx)
+		if err != nil {
+			return err
+		}
+		projects, _, err := tx.ListProjects(ctx, 0, models.Page{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if users > 0 || len(projects) > 0 {
+			return nil
+		}
+		res.Loaded, res.AdminName, res.AdminPassword = true, "admin", models.RandomSecret(12)
+		admin, err := tx.CreateUser(ctx, res.AdminName, models.RoleAdmin, res.AdminPassword)
+		if err != nil {
+			return err
+		}
+		for i := range d.Sources {
+			src := d.Sources[i]
+			if err := tx.CreateSource(ctx, &src); err != nil {
+				return fmt.Errorf("seed source %s: %w", src.Domain, err)
+			}
+		}
+		p := &models.Project{Name: d.Project.Name, Description: d.Project.Description}
+		if err := tx.CreateProject(ctx, p, nil); err != nil {
+			return err
+		}
+		res.ProjectID = p.ID
+		ins := make([]models.ArticleIn, len(d.Articles))
+		for i, a := range d.Articles {
+			ext, pub := a.ExternalID, a.PublishedAt.UTC()
+			ins[i] = models.ArticleIn{ExternalID: &ext, URL: a.URL, Title: a.Title, Author: a.Author,
+				PublishedAt: &pub, Language: a.Language, Text: a.Text, Metadata: a.Metadata}
+		}
+		arts, err := tx.CreateArticles(ctx, p.ID, ins)
+		if err != nil {
+			return err
+		}
+		byExt := map[string]models.Article{}
+		for _, a := range arts {
+			byExt[*a.ExternalID] = a
+		}
+		for i, an := range d.Annotations {
+			art, ok := byExt[an.Article]
+			if !ok {
+				return fmt.Errorf("seed annotation %d: unknown article %q", i, an.Article)
+			}
+			start, end, ok := FindOccurrence(art.Text, an.Quote, an.Occurrence)
+			if !ok {
+				return fmt.Errorf("seed annotation %d: quote not found in %s", i, an.Article)
+			}
+			if _, err := tx.CreateAnnotation(ctx, models.AnnotationIn{
+				ArticleID: art.ID, UserID: admin.ID, Label: an.Label, Start: start, End: end,
+				Text: &an.Quote, Note: an.Note, Attributes: an.Attributes,
+			}); err != nil {
+				return fmt.Errorf("seed annotation %d: %w", i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}

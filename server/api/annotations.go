@@ -1,0 +1,199 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"slant/models"
+)
+
+// Offsets are *int: 0 is a valid start, so absence must be told apart.
+type annotationReq struct {
+	Label      *string        `json:"label"`
+	Start      *int           `json:"start"`
+	End        *int           `json:"end"`
+	Text       *string        `json:"text"`
+	Note       string         `json:"note"`
+	Attributes models.JSONMap `json:"attributes"`
+	Origin     string         `json:"origin"`
+}
+
+func (r annotationReq) validate() error {
+	fields := map[string]string{}
+	if r.Label == nil || *r.Label == "" {
+		fields["label"] = "is required (a label key of the project, e.g. opinion)"
+	}
+	if r.Start == nil {
+		fields["start"] = "is required (0-based code point offset)"
+	}
+	if r.End == nil {
+		fields["end"] = "is required (end-exclusive code point offset)"
+	}
+	if len(fields) > 0 {
+		return &models.ValidationError{Code: "validation_failed", Message: "missing required fields", Fields: fields}
+	}
+	return nil
+}
+
+type patchAnnotationReq struct {
+	Label      *string         `json:"label"`
+	Start      *int            `json:"start"`
+	End        *int            `json:"end"`
+	Text       *string         `json:"text"`
+	Note       *string         `json:"note"`
+	Attributes *models.JSONMap `json:"attributes"`
+}
+
+func (h *Handler) createAnnotation(c *gin.Context) {
+	aid, err := pathID(c, "article")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req annotationReq
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		fail(c, err)
+		return
+	}
+	a, err := h.store.CreateAnnotation(c, models.AnnotationIn{
+		ArticleID: aid, UserID: userOf(c).ID, Label: *req.Label, Start: *req.Start, End: *req.End,
+		Text: req.Text, Note: req.Note, Attributes: req.Attributes, Origin: req.Origin,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, annotationView(a))
+}
+
+func (h *Handler) getAnnotation(c *gin.Context) {
+	id, err := pathID(c, "annotation")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a, err := h.store.GetAnnotation(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, annotationView(a))
+}
+
+// ownAnnotation loads an annotation the caller may change: their own, or
+// any if they are an admin.
+func (h *Handler) ownAnnotation(c *gin.Context) (*models.AnnotationView, error) {
+	id, err := pathID(c, "annotation")
+	if err != nil {
+		return nil, err
+	}
+	a, err := h.store.GetAnnotation(c, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.UserID != userOf(c).ID && !isAdmin(c) {
+		return nil, errf(http.StatusForbidden, "forbidden", "only the annotator or an admin may change this annotation")
+	}
+	return a, nil
+}
+
+func (h *Handler) patchAnnotation(c *gin.Context) {
+	cur, err := h.ownAnnotation(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req patchAnnotationReq
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a, err := h.store.UpdateAnnotation(c, cur.ID, models.AnnotationPatch{
+		Label: req.Label, Start: req.Start, End: req.End, Text: req.Text, Note: req.Note, Attributes: req.Attributes,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, annotationView(a))
+}
+
+func (h *Handler) deleteAnnotation(c *gin.Context) {
+	cur, err := h.ownAnnotation(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := h.store.DeleteAnnotation(c, cur.ID); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// annotationFilter reads the list/export filters shared by every format.
+func annotationFilter(c *gin.Context) (models.AnnotationFilter, error) {
+	f := models.AnnotationFilter{Label: c.Query("label"), Annotator: c.Query("annotator"),
+		Source: c.Query("source"), Origin: c.Query("origin")}
+	if s := c.Query("article"); s != "" {
+		id, err := parseID(s)
+		if err != nil {
+			return f, fieldErr("article", "must be an article id")
+		}
+		f.ArticleID = id
+	}
+	return f, nil
+}
+
+func (h *Handler) listArticleAnnotations(c *gin.Context) {
+	aid, err := pathID(c, "article")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f, err := annotationFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f.ArticleID = aid
+	h.listAnnotations(c, f)
+}
+
+func (h *Handler) listProjectAnnotations(c *gin.Context) {
+	pid, err := pathID(c, "project")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f, err := annotationFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f.ProjectID = pid
+	h.listAnnotations(c, f)
+}
+
+func (h *Handler) listAnnotations(c *gin.Context, f models.AnnotationFilter) {
+	pg, err := page(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, next, err := h.store.ListAnnotations(c, f, pg)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]annotationJSON, len(rows))
+	for i := range rows {
+		out[i] = annotationView(&rows[i])
+	}
+	list(c, out, next)
+}

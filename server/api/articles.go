@@ -1,0 +1,262 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"slant/models"
+)
+
+type articleReq struct {
+	Title       string         `json:"title"`
+	Text        *string        `json:"text"`
+	URL         string         `json:"url"`
+	Author      string         `json:"author"`
+	PublishedAt *string        `json:"published_at"`
+	Language    string         `json:"language"`
+	ExternalID  *string        `json:"external_id"`
+	Metadata    models.JSONMap `json:"metadata"`
+}
+
+// ParseTime accepts RFC 3339 timestamps and plain dates (UTC midnight).
+func ParseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func (r articleReq) model() (models.ArticleIn, error) {
+	if r.Text == nil {
+		return models.ArticleIn{}, models.Invalid("text", "is required")
+	}
+	in := models.ArticleIn{Title: r.Title, Text: *r.Text, URL: r.URL, Author: r.Author, Language: r.Language,
+		ExternalID: r.ExternalID, Metadata: r.Metadata}
+	if r.PublishedAt != nil && *r.PublishedAt != "" {
+		t, ok := ParseTime(*r.PublishedAt)
+		if !ok {
+			return in, models.Invalid("published_at", "must be an RFC 3339 timestamp or a YYYY-MM-DD date")
+		}
+		in.PublishedAt = &t
+	}
+	return in, nil
+}
+
+// createArticles takes one article object or an array of them; an array
+// is stored all-or-nothing.
+func (h *Handler) createArticles(c *gin.Context) {
+	pid, err := pathID(c, "project")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	var reqs []articleReq
+	isArray := len(trimmed) > 0 && trimmed[0] == '['
+	if isArray {
+		err = decodeBytes(body, &reqs)
+	} else {
+		var one articleReq
+		err = decodeBytes(body, &one)
+		reqs = []articleReq{one}
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ins := make([]models.ArticleIn, len(reqs))
+	for i, r := range reqs {
+		in, err := r.model()
+		if err != nil {
+			if ve, ok := err.(*models.ValidationError); ok && isArray {
+				err = ve.WithPrefix("[" + strconv.Itoa(i) + "].")
+			}
+			fail(c, err)
+			return
+		}
+		ins[i] = in
+	}
+	arts, err := h.store.CreateArticles(c, pid, ins)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !isArray {
+		a, err := h.store.GetArticle(c, arts[0].ID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, articleView(a, nil))
+		return
+	}
+	out := make([]articleJSON, len(arts))
+	for i := range arts {
+		out[i] = articleBase(&arts[i])
+		if arts[i].SourceID != nil {
+			out[i].Source = gin.H{"id": *arts[i].SourceID}
+		}
+	}
+	c.JSON(http.StatusCreated, gin.H{"items": out, "count": len(out)})
+}
+
+func (h *Handler) listArticles(c *gin.Context) {
+	pid, err := pathID(c, "project")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	pg, err := page(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f := models.ArticleFilter{ProjectID: pid, UserID: userOf(c).ID, Source: c.Query("source"),
+		Ownership: c.Query("ownership"), Q: c.Query("q"), Status: c.Query("status")}
+	if f.Ownership != "" && !slices.Contains(models.Ownerships, f.Ownership) {
+		fail(c, fieldErr("ownership", "must be one of "+strings.Join(models.Ownerships, ", ")))
+		return
+	}
+	rows, next, err := h.store.ListArticles(c, f, pg)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]articleJSON, len(rows))
+	for i := range rows {
+		out[i] = articleSummaryView(&rows[i])
+	}
+	list(c, out, next)
+}
+
+func (h *Handler) getArticle(c *gin.Context) {
+	id, err := pathID(c, "article")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a, err := h.store.GetArticle(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	done, err := h.store.IsDone(c, userOf(c).ID, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, articleView(a, &done))
+}
+
+// patchArticleReq: metadata fields only. "text" is listed so that sending
+// it gets a precise error rather than "unknown field".
+type patchArticleReq struct {
+	Title       *string          `json:"title"`
+	URL         *string          `json:"url"`
+	Author      *string          `json:"author"`
+	PublishedAt *json.RawMessage `json:"published_at"`
+	Language    *string          `json:"language"`
+	ExternalID  *json.RawMessage `json:"external_id"`
+	Metadata    *models.JSONMap  `json:"metadata"`
+	Text        *json.RawMessage `json:"text"`
+}
+
+func (r patchArticleReq) patch() (models.ArticlePatch, error) {
+	p := models.ArticlePatch{Title: r.Title, URL: r.URL, Author: r.Author, Language: r.Language, Metadata: r.Metadata}
+	if r.Text != nil {
+		return p, models.Invalid("text", "is immutable after import (offsets depend on it); import a new article instead")
+	}
+	if r.PublishedAt != nil {
+		var s *string
+		if err := json.Unmarshal(*r.PublishedAt, &s); err != nil {
+			return p, models.Invalid("published_at", "must be a string or null")
+		}
+		var t *time.Time
+		if s != nil && *s != "" {
+			pt, ok := ParseTime(*s)
+			if !ok {
+				return p, models.Invalid("published_at", "must be an RFC 3339 timestamp or a YYYY-MM-DD date")
+			}
+			t = &pt
+		}
+		p.PublishedAt = &t
+	}
+	if r.ExternalID != nil {
+		var s *string
+		if err := json.Unmarshal(*r.ExternalID, &s); err != nil {
+			return p, models.Invalid("external_id", "must be a string or null")
+		}
+		p.ExternalID = &s
+	}
+	return p, nil
+}
+
+func (h *Handler) patchArticle(c *gin.Context) {
+	id, err := pathID(c, "article")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req patchArticleReq
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := req.patch()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a, err := h.store.UpdateArticle(c, id, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	done, _ := h.store.IsDone(c, userOf(c).ID, id)
+	c.JSON(http.StatusOK, articleView(a, &done))
+}
+
+func (h *Handler) deleteArticle(c *gin.Context) {
+	id, err := pathID(c, "article")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := h.store.DeleteArticle(c, id); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (h *Handler) markDone(c *gin.Context)   { h.setDone(c, true) }
+func (h *Handler) unmarkDone(c *gin.Context) { h.setDone(c, false) }
+
+func (h *Handler) setDone(c *gin.Context, done bool) {
+	id, err := pathID(c, "article")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := h.store.SetDone(c, userOf(c).ID, id, done); err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"article_id": id, "done": done})
+}

@@ -1,0 +1,285 @@
+package api
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"slant/models"
+)
+
+// ---- login throttling ----
+
+// loginLimiter slows down password guessing per account and per client
+// address: after maxFreeFailures failures, each further attempt is locked
+// out for an exponentially growing time (capped at 15 minutes).
+type loginLimiter struct {
+	mu  sync.Mutex
+	m   map[string]*loginAttempts
+	now func() time.Time
+}
+
+type loginAttempts struct {
+	fails int
+	until time.Time
+	last  time.Time
+}
+
+const (
+	maxFreeFailures = 5
+	maxLockout      = 15 * time.Minute
+	forgetAfter     = time.Hour
+)
+
+func newLoginLimiter() *loginLimiter {
+	return &loginLimiter{m: map[string]*loginAttempts{}, now: time.Now}
+}
+
+// wait returns how long the caller must wait before trying any of keys.
+func (l *loginLimiter) wait(keys ...string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var d time.Duration
+	for _, k := range keys {
+		if a, ok := l.m[k]; ok {
+			if now.Sub(a.last) > forgetAfter {
+				delete(l.m, k)
+				continue
+			}
+			if w := a.until.Sub(now); w > d {
+				d = w
+			}
+		}
+	}
+	return d
+}
+
+func (l *loginLimiter) failure(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	for _, k := range keys {
+		a := l.m[k]
+		if a == nil {
+			a = &loginAttempts{}
+			l.m[k] = a
+		}
+		a.fails++
+		a.last = now
+		if a.fails >= maxFreeFailures {
+			lock := time.Duration(math.Min(float64(maxLockout), float64(time.Second)*math.Pow(2, float64(a.fails-maxFreeFailures))))
+			a.until = now.Add(lock)
+		}
+	}
+	if len(l.m) > 100000 { // bound memory under a spray of names
+		for k, a := range l.m {
+			if now.Sub(a.last) > forgetAfter || now.After(a.until) {
+				delete(l.m, k)
+			}
+		}
+	}
+}
+
+func (l *loginLimiter) success(key string) {
+	l.mu.Lock()
+	delete(l.m, key)
+	l.mu.Unlock()
+}
+
+// ---- session ----
+
+type loginReq struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+type sessionJSON struct {
+	User      userJSON  `json:"user"`
+	CSRFToken string    `json:"csrf_token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (h *Handler) login(c *gin.Context) {
+	var req loginReq
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.Name == "" || req.Password == "" {
+		fail(c, &models.ValidationError{Code: "validation_failed", Message: "name and password are required",
+			Fields: map[string]string{"name": "is required", "password": "is required"}})
+		return
+	}
+	userKey, ipKey := "user:"+req.Name, "ip:"+c.ClientIP()
+	if wait := h.logins.wait(userKey, ipKey); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Header("Retry-After", strconv.Itoa(secs))
+		fail(c, errf(http.StatusTooManyRequests, "too_many_requests", "too many failed logins; try again in "+strconv.Itoa(secs)+" s"))
+		return
+	}
+	u, err := h.store.Authenticate(c, req.Name, req.Password)
+	if err != nil {
+		if isNotFound(err) {
+			h.logins.failure(userKey, ipKey)
+			fail(c, errf(http.StatusUnauthorized, "unauthorized", "wrong name or password"))
+			return
+		}
+		fail(c, err)
+		return
+	}
+	h.logins.success(userKey)
+	sess, secret, err := h.store.CreateSession(c, u.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: h.cfg.SecureCookies, Expires: sess.ExpiresAt, MaxAge: int(time.Until(sess.ExpiresAt).Seconds()),
+	})
+	c.JSON(http.StatusCreated, sessionJSON{User: userView(u), CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt})
+}
+
+func (h *Handler) getSession(c *gin.Context) {
+	v, ok := c.Get(ctxSession)
+	if !ok {
+		fail(c, errf(http.StatusNotFound, "not_found", "this request is not using a browser session"))
+		return
+	}
+	sess := v.(*models.Session)
+	c.JSON(http.StatusOK, sessionJSON{User: userView(userOf(c)), CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt})
+}
+
+func (h *Handler) logout(c *gin.Context) {
+	if v, ok := c.Get(ctxSession); ok {
+		if err := h.store.DeleteSession(c, v.(*models.Session).ID); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: h.cfg.SecureCookies, MaxAge: -1})
+	c.Status(http.StatusNoContent)
+}
+
+// ---- me and users ----
+
+func (h *Handler) me(c *gin.Context) { c.JSON(http.StatusOK, userView(userOf(c))) }
+
+type changePasswordReq struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// changePassword sets a new password and ends every browser session of
+// the user (API tokens stay valid; revoke them separately).
+func (h *Handler) changePassword(c *gin.Context) {
+	var req changePasswordReq
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u := userOf(c)
+	if _, err := h.store.Authenticate(c, u.Name, req.CurrentPassword); err != nil {
+		if isNotFound(err) {
+			err = fieldErr("current_password", "is wrong")
+		}
+		fail(c, err)
+		return
+	}
+	if err := h.store.SetPassword(c, u.ID, req.NewPassword); err != nil {
+		if ve, ok := err.(*models.ValidationError); ok {
+			err = fieldErr("new_password", ve.Fields["password"])
+		}
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type createUserReq struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+func (h *Handler) listUsers(c *gin.Context) {
+	users, err := h.store.ListUsers(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]userJSON, len(users))
+	for i := range users {
+		out[i] = userView(&users[i])
+	}
+	list(c, out, nil)
+}
+
+func (h *Handler) createUser(c *gin.Context) {
+	var req createUserReq
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := h.store.CreateUser(c, req.Name, req.Role, req.Password)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, userView(u))
+}
+
+// ---- tokens ----
+
+type tokenReq struct {
+	Name string `json:"name"`
+}
+
+func (h *Handler) listTokens(c *gin.Context) {
+	ts, err := h.store.ListTokens(c, userOf(c).ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]tokenJSON, len(ts))
+	for i := range ts {
+		out[i] = tokenView(&ts[i])
+	}
+	list(c, out, nil)
+}
+
+func (h *Handler) createToken(c *gin.Context) {
+	var req tokenReq
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	t, secret, err := h.store.CreateToken(c, userOf(c).ID, req.Name)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v := tokenView(t)
+	v.Token = secret
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, v)
+}
+
+func (h *Handler) deleteToken(c *gin.Context) {
+	id, err := pathID(c, "token")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := h.store.DeleteToken(c, userOf(c).ID, id); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,178 @@
+// Package api is slant's HTTP layer: a gin router, one file per resource,
+// and a single error mapper. Handlers never touch SQL; the Store does.
+package api
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"slant/models"
+)
+
+// Config is what the HTTP layer needs from the command line.
+type Config struct {
+	MaxBodyBytes  int64 // request body cap; larger bodies get 413
+	SecureCookies bool  // set Secure on the session cookie (behind HTTPS)
+	UI            fs.FS // embedded frontend (may be nil in tests)
+}
+
+// DefaultMaxBodyBytes is 10 MiB.
+const DefaultMaxBodyBytes = 10 << 20
+
+// Handler holds what every handler needs. No globals.
+type Handler struct {
+	store  *models.Store
+	cfg    Config
+	logins *loginLimiter
+}
+
+// Route is one API route with the access level it requires.
+type Route struct {
+	Method string
+	Path   string // gin syntax, relative to /api/v1
+	Access access
+	Handle gin.HandlerFunc
+}
+
+// Routes is the complete API. The authorization test walks this list.
+func (h *Handler) Routes() []Route {
+	return []Route{
+		{"GET", "/health", public, h.health},
+		{"POST", "/session", public, h.login},
+		{"GET", "/session", authed, h.getSession},
+		{"DELETE", "/session", authed, h.logout},
+		{"GET", "/me", authed, h.me},
+		{"POST", "/me/password", authed, h.changePassword},
+		{"GET", "/users", adminOnly, h.listUsers},
+		{"POST", "/users", adminOnly, h.createUser},
+
+		{"GET", "/projects", authed, h.listProjects},
+		{"POST", "/projects", adminOnly, h.createProject},
+		{"GET", "/projects/:id", authed, h.getProject},
+		{"PATCH", "/projects/:id", adminOnly, h.patchProject},
+		{"DELETE", "/projects/:id", adminOnly, h.deleteProject},
+
+		{"GET", "/projects/:id/labels", authed, h.listLabels},
+		{"POST", "/projects/:id/labels", adminOnly, h.createLabel},
+		{"PATCH", "/labels/:id", adminOnly, h.patchLabel},
+		{"DELETE", "/labels/:id", adminOnly, h.deleteLabel},
+
+		{"GET", "/projects/:id/articles", authed, h.listArticles},
+		{"POST", "/projects/:id/articles", authed, h.createArticles},
+		{"GET", "/articles/:id", authed, h.getArticle},
+		{"PATCH", "/articles/:id", adminOnly, h.patchArticle},
+		{"DELETE", "/articles/:id", adminOnly, h.deleteArticle},
+		{"POST", "/articles/:id/done", authed, h.markDone},
+		{"DELETE", "/articles/:id/done", authed, h.unmarkDone},
+
+		{"GET", "/articles/:id/annotations", authed, h.listArticleAnnotations},
+		{"POST", "/articles/:id/annotations", authed, h.createAnnotation},
+		{"GET", "/annotations/:id", authed, h.getAnnotation},
+		{"PATCH", "/annotations/:id", authed, h.patchAnnotation},
+		{"DELETE", "/annotations/:id", authed, h.deleteAnnotation},
+		{"GET", "/projects/:id/annotations", authed, h.listProjectAnnotations},
+		{"GET", "/projects/:id/export", authed, h.export},
+
+		{"GET", "/sources", authed, h.listSources},
+		{"POST", "/sources", adminOnly, h.createSource},
+		{"GET", "/sources/:id", authed, h.getSource},
+		{"PATCH", "/sources/:id", adminOnly, h.patchSource},
+
+		{"GET", "/tokens", authed, h.listTokens},
+		{"POST", "/tokens", authed, h.createToken},
+		{"DELETE", "/tokens/:id", authed, h.deleteToken},
+	}
+}
+
+// New builds the router: /api/v1 plus the embedded UI for everything else.
+func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	h := &Handler{store: store, cfg: cfg, logins: newLoginLimiter()}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.ContextWithFallback = true
+	r.Use(requestID, recovery, logRequests, securityHeaders)
+
+	v1 := r.Group("/api/v1", h.limitBody, h.authenticate)
+	for _, rt := range h.Routes() {
+		v1.Handle(rt.Method, rt.Path, requireAccess(rt.Access), rt.Handle)
+	}
+	r.NoMethod(func(c *gin.Context) {
+		fail(c, errf(http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path))
+	})
+	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			fail(c, errf(http.StatusNotFound, "not_found", "no API route "+c.Request.Method+" "+c.Request.URL.Path))
+			return
+		}
+		h.serveUI(c)
+	})
+	return r, h
+}
+
+// serveUI serves the embedded single-page UI: files by path, index.html
+// for every other GET so client-side routes work on reload.
+func (h *Handler) serveUI(c *gin.Context) {
+	if h.cfg.UI == nil || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+		fail(c, errf(http.StatusNotFound, "not_found", "not found"))
+		return
+	}
+	p := strings.TrimPrefix(c.Request.URL.Path, "/")
+	if p != "" && !strings.HasSuffix(p, "/") {
+		if st, err := fs.Stat(h.cfg.UI, p); err == nil && !st.IsDir() {
+			c.FileFromFS(p, http.FS(h.cfg.UI))
+			return
+		}
+		if strings.Contains(p, ".") { // a missing asset, not a page
+			c.Status(http.StatusNotFound)
+			return
+		}
+	}
+	c.Header("Cache-Control", "no-cache")
+	c.FileFromFS("/", http.FS(h.cfg.UI))
+}
+
+func (h *Handler) health(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// ---- shared request helpers ----
+
+// pathID reads an integer path parameter; anything else is a 404.
+func pathID(c *gin.Context, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errf(http.StatusNotFound, "not_found", what+" not found (ids are positive integers)")
+	}
+	return id, nil
+}
+
+// page reads limit and cursor query parameters.
+func page(c *gin.Context) (models.Page, error) {
+	pg := models.Page{Cursor: c.Query("cursor")}
+	if s, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > models.MaxLimit {
+			return pg, fieldErr("limit", "must be an integer from 1 to "+strconv.Itoa(models.MaxLimit))
+		}
+		pg.Limit = n
+	}
+	return pg, nil
+}
+
+// list writes the list envelope {"items": [...], "next_cursor": ...}.
+func list[T any](c *gin.Context, items []T, next *string) {
+	if items == nil {
+		items = []T{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": next})
+}
+
+func isNotFound(err error) bool { return err != nil && errors.Is(err, models.ErrNotFound) }

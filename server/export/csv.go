@@ -1,0 +1,136 @@
+// Package export holds slant's output formats. Each writer streams rows
+// from the store's iterator; none holds a whole export in memory.
+package export
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"slant/models"
+)
+
+// CSVColumns is the header of the CSV export, in order.
+var CSVColumns = []string{
+	"annotation_id", "project", "article_id", "external_id", "article_title", "article_url", "published_at",
+	"source_domain", "source_name", "source_country", "source_ownership", "label", "start", "end", "text",
+	"context_before", "context_after", "note", "speaker", "attributes", "annotator", "origin", "created_at", "updated_at",
+}
+
+// CSV writes RFC 4180 CSV: fields quoted when they contain a comma, quote,
+// CR or LF, quotes doubled, records ended by CRLF. Field contents are
+// written byte for byte (encoding/csv would turn a CR inside a field into
+// nothing or an LF into CRLF, which would break the offset contract).
+//
+// With Safe set, a cell that a spreadsheet would run as a formula (first
+// character =, +, -, @, tab or CR) is prefixed with an apostrophe.
+type CSV struct {
+	w    *bufio.Writer
+	Safe bool
+	rec  []string
+}
+
+// NewCSV returns a CSV writer on w.
+func NewCSV(w io.Writer, safe bool) *CSV {
+	return &CSV{w: bufio.NewWriterSize(w, 64<<10), Safe: safe, rec: make([]string, len(CSVColumns))}
+}
+
+// Header writes the header row.
+func (c *CSV) Header() error { return c.record(CSVColumns) }
+
+// Row writes one annotation.
+func (c *CSV) Row(r *models.ExportRow) error {
+	speaker := ""
+	if s, ok := r.Attributes["speaker"].(string); ok {
+		speaker = s
+	}
+	attrs := "{}"
+	if len(r.Attributes) > 0 {
+		b, err := json.Marshal(r.Attributes)
+		if err != nil {
+			return err
+		}
+		attrs = string(b)
+	}
+	pub := ""
+	if r.PublishedAt != nil {
+		pub = r.PublishedAt.UTC().Format(time.RFC3339)
+	}
+	ext := ""
+	if r.ExternalID != nil {
+		ext = *r.ExternalID
+	}
+	c.rec[0] = strconv.FormatInt(r.AnnotationID, 10)
+	c.rec[1] = r.Project
+	c.rec[2] = strconv.FormatInt(r.ArticleID, 10)
+	c.rec[3] = ext
+	c.rec[4] = r.ArticleTitle
+	c.rec[5] = r.ArticleURL
+	c.rec[6] = pub
+	c.rec[7] = r.SourceDomain
+	c.rec[8] = r.SourceName
+	c.rec[9] = r.SourceCountry
+	c.rec[10] = r.SourceOwnership
+	c.rec[11] = r.Label
+	c.rec[12] = strconv.Itoa(r.Start)
+	c.rec[13] = strconv.Itoa(r.End)
+	c.rec[14] = r.Text
+	c.rec[15] = r.ContextBefore
+	c.rec[16] = r.ContextAfter
+	c.rec[17] = r.Note
+	c.rec[18] = speaker
+	c.rec[19] = attrs
+	c.rec[20] = r.Annotator
+	c.rec[21] = r.Origin
+	c.rec[22] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
+	c.rec[23] = r.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	return c.record(c.rec)
+}
+
+// Flush writes buffered data to the underlying writer.
+func (c *CSV) Flush() error { return c.w.Flush() }
+
+func (c *CSV) record(fields []string) error {
+	for i, f := range fields {
+		if i > 0 {
+			c.w.WriteByte(',')
+		}
+		if c.Safe {
+			f = SpreadsheetSafe(f)
+		}
+		if !strings.ContainsAny(f, ",\"\r\n") {
+			c.w.WriteString(f)
+			continue
+		}
+		c.w.WriteByte('"')
+		for {
+			j := strings.IndexByte(f, '"')
+			if j < 0 {
+				break
+			}
+			c.w.WriteString(f[:j+1])
+			c.w.WriteByte('"')
+			f = f[j+1:]
+		}
+		c.w.WriteString(f)
+		c.w.WriteByte('"')
+	}
+	_, err := c.w.WriteString("\r\n")
+	return err
+}
+
+// SpreadsheetSafe neutralises a cell that Excel, LibreOffice or Google
+// Sheets would evaluate as a formula, by prefixing an apostrophe.
+func SpreadsheetSafe(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}

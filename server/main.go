@@ -1,0 +1,320 @@
+// Command slant serves the annotation API and UI, and manages users,
+// tokens, exports and backups of its SQLite database.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"slant/frontend"
+	"slant/models"
+	"slant/seeds"
+	"slant/server/api"
+	"slant/server/export"
+)
+
+const usage = `slant — source-bias and framing annotation
+
+Usage:
+  slant serve  [--db FILE] [--addr HOST:PORT] [--demo]
+  slant user add NAME --role admin|annotator [--db FILE]     (password on stdin)
+  slant token create --user NAME [--name LABEL] [--db FILE]  (prints the token only)
+  slant export --project ID [--format csv] [--raw] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
+  slant backup FILE [--db FILE]
+  slant version
+
+Every command takes --db (env SLANT_DB, default ./data/slant.db).
+`
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "slant:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return cmdServe(rest, stderr)
+	case "user":
+		if len(rest) == 0 || rest[0] != "add" {
+			return errors.New("usage: slant user add NAME --role admin|annotator")
+		}
+		return cmdUserAdd(rest[1:], stdin, stdout, stderr)
+	case "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return errors.New("usage: slant token create --user NAME [--name LABEL]")
+		}
+		return cmdTokenCreate(rest[1:], stdout)
+	case "export":
+		return cmdExport(rest, stdout)
+	case "backup":
+		return cmdBackup(rest, stdout)
+	case "version":
+		fmt.Fprintf(stdout, "slant %s (schema %d)\n", Version, models.LatestVersion())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// env returns the SLANT_* environment value or def.
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(key string) bool {
+	b, _ := strconv.ParseBool(env(key, "false"))
+	return b
+}
+
+// newFlags makes a flag set with the common --db flag.
+func newFlags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	db := fs.String("db", env("SLANT_DB", "./data/slant.db"), "SQLite database file (env SLANT_DB)")
+	return fs, db
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments ("user add NAME --role admin") and returns the positionals.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func cmdServe(args []string, stderr io.Writer) error {
+	fs, dbPath := newFlags("serve")
+	addr := fs.String("addr", env("SLANT_ADDR", "127.0.0.1:8080"), "listen address (env SLANT_ADDR); loopback by default")
+	demo := fs.Bool("demo", envBool("SLANT_DEMO"), "load the demo project into an empty database (env SLANT_DEMO)")
+	maxBody := fs.Int64("max-body", int64(envInt("SLANT_MAX_BODY", api.DefaultMaxBodyBytes)), "largest accepted request body in bytes (env SLANT_MAX_BODY)")
+	secure := fs.Bool("secure-cookies", envBool("SLANT_SECURE_COOKIES"), "mark session cookies Secure; set when served over HTTPS (env SLANT_SECURE_COOKIES)")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, nil)))
+
+	store, err := models.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	if *demo {
+		res, err := seeds.Load(ctx, store)
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		if res.Loaded {
+			fmt.Fprintf(stderr, "\n  Demo data loaded (project %d).\n  Log in as %q with password %q\n  (printed once; it is not stored anywhere in clear).\n\n",
+				res.ProjectID, res.AdminName, res.AdminPassword)
+		} else {
+			fmt.Fprintln(stderr, "  --demo: the database already has data; nothing loaded.")
+		}
+	}
+	if n, err := store.CountUsers(ctx); err == nil && n == 0 {
+		fmt.Fprintf(stderr, "\n  No users yet. Create the first admin with:\n    bin/slant user add NAME --role admin --db %s\n  (the password is read from standard input)\n\n", *dbPath)
+	}
+
+	router, _ := api.New(store, api.Config{MaxBodyBytes: *maxBody, SecureCookies: *secure, UI: frontend.FS()})
+	srv := &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      30 * time.Minute, // large exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	slog.Info("slant listening", "url", "http://"+ln.Addr().String(), "db", *dbPath, "version", Version)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		slog.Warn("shutdown timed out", "err", err)
+	}
+	return nil // deferred store.Close checkpoints the WAL
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(env(key, "")); err == nil {
+		return n
+	}
+	return def
+}
+
+func cmdUserAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, dbPath := newFlags("user add")
+	role := fs.String("role", models.RoleAnnotator, "admin or annotator")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: slant user add NAME --role admin|annotator (password on stdin)")
+	}
+	fmt.Fprintf(stderr, "Password for %s (read from stdin): ", pos[0])
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return errors.New("no password on standard input")
+	}
+	fmt.Fprintln(stderr)
+	password := strings.TrimRight(line, "\r\n")
+	store, err := models.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := store.CreateUser(context.Background(), pos[0], *role, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s %q (id %d)\n", u.Role, u.Name, u.ID)
+	return nil
+}
+
+func cmdTokenCreate(args []string, stdout io.Writer) error {
+	fs, dbPath := newFlags("token create")
+	user := fs.String("user", "", "user name")
+	name := fs.String("name", "cli", "a label for the token")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	if *user == "" {
+		return errors.New("--user is required")
+	}
+	store, err := models.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ctx := context.Background()
+	u, err := store.UserByName(ctx, *user)
+	if err != nil {
+		return fmt.Errorf("user %q: %w", *user, err)
+	}
+	_, secret, err := store.CreateToken(ctx, u.ID, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+func cmdExport(args []string, stdout io.Writer) (err error) {
+	fs, dbPath := newFlags("export")
+	project := fs.Int64("project", 0, "project id")
+	format := fs.String("format", "csv", "output format (csv)")
+	raw := fs.Bool("raw", false, "exact cells, no spreadsheet formula protection")
+	out := fs.String("o", "", "output file (default stdout)")
+	var f models.AnnotationFilter
+	fs.StringVar(&f.Label, "label", "", "only this label key")
+	fs.StringVar(&f.Annotator, "annotator", "", "only this annotator")
+	fs.StringVar(&f.Source, "source", "", "only this outlet domain")
+	fs.StringVar(&f.Origin, "origin", "", "only this origin (human, import, model:NAME)")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	if *project <= 0 {
+		return errors.New("--project is required")
+	}
+	if *format != "csv" {
+		return fmt.Errorf("unknown format %q (csv)", *format)
+	}
+	f.ProjectID = *project
+	store, err := models.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	w := stdout
+	if *out != "" {
+		file, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := file.Close(); err == nil {
+				err = cerr
+			}
+		}()
+		w = file
+	}
+	cw := export.NewCSV(w, !*raw)
+	if err := cw.Header(); err != nil {
+		return err
+	}
+	if err := store.ExportAnnotations(context.Background(), f, cw.Row); err != nil {
+		return err
+	}
+	return cw.Flush()
+}
+
+func cmdBackup(args []string, stdout io.Writer) error {
+	fs, dbPath := newFlags("backup")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return errors.New("usage: slant backup FILE")
+	}
+	store, err := models.Open(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Backup(context.Background(), pos[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup written to %s\n", pos[0])
+	return nil
+}
