@@ -85,7 +85,7 @@ func (s *Store) CreateArticles(ctx context.Context, projectID int64, ins []Artic
 	for i := range ins {
 		if err := validateArticleIn(&ins[i]); err != nil {
 			if ve, ok := err.(*ValidationError); ok && len(ins) > 1 {
-				return nil, ve.WithPrefix("["+itoa(i)+"].")
+				return nil, ve.WithPrefix("[" + itoa(i) + "].")
 			}
 			return nil, err
 		}

@@ -66,7 +66,7 @@ func (s *Store) CreateProject(ctx context.Context, p *Project, labels []Label) e
 			labels[i].ProjectID = p.ID
 			if err := tx.CreateLabel(ctx, &labels[i]); err != nil {
 				if ve, ok := err.(*ValidationError); ok {
-					return ve.WithPrefix("labels["+itoa(i)+"].")
+					return ve.WithPrefix("labels[" + itoa(i) + "].")
 				}
 				return err
 			}

@@ -43,7 +43,9 @@ func (e *Error) body() gin.H {
 	return gin.H{"error": obj}
 }
 
-func errf(status int, code, msg string) *Error { return &Error{Status: status, Code: code, Message: msg} }
+func errf(status int, code, msg string) *Error {
+	return &Error{Status: status, Code: code, Message: msg}
+}
 
 func fieldErr(field, problem string) *Error {
 	return &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
