@@ -82,6 +82,24 @@ func (s *Store) CreateUser(ctx context.Context, name, role, password string) (*U
 	return u, nil
 }
 
+// CreateFirstAdmin creates an admin only while the database has no users
+// (ErrConflict otherwise), atomically.
+func (s *Store) CreateFirstAdmin(ctx context.Context, name, password string) (*User, error) {
+	var u *User
+	err := s.Tx(ctx, func(tx *Store) error {
+		n, err := tx.CountUsers(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return &ConflictError{Message: "setup is already done: users exist"}
+		}
+		u, err = tx.CreateUser(ctx, name, RoleAdmin, password)
+		return err
+	})
+	return u, err
+}
+
 // GetUser returns one user.
 func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
 	var u User

@@ -2,6 +2,7 @@ package api
 
 import (
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -133,6 +134,11 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	h.logins.success(userKey)
+	h.startSession(c, u)
+}
+
+// startSession sets the session cookie and answers with the CSRF token.
+func (h *Handler) startSession(c *gin.Context, u *models.User) {
 	sess, secret, err := h.store.CreateSession(c, u.ID)
 	if err != nil {
 		fail(c, err)
@@ -143,6 +149,47 @@ func (h *Handler) login(c *gin.Context) {
 		Secure: h.cfg.SecureCookies, Expires: sess.ExpiresAt, MaxAge: int(time.Until(sess.ExpiresAt).Seconds()),
 	})
 	c.JSON(http.StatusCreated, sessionJSON{User: userView(u), CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt})
+}
+
+// ---- first-run setup ----
+
+// fromLoopback reports whether the TCP peer is on this machine.
+func fromLoopback(c *gin.Context) bool {
+	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
+	if err != nil {
+		host = c.Request.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (h *Handler) getSetup(c *gin.Context) {
+	n, err := h.store.CountUsers(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"needed": n == 0, "allowed": n == 0 && fromLoopback(c)})
+}
+
+// setup creates the first admin of an empty database, only for a request
+// from loopback, and logs them in.
+func (h *Handler) setup(c *gin.Context) {
+	if !fromLoopback(c) {
+		fail(c, errf(http.StatusForbidden, "forbidden", "first-run setup is only allowed from this machine (loopback); or run: slant user add NAME --role admin"))
+		return
+	}
+	var req loginReq
+	if err := decodeJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := h.store.CreateFirstAdmin(c, req.Name, req.Password)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	h.startSession(c, u)
 }
 
 func (h *Handler) getSession(c *gin.Context) {

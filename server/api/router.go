@@ -43,6 +43,8 @@ type Route struct {
 func (h *Handler) Routes() []Route {
 	return []Route{
 		{"GET", "/health", public, h.health},
+		{"GET", "/setup", public, h.getSetup},
+		{"POST", "/setup", public, h.setup},
 		{"POST", "/session", public, h.login},
 		{"GET", "/session", authed, h.getSession},
 		{"DELETE", "/session", authed, h.logout},
@@ -98,6 +100,11 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Client addresses come from the TCP peer only: X-Forwarded-For is not
+	// trusted, so it cannot dodge login throttling or the loopback-only setup.
+	if err := r.SetTrustedProxies(nil); err != nil {
+		panic(err)
+	}
 	r.RedirectTrailingSlash = false
 	r.ContextWithFallback = true
 	r.Use(requestID, recovery, logRequests, securityHeaders)
