@@ -17,10 +17,16 @@ var countryRe = regexp.MustCompile(`^[A-Z]{2}$`)
 // ("www.news.example.co.uk" -> "example.co.uk"). IP addresses and
 // single-label hosts are returned as they are.
 func RegistrableDomain(host string) string {
-	host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
-	if h, _, err := net.SplitHostPort(host); err == nil {
+	host = strings.ToLower(strings.TrimSpace(host))
+	if strings.Contains(host, "://") { // a URL pasted where a domain was expected
+		if u, err := url.Parse(host); err == nil {
+			host = u.Host
+		}
+	}
+	if h, port, err := net.SplitHostPort(host); err == nil && strings.Trim(port, "0123456789") == "" {
 		host = h
 	}
+	host = strings.TrimSuffix(host, ".")
 	host = strings.Trim(host, "[]")
 	if host == "" || net.ParseIP(host) != nil || !strings.Contains(host, ".") {
 		return host

@@ -1,0 +1,92 @@
+package seeds_test
+
+import (
+	"context"
+	"testing"
+	"unicode/utf8"
+
+	"slant/models"
+	"slant/models/modelstest"
+	"slant/seeds"
+)
+
+func TestDemoLoadsOnceAndIsConsistent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := modelstest.NewStore(t)
+	res, err := seeds.Load(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Loaded || res.AdminPassword == "" {
+		t.Fatalf("result %+v", res)
+	}
+	if _, err := s.Authenticate(ctx, res.AdminName, res.AdminPassword); err != nil {
+		t.Fatalf("printed admin password does not work: %v", err)
+	}
+	d, _ := seeds.Parse()
+	arts, _, err := s.ListArticles(ctx, models.ArticleFilter{ProjectID: res.ProjectID}, models.Page{})
+	if err != nil || len(arts) != len(d.Articles) || len(arts) < 6 || len(arts) > 10 {
+		t.Fatalf("%d articles (%v)", len(arts), err)
+	}
+	labels := map[string]int{}
+	ownerships := map[string]bool{}
+	nonASCII, astral := false, false
+	for _, a := range arts {
+		full, _ := s.GetArticle(ctx, a.ID)
+		for _, r := range full.Text {
+			if r > 0x7f {
+				nonASCII = true
+			}
+			if r > 0xffff {
+				astral = true
+			}
+		}
+		if full.Source != nil {
+			ownerships[full.Source.Ownership] = true
+		}
+		anns, _, _ := s.ListAnnotations(ctx, models.AnnotationFilter{ArticleID: a.ID}, models.Page{Limit: 1000})
+		runes := []rune(full.Text)
+		for _, an := range anns {
+			labels[an.LabelKey]++
+			if an.Quote != string(runes[an.Start:an.End]) || !utf8.ValidString(an.Quote) {
+				t.Errorf("annotation %d quote %q != text[%d:%d]", an.ID, an.Quote, an.Start, an.End)
+			}
+		}
+	}
+	for _, k := range []string{"opinion", "attributed_claim", "state_media_framing"} {
+		if labels[k] == 0 {
+			t.Errorf("no demo annotation with label %s", k)
+		}
+	}
+	for _, o := range models.Ownerships {
+		if !ownerships[o] {
+			t.Errorf("no demo outlet with ownership %s", o)
+		}
+	}
+	if !nonASCII || !astral {
+		t.Errorf("demo text lacks non-ASCII (%v) or astral characters (%v)", nonASCII, astral)
+	}
+	again, err := seeds.Load(ctx, s)
+	if err != nil || again.Loaded {
+		t.Fatalf("second load: %+v %v", again, err)
+	}
+	n, _ := s.CountAnnotations(ctx, models.AnnotationFilter{ProjectID: res.ProjectID})
+	if int(n) != len(d.Annotations) {
+		t.Fatalf("%d annotations after second load, want %d", n, len(d.Annotations))
+	}
+}
+
+func TestFindOccurrence(t *testing.T) {
+	t.Parallel()
+	text := "ab 📈 ab ab"
+	for n, want := range map[int]int{1: 0, 2: 5, 3: 8} {
+		s, e, ok := seeds.FindOccurrence(text, "ab", n)
+		if !ok || s != want || e != want+2 {
+			t.Errorf("occurrence %d: %d,%d,%v want %d", n, s, e, ok, want)
+		}
+	}
+	if _, _, ok := seeds.FindOccurrence(text, "ab", 4); ok {
+		t.Error("4th occurrence found")
+	}
+}
