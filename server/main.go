@@ -24,6 +24,7 @@ import (
 	"slant/seeds"
 	"slant/server/api"
 	"slant/server/export"
+	"slant/server/ingest"
 )
 
 const usage = `slant — source-bias and framing annotation
@@ -69,6 +70,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdTokenCreate(rest[1:], stdout)
 	case "export":
 		return cmdExport(rest, stdout)
+	case "import":
+		return cmdImport(rest, stdin, stdout, stderr)
+	case "sources":
+		return cmdSources(rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(rest, stdout)
 	case "version":
@@ -125,8 +130,18 @@ func cmdServe(args []string, stderr io.Writer) error {
 	demo := fs.Bool("demo", envBool("SLANT_DEMO"), "load the demo project into an empty database (env SLANT_DEMO)")
 	maxBody := fs.Int64("max-body", int64(envInt("SLANT_MAX_BODY", api.DefaultMaxBodyBytes)), "largest accepted request body in bytes (env SLANT_MAX_BODY)")
 	secure := fs.Bool("secure-cookies", envBool("SLANT_SECURE_COOKIES"), "mark session cookies Secure; set when served over HTTPS (env SLANT_SECURE_COOKIES)")
+	limits := ingest.DefaultLimits()
+	fs.Int64Var(&limits.MaxUploadBytes, "import-max-bytes", int64(envInt("SLANT_IMPORT_MAX_BYTES", int(limits.MaxUploadBytes))), "largest import upload in bytes (env SLANT_IMPORT_MAX_BYTES)")
+	fs.IntVar(&limits.MaxArticles, "import-max-articles", envInt("SLANT_IMPORT_MAX_ARTICLES", limits.MaxArticles), "most articles in one import (env SLANT_IMPORT_MAX_ARTICLES)")
+	fs.IntVar(&limits.MaxTextBytes, "import-max-text", envInt("SLANT_IMPORT_MAX_TEXT", limits.MaxTextBytes), "largest article text in bytes (env SLANT_IMPORT_MAX_TEXT)")
+	allowHosts := fs.String("import-allow-hosts", env("SLANT_IMPORT_ALLOW_HOSTS", ""), "comma-separated hosts URL import may fetch although they are private or loopback (env SLANT_IMPORT_ALLOW_HOSTS)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
+	}
+	for _, h := range strings.Split(*allowHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			limits.AllowHosts = append(limits.AllowHosts, h)
+		}
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, nil)))
 
@@ -150,11 +165,14 @@ func cmdServe(args []string, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "  --demo: the database already has data; nothing loaded.")
 		}
 	}
+	if err := seeds.EnsureOutlets(ctx, store); err != nil {
+		return fmt.Errorf("load outlet list: %w", err)
+	}
 	if n, err := store.CountUsers(ctx); err == nil && n == 0 {
 		fmt.Fprintf(stderr, "\n  No users yet. Create the first admin with:\n    bin/slant user add NAME --role admin --db %s\n  (the password is read from standard input)\n\n", *dbPath)
 	}
 
-	router, _ := api.New(store, api.Config{MaxBodyBytes: *maxBody, SecureCookies: *secure, UI: frontend.FS()})
+	router, _ := api.New(store, api.Config{MaxBodyBytes: *maxBody, SecureCookies: *secure, UI: frontend.FS(), Import: limits})
 	srv := &http.Server{
 		Handler:           router,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"slant/models"
+	"slant/server/ingest"
 )
 
 // Config is what the HTTP layer needs from the command line.
@@ -19,6 +20,7 @@ type Config struct {
 	MaxBodyBytes  int64 // request body cap; larger bodies get 413
 	SecureCookies bool  // set Secure on the session cookie (behind HTTPS)
 	UI            fs.FS // embedded frontend (may be nil in tests)
+	Import        ingest.Limits
 }
 
 // DefaultMaxBodyBytes is 10 MiB.
@@ -66,6 +68,7 @@ func (h *Handler) Routes() []Route {
 
 		{"GET", "/projects/:id/articles", authed, h.listArticles},
 		{"POST", "/projects/:id/articles", authed, h.createArticles},
+		{"POST", "/projects/:id/import", authed, h.importArticles},
 		{"GET", "/articles/:id", authed, h.getArticle},
 		{"PATCH", "/articles/:id", adminOnly, h.patchArticle},
 		{"DELETE", "/articles/:id", adminOnly, h.deleteArticle},
@@ -95,6 +98,16 @@ func (h *Handler) Routes() []Route {
 func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	def := ingest.DefaultLimits()
+	if cfg.Import.MaxUploadBytes <= 0 {
+		cfg.Import.MaxUploadBytes = def.MaxUploadBytes
+	}
+	if cfg.Import.MaxArticles <= 0 {
+		cfg.Import.MaxArticles = def.MaxArticles
+	}
+	if cfg.Import.MaxTextBytes <= 0 {
+		cfg.Import.MaxTextBytes = def.MaxTextBytes
 	}
 	h := &Handler{store: store, cfg: cfg, logins: newLoginLimiter()}
 	gin.SetMode(gin.ReleaseMode)
