@@ -60,7 +60,7 @@ func (h *Handler) createAnnotation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a, err := h.store.CreateAnnotation(c, models.AnnotationIn{
+	a, err := h.store.CreateAnnotation(c.Request.Context(), models.AnnotationIn{
 		ArticleID: aid, UserID: userOf(c).ID, Label: *req.Label, Start: *req.Start, End: *req.End,
 		Text: req.Text, Note: req.Note, Attributes: req.Attributes, Origin: req.Origin,
 	})
@@ -77,7 +77,7 @@ func (h *Handler) getAnnotation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a, err := h.store.GetAnnotation(c, id)
+	a, err := h.store.GetAnnotation(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -92,7 +92,7 @@ func (h *Handler) ownAnnotation(c *gin.Context) (*models.AnnotationView, error) 
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.store.GetAnnotation(c, id)
+	a, err := h.store.GetAnnotation(c.Request.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (h *Handler) patchAnnotation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a, err := h.store.UpdateAnnotation(c, cur.ID, models.AnnotationPatch{
+	a, err := h.store.UpdateAnnotation(c.Request.Context(), cur.ID, models.AnnotationPatch{
 		Label: req.Label, Start: req.Start, End: req.End, Text: req.Text, Note: req.Note, Attributes: req.Attributes,
 	})
 	if err != nil {
@@ -129,7 +129,7 @@ func (h *Handler) deleteAnnotation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := h.store.DeleteAnnotation(c, cur.ID); err != nil {
+	if err := h.store.DeleteAnnotation(c.Request.Context(), cur.ID); err != nil {
 		fail(c, err)
 		return
 	}
@@ -186,7 +186,7 @@ func (h *Handler) listAnnotations(c *gin.Context, f models.AnnotationFilter) {
 		fail(c, err)
 		return
 	}
-	rows, next, err := h.store.ListAnnotations(c, f, pg)
+	rows, next, err := h.store.ListAnnotations(c.Request.Context(), f, pg)
 	if err != nil {
 		fail(c, err)
 		return

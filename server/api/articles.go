@@ -92,13 +92,13 @@ func (h *Handler) createArticles(c *gin.Context) {
 		}
 		ins[i] = in
 	}
-	arts, err := h.store.CreateArticles(c, pid, ins)
+	arts, err := h.store.CreateArticles(c.Request.Context(), pid, ins)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	if !isArray {
-		a, err := h.store.GetArticle(c, arts[0].ID)
+		a, err := h.store.GetArticle(c.Request.Context(), arts[0].ID)
 		if err != nil {
 			fail(c, err)
 			return
@@ -133,7 +133,7 @@ func (h *Handler) listArticles(c *gin.Context) {
 		fail(c, fieldErr("ownership", "must be one of "+strings.Join(models.Ownerships, ", ")))
 		return
 	}
-	rows, next, err := h.store.ListArticles(c, f, pg)
+	rows, next, err := h.store.ListArticles(c.Request.Context(), f, pg)
 	if err != nil {
 		fail(c, err)
 		return
@@ -151,12 +151,12 @@ func (h *Handler) getArticle(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a, err := h.store.GetArticle(c, id)
+	a, err := h.store.GetArticle(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	done, err := h.store.IsDone(c, userOf(c).ID, id)
+	done, err := h.store.IsDone(c.Request.Context(), userOf(c).ID, id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -223,12 +223,12 @@ func (h *Handler) patchArticle(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a, err := h.store.UpdateArticle(c, id, p)
+	a, err := h.store.UpdateArticle(c.Request.Context(), id, p)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	done, _ := h.store.IsDone(c, userOf(c).ID, id)
+	done, _ := h.store.IsDone(c.Request.Context(), userOf(c).ID, id)
 	c.JSON(http.StatusOK, articleView(a, &done))
 }
 
@@ -238,7 +238,7 @@ func (h *Handler) deleteArticle(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := h.store.DeleteArticle(c, id); err != nil {
+	if err := h.store.DeleteArticle(c.Request.Context(), id); err != nil {
 		fail(c, err)
 		return
 	}
@@ -254,7 +254,7 @@ func (h *Handler) setDone(c *gin.Context, done bool) {
 		fail(c, err)
 		return
 	}
-	if err := h.store.SetDone(c, userOf(c).ID, id, done); err != nil {
+	if err := h.store.SetDone(c.Request.Context(), userOf(c).ID, id, done); err != nil {
 		fail(c, err)
 		return
 	}

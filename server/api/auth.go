@@ -123,7 +123,7 @@ func (h *Handler) login(c *gin.Context) {
 		fail(c, errf(http.StatusTooManyRequests, "too_many_requests", "too many failed logins; try again in "+strconv.Itoa(secs)+" s"))
 		return
 	}
-	u, err := h.store.Authenticate(c, req.Name, req.Password)
+	u, err := h.store.Authenticate(c.Request.Context(), req.Name, req.Password)
 	if err != nil {
 		if isNotFound(err) {
 			h.logins.failure(userKey, ipKey)
@@ -139,7 +139,7 @@ func (h *Handler) login(c *gin.Context) {
 
 // startSession sets the session cookie and answers with the CSRF token.
 func (h *Handler) startSession(c *gin.Context, u *models.User) {
-	sess, secret, err := h.store.CreateSession(c, u.ID)
+	sess, secret, err := h.store.CreateSession(c.Request.Context(), u.ID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -164,7 +164,7 @@ func fromLoopback(c *gin.Context) bool {
 }
 
 func (h *Handler) getSetup(c *gin.Context) {
-	n, err := h.store.CountUsers(c)
+	n, err := h.store.CountUsers(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -184,7 +184,7 @@ func (h *Handler) setup(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := h.store.CreateFirstAdmin(c, req.Name, req.Password)
+	u, err := h.store.CreateFirstAdmin(c.Request.Context(), req.Name, req.Password)
 	if err != nil {
 		fail(c, err)
 		return
@@ -204,7 +204,7 @@ func (h *Handler) getSession(c *gin.Context) {
 
 func (h *Handler) logout(c *gin.Context) {
 	if v, ok := c.Get(ctxSession); ok {
-		if err := h.store.DeleteSession(c, v.(*models.Session).ID); err != nil {
+		if err := h.store.DeleteSession(c.Request.Context(), v.(*models.Session).ID); err != nil {
 			fail(c, err)
 			return
 		}
@@ -232,14 +232,14 @@ func (h *Handler) changePassword(c *gin.Context) {
 		return
 	}
 	u := userOf(c)
-	if _, err := h.store.Authenticate(c, u.Name, req.CurrentPassword); err != nil {
+	if _, err := h.store.Authenticate(c.Request.Context(), u.Name, req.CurrentPassword); err != nil {
 		if isNotFound(err) {
 			err = fieldErr("current_password", "is wrong")
 		}
 		fail(c, err)
 		return
 	}
-	if err := h.store.SetPassword(c, u.ID, req.NewPassword); err != nil {
+	if err := h.store.SetPassword(c.Request.Context(), u.ID, req.NewPassword); err != nil {
 		if ve, ok := err.(*models.ValidationError); ok {
 			err = fieldErr("new_password", ve.Fields["password"])
 		}
@@ -256,7 +256,7 @@ type createUserReq struct {
 }
 
 func (h *Handler) listUsers(c *gin.Context) {
-	users, err := h.store.ListUsers(c)
+	users, err := h.store.ListUsers(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -274,7 +274,7 @@ func (h *Handler) createUser(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := h.store.CreateUser(c, req.Name, req.Role, req.Password)
+	u, err := h.store.CreateUser(c.Request.Context(), req.Name, req.Role, req.Password)
 	if err != nil {
 		fail(c, err)
 		return
@@ -289,7 +289,7 @@ type tokenReq struct {
 }
 
 func (h *Handler) listTokens(c *gin.Context) {
-	ts, err := h.store.ListTokens(c, userOf(c).ID)
+	ts, err := h.store.ListTokens(c.Request.Context(), userOf(c).ID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -307,7 +307,7 @@ func (h *Handler) createToken(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	t, secret, err := h.store.CreateToken(c, userOf(c).ID, req.Name)
+	t, secret, err := h.store.CreateToken(c.Request.Context(), userOf(c).ID, req.Name)
 	if err != nil {
 		fail(c, err)
 		return
@@ -324,7 +324,7 @@ func (h *Handler) deleteToken(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := h.store.DeleteToken(c, userOf(c).ID, id); err != nil {
+	if err := h.store.DeleteToken(c.Request.Context(), userOf(c).ID, id); err != nil {
 		fail(c, err)
 		return
 	}

@@ -38,7 +38,7 @@ func (h *Handler) export(c *gin.Context) {
 		return
 	}
 	f.ProjectID = pid
-	if _, err := h.store.GetProject(c, pid); err != nil {
+	if _, err := h.store.GetProject(c.Request.Context(), pid); err != nil {
 		fail(c, err)
 		return
 	}
@@ -51,7 +51,7 @@ func (h *Handler) export(c *gin.Context) {
 	err = w.Header()
 	n := 0
 	if err == nil {
-		err = h.store.ExportAnnotations(c, f, func(r *models.ExportRow) error {
+		err = h.store.ExportAnnotations(c.Request.Context(), f, func(r *models.ExportRow) error {
 			n++
 			if n%1000 == 0 {
 				if err := w.Flush(); err != nil {

@@ -78,7 +78,7 @@ func (h *Handler) listProjects(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows, next, err := h.store.ListProjects(c, userOf(c).ID, pg)
+	rows, next, err := h.store.ListProjects(c.Request.Context(), userOf(c).ID, pg)
 	if err != nil {
 		fail(c, err)
 		return
@@ -101,7 +101,7 @@ func (h *Handler) createProject(c *gin.Context) {
 	for i, l := range req.Labels {
 		labels[i] = l.model(0)
 	}
-	if err := h.store.CreateProject(c, p, labels); err != nil {
+	if err := h.store.CreateProject(c.Request.Context(), p, labels); err != nil {
 		fail(c, err)
 		return
 	}
@@ -109,12 +109,12 @@ func (h *Handler) createProject(c *gin.Context) {
 }
 
 func (h *Handler) respondProject(c *gin.Context, status int, id int64) {
-	p, err := h.store.GetProject(c, id)
+	p, err := h.store.GetProject(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	labels, err := h.store.ListLabels(c, id)
+	labels, err := h.store.ListLabels(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -147,7 +147,7 @@ func (h *Handler) patchProject(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if _, err := h.store.UpdateProject(c, id, req.Patch); err != nil {
+	if _, err := h.store.UpdateProject(c.Request.Context(), id, req.Patch); err != nil {
 		fail(c, err)
 		return
 	}
@@ -160,7 +160,7 @@ func (h *Handler) deleteProject(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := h.store.DeleteProject(c, id); err != nil {
+	if err := h.store.DeleteProject(c.Request.Context(), id); err != nil {
 		fail(c, err)
 		return
 	}
@@ -175,7 +175,7 @@ func (h *Handler) listLabels(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	labels, err := h.store.ListLabels(c, id)
+	labels, err := h.store.ListLabels(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -195,7 +195,7 @@ func (h *Handler) createLabel(c *gin.Context) {
 		return
 	}
 	l := req.model(id)
-	if err := h.store.CreateLabel(c, &l); err != nil {
+	if err := h.store.CreateLabel(c.Request.Context(), &l); err != nil {
 		fail(c, err)
 		return
 	}
@@ -213,7 +213,7 @@ func (h *Handler) patchLabel(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	l, err := h.store.UpdateLabel(c, id, req.Patch)
+	l, err := h.store.UpdateLabel(c.Request.Context(), id, req.Patch)
 	if err != nil {
 		fail(c, err)
 		return
@@ -227,7 +227,7 @@ func (h *Handler) deleteLabel(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := h.store.DeleteLabel(c, id); err != nil {
+	if err := h.store.DeleteLabel(c.Request.Context(), id); err != nil {
 		fail(c, err)
 		return
 	}

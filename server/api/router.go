@@ -119,7 +119,9 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 		panic(err)
 	}
 	r.RedirectTrailingSlash = false
-	r.ContextWithFallback = true
+	// Handlers pass c.Request.Context() (never the pooled *gin.Context) to
+	// the store: database/sql watches the context from its own goroutines,
+	// which may outlive the handler and race with gin's context reuse.
 	r.Use(requestID, recovery, logRequests, securityHeaders)
 
 	v1 := r.Group("/api/v1", h.limitBody, h.authenticate)

@@ -51,7 +51,7 @@ func (h *Handler) listSources(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows, next, err := h.store.ListSources(c, models.SourceFilter{Ownership: c.Query("ownership"), Q: c.Query("q")}, pg)
+	rows, next, err := h.store.ListSources(c.Request.Context(), models.SourceFilter{Ownership: c.Query("ownership"), Q: c.Query("q")}, pg)
 	if err != nil {
 		fail(c, err)
 		return
@@ -70,7 +70,7 @@ func (h *Handler) createSource(c *gin.Context) {
 		return
 	}
 	src := &models.Source{Domain: req.Domain, Name: req.Name, Country: req.Country, Ownership: req.Ownership, Notes: req.Notes}
-	if err := h.store.CreateSource(c, src); err != nil {
+	if err := h.store.CreateSource(c.Request.Context(), src); err != nil {
 		fail(c, err)
 		return
 	}
@@ -83,7 +83,7 @@ func (h *Handler) getSource(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	src, err := h.store.GetSource(c, id)
+	src, err := h.store.GetSource(c.Request.Context(), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -102,7 +102,7 @@ func (h *Handler) patchSource(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	src, err := h.store.UpdateSource(c, id, req.Patch)
+	src, err := h.store.UpdateSource(c.Request.Context(), id, req.Patch)
 	if err != nil {
 		fail(c, err)
 		return
