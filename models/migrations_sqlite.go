@@ -122,6 +122,11 @@ var migrations = []migration{
 			PRIMARY KEY (user_id, article_id))`,
 		`CREATE INDEX idx_article_done_article ON article_done (article_id)`,
 	}},
+	{2, "annotation client ids for idempotent bulk pushes; updated_at index for incremental export", []string{
+		`ALTER TABLE annotations ADD COLUMN client_id TEXT`,
+		`CREATE UNIQUE INDEX idx_annotations_client ON annotations (project_id, client_id) WHERE client_id IS NOT NULL`,
+		`CREATE INDEX idx_annotations_project_updated ON annotations (project_id, updated_at)`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

@@ -97,6 +97,7 @@ type Annotation struct {
 	Note       string
 	Attributes JSONMap
 	Origin     string
+	ClientID   *string // caller's id for idempotent bulk pushes, unique in the project
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }

@@ -56,6 +56,9 @@ func authzMatrix(p, a, ann, spare int64) map[string]matrixCase {
 		"PATCH /annotations/:id":         {fmt.Sprintf("/annotations/%d", ann), `{"note":"checked"}`, [4]int{401, 200, 403, 200}},
 		"DELETE /annotations/:id":        {fmt.Sprintf("/annotations/%d", ann), "", [4]int{401, 204, 403, 204}},
 		"GET /projects/:id/annotations":  {fmt.Sprintf("/projects/%d/annotations", p), "", [4]int{401, 200, 200, 200}},
+		"POST /projects/:id/annotations/bulk": {fmt.Sprintf("/projects/%d/annotations/bulk", p), fmt.Sprintf(`[{"article_id":%d,"label":"attributed_claim","start":0,"end":3}]`, a), [4]int{401, 200, 200, 200}},
+		// Annotators delete only their own spans of that origin; admins everyone's.
+		"DELETE /projects/:id/annotations": {fmt.Sprintf("/projects/%d/annotations?origin=human", p), "", [4]int{401, 200, 200, 200}},
 		"GET /projects/:id/export":       {fmt.Sprintf("/projects/%d/export", p), "", [4]int{401, 200, 200, 200}},
 		"GET /sources":                   {"/sources", "", [4]int{401, 200, 200, 200}},
 		"POST /sources":                  {"/sources", `{"domain":"fresh.example.net"}`, [4]int{401, 403, 403, 201}},

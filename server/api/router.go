@@ -81,6 +81,8 @@ func (h *Handler) Routes() []Route {
 		{"PATCH", "/annotations/:id", authed, h.patchAnnotation},
 		{"DELETE", "/annotations/:id", authed, h.deleteAnnotation},
 		{"GET", "/projects/:id/annotations", authed, h.listProjectAnnotations},
+		{"POST", "/projects/:id/annotations/bulk", authed, h.bulkAnnotations},
+		{"DELETE", "/projects/:id/annotations", authed, h.deleteAnnotationsByOrigin},
 		{"GET", "/projects/:id/export", authed, h.export},
 
 		{"GET", "/sources", authed, h.listSources},

@@ -150,6 +150,7 @@ type annotationJSON struct {
 	Attributes models.JSONMap `json:"attributes"`
 	Annotator  string         `json:"annotator"`
 	Origin     string         `json:"origin"`
+	ClientID   *string        `json:"client_id"`
 	CreatedAt  time.Time      `json:"created_at"`
 	UpdatedAt  time.Time      `json:"updated_at"`
 }
@@ -161,7 +162,7 @@ func annotationView(a *models.AnnotationView) annotationJSON {
 	}
 	return annotationJSON{ID: a.ID, ArticleID: a.ArticleID, Label: a.LabelKey, Start: a.Start, End: a.End,
 		Text: a.Quote, Note: a.Note, Attributes: attrs, Annotator: a.AnnotatorName, Origin: a.Origin,
-		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+		ClientID: a.ClientID, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
 }
 
 type userJSON struct {

@@ -1,0 +1,185 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"slant/models"
+)
+
+type bulkSpanReq struct {
+	ArticleID  int64          `json:"article_id"`
+	ExternalID string         `json:"external_id"`
+	Label      *string        `json:"label"`
+	Start      *int           `json:"start"`
+	End        *int           `json:"end"`
+	Text       *string        `json:"text"`
+	Note       string         `json:"note"`
+	Attributes models.JSONMap `json:"attributes"`
+	Origin     string         `json:"origin"`
+	ClientID   *string        `json:"client_id"`
+}
+
+type bulkReq struct {
+	Annotations []bulkSpanReq `json:"annotations"`
+}
+
+type bulkItemErrorJSON struct {
+	Index   int               `json:"index"`
+	Status  int               `json:"status"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields"`
+}
+
+func bulkErrors(errs []models.BulkItemError) []bulkItemErrorJSON {
+	out := make([]bulkItemErrorJSON, len(errs))
+	for i, e := range errs {
+		ae := toAPIError(e.Err)
+		fields := ae.Fields
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		out[i] = bulkItemErrorJSON{Index: e.Index, Status: ae.Status, Code: ae.Code, Message: ae.Message, Fields: fields}
+	}
+	return out
+}
+
+// bulkAnnotations stores up to 10,000 spans in one transaction. The body
+// is a JSON array of spans or {"annotations": [...]}. All-or-nothing by
+// default; partial=true stores the valid spans and reports the rest by
+// index. Repeated client_ids are not stored twice.
+func (h *Handler) bulkAnnotations(c *gin.Context) {
+	pid, err := pathID(c, "project")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	partial, err := boolQuery(c, "partial")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	body, err := readBody(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req bulkReq
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		err = decodeBytes(body, &req.Annotations)
+	} else {
+		err = decodeBytes(body, &req)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if len(req.Annotations) == 0 {
+		fail(c, fieldErr("annotations", "at least one span is required"))
+		return
+	}
+	if len(req.Annotations) > models.MaxBulk {
+		fail(c, errf(http.StatusRequestEntityTooLarge, "too_large", "at most "+strconv.Itoa(models.MaxBulk)+" spans per request; split the push"))
+		return
+	}
+	spans := make([]models.BulkSpan, len(req.Annotations))
+	var pre []models.BulkItemError
+	for i, r := range req.Annotations {
+		if r.Label == nil || r.Start == nil || r.End == nil {
+			pre = append(pre, models.BulkItemError{Index: i, Err: &models.ValidationError{Code: "validation_failed",
+				Message: "label, start and end are required", Fields: map[string]string{"label": "required", "start": "required", "end": "required"}}})
+			continue
+		}
+		spans[i] = models.BulkSpan{ArticleID: r.ArticleID, ExternalID: r.ExternalID, Label: *r.Label, Start: *r.Start, End: *r.End,
+			Text: r.Text, Note: r.Note, Attributes: r.Attributes, Origin: r.Origin, ClientID: r.ClientID}
+	}
+	if len(pre) > 0 && !partial {
+		fail(c, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed",
+			Message: strconv.Itoa(len(pre)) + " span(s) invalid; nothing stored", Extra: map[string]any{"errors": bulkErrors(pre)}})
+		return
+	}
+	if len(pre) > 0 { // partial: drop the incomplete ones, keep indexes
+		keep := make([]models.BulkSpan, 0, len(spans))
+		index := make([]int, 0, len(spans))
+		bad := map[int]bool{}
+		for _, p := range pre {
+			bad[p.Index] = true
+		}
+		for i := range spans {
+			if !bad[i] {
+				keep, index = append(keep, spans[i]), append(index, i)
+			}
+		}
+		h.storeBulk(c, pid, keep, index, pre, len(spans), true)
+		return
+	}
+	index := make([]int, len(spans))
+	for i := range index {
+		index[i] = i
+	}
+	h.storeBulk(c, pid, spans, index, nil, len(spans), partial)
+}
+
+func (h *Handler) storeBulk(c *gin.Context, pid int64, spans []models.BulkSpan, index []int, pre []models.BulkItemError, total int, partial bool) {
+	ids := make([]*int64, total)
+	res := &models.BulkResult{}
+	if len(spans) > 0 {
+		var err error
+		res, err = h.store.BulkCreateAnnotations(c.Request.Context(), pid, userOf(c).ID, spans, partial)
+		if err != nil {
+			if be, ok := err.(*models.BulkError); ok {
+				fail(c, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: be.Error(),
+					Extra: map[string]any{"errors": bulkErrors(remap(be.Result.Errors, index))}})
+				return
+			}
+			fail(c, err)
+			return
+		}
+		for j, id := range res.IDs {
+			if id != 0 {
+				ids[index[j]] = &id
+			}
+		}
+	}
+	errs := append(pre, remap(res.Errors, index)...)
+	c.JSON(http.StatusOK, gin.H{"created": res.Created, "existing": res.Existing, "failed": len(errs),
+		"ids": ids, "errors": bulkErrors(errs)})
+}
+
+func remap(errs []models.BulkItemError, index []int) []models.BulkItemError {
+	out := make([]models.BulkItemError, len(errs))
+	for i, e := range errs {
+		out[i] = models.BulkItemError{Index: index[e.Index], Err: e.Err}
+	}
+	return out
+}
+
+// deleteAnnotationsByOrigin removes one origin's spans (e.g. a model's
+// predictions). Admins remove everyone's; annotators only their own.
+func (h *Handler) deleteAnnotationsByOrigin(c *gin.Context) {
+	pid, err := pathID(c, "project")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var only int64
+	if !isAdmin(c) {
+		only = userOf(c).ID
+	}
+	n, err := h.store.DeleteAnnotationsByOrigin(c.Request.Context(), pid, c.Query("origin"), only)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"deleted": n})
+}
+
+func readBody(c *gin.Context) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(c.Request.Body)
+	return buf.Bytes(), err
+}
