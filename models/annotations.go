@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"time"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -170,6 +171,8 @@ type AnnotationFilter struct {
 	Source    string // outlet domain
 	Origin    string
 	UserID    int64 // restrict to one annotator by id (0: all)
+	// UpdatedSince keeps annotations created or changed at or after it.
+	UpdatedSince *time.Time
 }
 
 func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
@@ -190,6 +193,9 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 	}
 	if f.Origin != "" {
 		q = q.Where("annotations.origin = ?", f.Origin)
+	}
+	if f.UpdatedSince != nil {
+		q = q.Where("annotations.updated_at >= ?", f.UpdatedSince.UTC())
 	}
 	if f.Source != "" {
 		q = q.Where("annotations.article_id IN (SELECT a.id FROM articles a JOIN sources src ON src.id = a.source_id WHERE src.domain = ?)",

@@ -20,6 +20,8 @@ type ExportRow struct {
 	ExternalID      *string
 	ArticleTitle    string
 	ArticleURL      string
+	ArticleText     string  // the whole text, for formats that carry it
+	ArticleMetadata JSONMap // the article's metadata object
 	PublishedAt     *time.Time
 	SourceDomain    string
 	SourceName      string
@@ -73,13 +75,14 @@ type exportArt struct {
 	id                               int64
 	externalID                       *string
 	title, url                       string
+	metadata                         JSONMap
 	publishedAt                      *time.Time
 	domain, name, country, ownership sql.NullString
 }
 
 func exportArticles(tx *gorm.DB, f AnnotationFilter, after int64, n int) ([]exportArt, error) {
 	q := tx.Table("articles").
-		Select("articles.id, articles.external_id, articles.title, articles.url, articles.published_at, sources.domain, sources.name, sources.country, sources.ownership").
+		Select("articles.id, articles.external_id, articles.title, articles.url, articles.metadata, articles.published_at, sources.domain, sources.name, sources.country, sources.ownership").
 		Joins("LEFT JOIN sources ON sources.id = articles.source_id").
 		Where("articles.project_id = ? AND articles.id > ?", f.ProjectID, after).
 		Where("EXISTS (SELECT 1 FROM annotations n WHERE n.article_id = articles.id)").
@@ -99,7 +102,7 @@ func exportArticles(tx *gorm.DB, f AnnotationFilter, after int64, n int) ([]expo
 	for rows.Next() {
 		var a exportArt
 		var pub sql.NullTime
-		if err := rows.Scan(&a.id, &a.externalID, &a.title, &a.url, &pub, &a.domain, &a.name, &a.country, &a.ownership); err != nil {
+		if err := rows.Scan(&a.id, &a.externalID, &a.title, &a.url, &a.metadata, &pub, &a.domain, &a.name, &a.country, &a.ownership); err != nil {
 			return nil, err
 		}
 		if pub.Valid {
@@ -133,6 +136,7 @@ func exportArticle(tx *gorm.DB, f AnnotationFilter, a *exportArt, row *ExportRow
 	defer rows.Close()
 	for rows.Next() {
 		row.ArticleID, row.ExternalID, row.ArticleTitle, row.ArticleURL, row.PublishedAt = a.id, a.externalID, a.title, a.url, a.publishedAt
+		row.ArticleText, row.ArticleMetadata = text, a.metadata
 		row.SourceDomain, row.SourceName, row.SourceCountry, row.SourceOwnership = a.domain.String, a.name.String, a.country.String, a.ownership.String
 		row.Attributes = nil
 		if err := rows.Scan(&row.AnnotationID, &row.Start, &row.End, &row.Text, &row.Note, &row.Attributes,
@@ -146,4 +150,50 @@ func exportArticle(tx *gorm.DB, f AnnotationFilter, a *exportArt, row *ExportRow
 		}
 	}
 	return rows.Err()
+}
+
+// ExportVersion summarises what an export with filter f would contain, for
+// ETag and Last-Modified: it changes whenever a matching annotation, or an
+// article or outlet of the project, is added, changed or deleted.
+type ExportVersion struct {
+	Count        int64
+	MaxID        int64
+	LastModified time.Time
+}
+
+// ExportVersionOf computes the version of an export.
+func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*ExportVersion, error) {
+	var v ExportVersion
+	var maxAnn, maxArt, maxSrc, proj sql.NullString
+	q := f.apply(s.rd(ctx).Table("annotations").
+		Joins("JOIN labels ON labels.id = annotations.label_id").
+		Joins("JOIN users ON users.id = annotations.user_id")).
+		Select("COUNT(*), COALESCE(MAX(annotations.id), 0), MAX(annotations.updated_at)")
+	if err := q.Row().Scan(&v.Count, &v.MaxID, &maxAnn); err != nil {
+		return nil, err
+	}
+	if err := s.rd(ctx).Raw(`SELECT (SELECT MAX(updated_at) FROM articles WHERE project_id = ?),
+		(SELECT MAX(s.updated_at) FROM sources s JOIN articles a ON a.source_id = s.id WHERE a.project_id = ?),
+		(SELECT updated_at FROM projects WHERE id = ?)`, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&maxArt, &maxSrc, &proj); err != nil {
+		return nil, err
+	}
+	for _, t := range []sql.NullString{maxAnn, maxArt, maxSrc, proj} {
+		if !t.Valid {
+			continue
+		}
+		if pt, ok := parseSQLiteTime(t.String); ok && pt.After(v.LastModified) {
+			v.LastModified = pt
+		}
+	}
+	return &v, nil
+}
+
+// parseSQLiteTime reads the text timestamps the driver writes.
+func parseSQLiteTime(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999-07:00", "2006-01-02 15:04:05", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
 }

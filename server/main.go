@@ -33,7 +33,7 @@ Usage:
   slant serve  [--db FILE] [--addr HOST:PORT] [--demo]
   slant user add NAME --role admin|annotator [--db FILE]     (password on stdin)
   slant token create --user NAME [--name LABEL] [--db FILE]  (prints the token only)
-  slant export --project ID [--format csv] [--raw] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
+  slant export --project ID [--format csv|jsonl|doccano|w3c|ptc|parquet] [--raw] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
   slant backup FILE [--db FILE]
   slant version
 
@@ -270,7 +270,7 @@ func cmdTokenCreate(args []string, stdout io.Writer) error {
 func cmdExport(args []string, stdout io.Writer) (err error) {
 	fs, dbPath := newFlags("export")
 	project := fs.Int64("project", 0, "project id")
-	format := fs.String("format", "csv", "output format (csv)")
+	format := fs.String("format", "csv", "output format: "+strings.Join(export.FormatNames(), ", "))
 	raw := fs.Bool("raw", false, "exact cells, no spreadsheet formula protection")
 	out := fs.String("o", "", "output file (default stdout)")
 	var f models.AnnotationFilter
@@ -284,8 +284,9 @@ func cmdExport(args []string, stdout io.Writer) (err error) {
 	if *project <= 0 {
 		return errors.New("--project is required")
 	}
-	if *format != "csv" {
-		return fmt.Errorf("unknown format %q (csv)", *format)
+	ef, err := export.Lookup(*format)
+	if err != nil {
+		return err
 	}
 	f.ProjectID = *project
 	store, err := models.Open(*dbPath)
@@ -306,14 +307,18 @@ func cmdExport(args []string, stdout io.Writer) (err error) {
 		}()
 		w = file
 	}
-	cw := export.NewCSV(w, !*raw)
-	if err := cw.Header(); err != nil {
+	proj, err := store.GetProject(context.Background(), f.ProjectID)
+	if err != nil {
 		return err
 	}
-	if err := store.ExportAnnotations(context.Background(), f, cw.Row); err != nil {
+	ew := ef.New(w, export.Options{Safe: !*raw, Project: proj.Name})
+	if err := ew.Begin(); err != nil {
 		return err
 	}
-	return cw.Flush()
+	if err := store.ExportAnnotations(context.Background(), f, ew.Row); err != nil {
+		return err
+	}
+	return ew.End()
 }
 
 func cmdBackup(args []string, stdout io.Writer) error {

@@ -140,6 +140,13 @@ func (h *Handler) deleteAnnotation(c *gin.Context) {
 func annotationFilter(c *gin.Context) (models.AnnotationFilter, error) {
 	f := models.AnnotationFilter{Label: c.Query("label"), Annotator: c.Query("annotator"),
 		Source: c.Query("source"), Origin: c.Query("origin")}
+	if s := c.Query("updated_since"); s != "" {
+		t, ok := ParseTime(s)
+		if !ok {
+			return f, fieldErr("updated_since", "must be an RFC 3339 timestamp or a YYYY-MM-DD date")
+		}
+		f.UpdatedSince = &t
+	}
 	if s := c.Query("article"); s != "" {
 		id, err := parseID(s)
 		if err != nil {

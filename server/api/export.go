@@ -1,10 +1,13 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -13,18 +16,19 @@ import (
 	"slant/server/export"
 )
 
-// export streams a project's annotations. Everything that can fail is
-// checked before the first byte; a failure after that aborts the
-// connection so a client never mistakes a truncated file for a whole one.
+// export streams a project's annotations in one of the export formats.
+// Everything that can fail is checked before the first byte; a failure
+// after that aborts the connection so a client never mistakes a truncated
+// file for a whole one. ETag and Last-Modified let notebooks cache.
 func (h *Handler) export(c *gin.Context) {
 	pid, err := pathID(c, "project")
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	format := c.DefaultQuery("format", "csv")
-	if format != "csv" {
-		fail(c, fieldErr("format", "must be csv"))
+	format, err := export.Lookup(c.DefaultQuery("format", "csv"))
+	if err != nil {
+		fail(c, fieldErr("format", "must be one of "+strings.Join(export.FormatNames(), ", ")))
 		return
 	}
 	raw, err := boolQuery(c, "raw")
@@ -38,37 +42,70 @@ func (h *Handler) export(c *gin.Context) {
 		return
 	}
 	f.ProjectID = pid
-	if _, err := h.store.GetProject(c.Request.Context(), pid); err != nil {
+	ctx := c.Request.Context()
+	project, err := h.store.GetProject(ctx, pid)
+	if err != nil {
 		fail(c, err)
 		return
 	}
-	name := fmt.Sprintf("slant-project-%d-%s.csv", pid, time.Now().UTC().Format("20060102-150405"))
-	c.Header("Content-Type", "text/csv; charset=utf-8")
+	ver, err := h.store.ExportVersionOf(ctx, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	etag := exportETag(c, ver)
+	c.Header("ETag", etag)
+	c.Header("Cache-Control", "private, no-cache")
+	if !ver.LastModified.IsZero() {
+		c.Header("Last-Modified", ver.LastModified.UTC().Format(http.TimeFormat))
+	}
+	if notModified(c, etag, ver.LastModified) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	name := fmt.Sprintf("slant-project-%d-%s.%s", pid, time.Now().UTC().Format("20060102-150405"), format.Ext)
+	c.Header("Content-Type", format.ContentType)
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
-	w := export.NewCSV(c.Writer, !raw)
-	err = w.Header()
+	w := format.New(c.Writer, export.Options{Safe: !raw, Project: project.Name})
 	n := 0
+	err = w.Begin()
 	if err == nil {
-		err = h.store.ExportAnnotations(c.Request.Context(), f, func(r *models.ExportRow) error {
+		err = h.store.ExportAnnotations(ctx, f, func(r *models.ExportRow) error {
 			n++
-			if n%1000 == 0 {
-				if err := w.Flush(); err != nil {
-					return err
-				}
-				c.Writer.Flush()
-			}
 			return w.Row(r)
 		})
 	}
 	if err == nil {
-		err = w.Flush()
+		err = w.End()
 	}
 	if err != nil {
-		slog.ErrorContext(c, "export aborted", "err", err, "rows", n, "request_id", c.GetString(ctxRequestID))
+		slog.ErrorContext(ctx, "export aborted", "err", err, "rows", n, "request_id", c.GetString(ctxRequestID))
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// exportETag names the exact content: the query and the data version.
+func exportETag(c *gin.Context, v *models.ExportVersion) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%d|%d", c.Request.URL.RawQuery, v.Count, v.MaxID, v.LastModified.UnixNano())))
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+func notModified(c *gin.Context, etag string, lastMod time.Time) bool {
+	if inm := c.GetHeader("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			if t = strings.TrimSpace(t); t == etag || t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := c.GetHeader("If-Modified-Since"); ims != "" && !lastMod.IsZero() {
+		if t, err := http.ParseTime(ims); err == nil && !lastMod.Truncate(time.Second).After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 func boolQuery(c *gin.Context, key string) (bool, error) {

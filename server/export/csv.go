@@ -38,8 +38,8 @@ func NewCSV(w io.Writer, safe bool) *CSV {
 	return &CSV{w: bufio.NewWriterSize(w, 64<<10), Safe: safe, rec: make([]string, len(CSVColumns))}
 }
 
-// Header writes the header row.
-func (c *CSV) Header() error { return c.record(CSVColumns) }
+// Begin writes the header row.
+func (c *CSV) Begin() error { return c.record(CSVColumns) }
 
 // Row writes one annotation.
 func (c *CSV) Row(r *models.ExportRow) error {
@@ -90,8 +90,8 @@ func (c *CSV) Row(r *models.ExportRow) error {
 	return c.record(c.rec)
 }
 
-// Flush writes buffered data to the underlying writer.
-func (c *CSV) Flush() error { return c.w.Flush() }
+// End writes buffered data to the underlying writer.
+func (c *CSV) End() error { return c.w.Flush() }
 
 func (c *CSV) record(fields []string) error {
 	for i, f := range fields {

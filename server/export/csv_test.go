@@ -19,7 +19,7 @@ func TestCSVRoundTripIsExact(t *testing.T) {
 	w := NewCSV(&buf, false)
 	w.record(nasty)
 	w.record([]string{"a", "b"})
-	w.Flush()
+	w.End()
 	got, err := ReadCSV(&buf)
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +34,7 @@ func TestCSVIsReadableByEncodingCSV(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewCSV(&buf, false)
 	w.record([]string{"x", `q"uote`, "multi\nline"})
-	w.Flush()
+	w.End()
 	r := csv.NewReader(&buf)
 	rec, err := r.Read()
 	if err != nil || !reflect.DeepEqual(rec, []string{"x", `q"uote`, "multi\nline"}) {
@@ -65,9 +65,9 @@ func TestRowColumns(t *testing.T) {
 	for _, safe := range []bool{true, false} {
 		var buf bytes.Buffer
 		w := NewCSV(&buf, safe)
-		w.Header()
+		w.Begin()
 		w.Row(row)
-		w.Flush()
+		w.End()
 		recs, err := ReadCSV(&buf)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,62 @@
+package export
+
+import (
+	"fmt"
+	"io"
+	"sort"
+
+	"slant/models"
+)
+
+// Writer is one export format. Rows arrive article by article, in text
+// order within an article; Begin and End frame the output.
+type Writer interface {
+	Begin() error
+	Row(r *models.ExportRow) error
+	End() error
+}
+
+// Options tune a writer.
+type Options struct {
+	Safe    bool   // CSV: neutralise spreadsheet formulas
+	Project string // project name, for formats with a header
+}
+
+// Format describes an export format for HTTP responses.
+type Format struct {
+	Name        string
+	ContentType string
+	Ext         string
+	new         func(w io.Writer, o Options) Writer
+}
+
+var formats = map[string]Format{
+	"csv":     {"csv", "text/csv; charset=utf-8", "csv", func(w io.Writer, o Options) Writer { return NewCSV(w, o.Safe) }},
+	"jsonl":   {"jsonl", "application/x-ndjson; charset=utf-8", "jsonl", func(w io.Writer, o Options) Writer { return NewJSONL(w) }},
+	"doccano": {"doccano", "application/x-ndjson; charset=utf-8", "doccano.jsonl", func(w io.Writer, o Options) Writer { return NewDoccano(w) }},
+	"w3c":     {"w3c", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\"", "w3c.jsonld", func(w io.Writer, o Options) Writer { return NewW3C(w, o.Project) }},
+	"ptc":     {"ptc", "application/zip", "ptc.zip", func(w io.Writer, o Options) Writer { return NewPTC(w) }},
+	"parquet": {"parquet", "application/vnd.apache.parquet", "parquet", func(w io.Writer, o Options) Writer { return NewParquet(w) }},
+}
+
+// Lookup returns the named format.
+func Lookup(name string) (Format, error) {
+	f, ok := formats[name]
+	if !ok {
+		return Format{}, fmt.Errorf("unknown export format %q (one of %v)", name, FormatNames())
+	}
+	return f, nil
+}
+
+// FormatNames lists the formats, sorted.
+func FormatNames() []string {
+	out := make([]string, 0, len(formats))
+	for k := range formats {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// New makes a writer of format f on w.
+func (f Format) New(w io.Writer, o Options) Writer { return f.new(w, o) }
