@@ -2,9 +2,9 @@ package models
 
 import (
 	"context"
-	"time"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
