@@ -24,6 +24,7 @@ func authzMatrix(p, a, ann, spare int64) map[string]matrixCase {
 	pw := fmt.Sprintf(`{"current_password":%q,"new_password":"another-password"}`, testPassword)
 	return map[string]matrixCase{
 		"GET /health":                    {"/health", "", [4]int{200, 200, 200, 200}},
+		"GET /openapi.json":             {"/openapi.json", "", [4]int{200, 200, 200, 200}},
 		"GET /setup":                     {"/setup", "", [4]int{200, 200, 200, 200}},
 		"POST /setup":                    {"/setup", `{"name":"x","password":"password-xyz"}`, [4]int{409, 409, 409, 409}},
 		"POST /session":                  {"/session", fmt.Sprintf(`{"name":"ann","password":%q}`, testPassword), [4]int{201, 201, 201, 201}},

@@ -118,7 +118,9 @@ func (e *testEnv) do(method, path, user, body string, headers ...string) resp {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return resp{Status: res.StatusCode, Header: res.Header, Body: b}
+	out := resp{Status: res.StatusCode, Header: res.Header, Body: b}
+	validateResponse(e.t, req, out)
+	return out
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -45,6 +45,7 @@ type Route struct {
 func (h *Handler) Routes() []Route {
 	return []Route{
 		{"GET", "/health", public, h.health},
+		{"GET", "/openapi.json", public, h.openapi},
 		{"GET", "/setup", public, h.getSetup},
 		{"POST", "/setup", public, h.setup},
 		{"POST", "/session", public, h.login},
