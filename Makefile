@@ -21,8 +21,10 @@ lint:
 	$(GO) vet -tags $(TAGS) ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-bench:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 2s ./...
+# Measures slant against same-run baselines (see server/bench) and appends
+# the table to BENCHMARKS.md. Takes a few minutes; not part of make test.
+bench: build
+	$(GO) run -tags $(TAGS) ./server/bench -slant bin/slant -out BENCHMARKS.md
 
 clean:
 	rm -rf bin data
