@@ -171,7 +171,7 @@ func (m *JSONMap) Scan(v any) error {
 		return fmt.Errorf("JSONMap: cannot scan %T", v)
 	}
 	out := JSONMap{}
-	if len(b) > 0 {
+	if len(b) > 0 && string(b) != "{}" { // the common case needs no decoder
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		if err := dec.Decode(&out); err != nil {

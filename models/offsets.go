@@ -56,47 +56,52 @@ func Slice(s string, start, end int) (string, bool) {
 	return rest[:e], true
 }
 
-// SpanIndex maps code-point offsets to byte offsets for one text, for
-// callers that slice the same text many times (export, bulk import).
+// SpanIndex maps code-point offsets to byte offsets for one text. Pure
+// ASCII needs no table; otherwise the first couple of lookups scan the text
+// and later ones build and use a table, so a single check stays cheap and
+// many slices of one text (export, bulk) stay fast. Not safe for
+// concurrent use.
 type SpanIndex struct {
-	text  string
-	ascii bool
-	bytes []int32 // bytes[cp] = byte offset of code point cp; len = cps+1
+	text   string
+	ascii  bool
+	n      int
+	lookup int
+	bytes  []int32 // bytes[cp] = byte offset of code point cp; len = n+1
 }
 
-// NewSpanIndex builds an index for text. Pure-ASCII text needs no table.
+// NewSpanIndex indexes text.
 func NewSpanIndex(text string) *SpanIndex {
-	ix := &SpanIndex{text: text}
-	ascii := true
+	ix := &SpanIndex{text: text, ascii: true}
 	for i := 0; i < len(text); i++ {
 		if text[i] >= utf8.RuneSelf {
-			ascii = false
+			ix.ascii = false
 			break
 		}
 	}
-	if ascii {
-		ix.ascii = true
-		return ix
+	if ix.ascii {
+		ix.n = len(text)
+	} else {
+		ix.n = utf8.RuneCountInString(text)
 	}
-	ix.bytes = make([]int32, 0, len(text)+1)
-	for i := range text {
-		ix.bytes = append(ix.bytes, int32(i))
-	}
-	ix.bytes = append(ix.bytes, int32(len(text)))
 	return ix
 }
 
 // Len returns the number of code points of the indexed text.
-func (ix *SpanIndex) Len() int {
-	if ix.ascii {
-		return len(ix.text)
-	}
-	return len(ix.bytes) - 1
-}
+func (ix *SpanIndex) Len() int { return ix.n }
 
 func (ix *SpanIndex) at(cp int) int {
 	if ix.ascii {
 		return cp
+	}
+	if ix.bytes == nil {
+		if ix.lookup++; ix.lookup <= 4 {
+			return byteOffset(ix.text, cp)
+		}
+		ix.bytes = make([]int32, 0, ix.n+1)
+		for i := range ix.text {
+			ix.bytes = append(ix.bytes, int32(i))
+		}
+		ix.bytes = append(ix.bytes, int32(len(ix.text)))
 	}
 	return int(ix.bytes[cp])
 }

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -213,11 +215,17 @@ func (s *Store) UserByToken(ctx context.Context, secret string) (*User, *Token, 
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, nil, ErrNotFound
 	}
+	// One query on every API request: the token and its user together.
 	var t Token
-	if err := s.rd(ctx).Where("hash = ?", HashSecret(secret)).First(&t).Error; err != nil {
-		return nil, nil, notFoundOr(err, "token")
+	var u User
+	err := s.rd(ctx).Raw(`SELECT t.id, t.user_id, t.name, t.created_at, t.last_used_at,
+			u.id, u.name, u.role, u.password_hash, u.password_changed_at, u.created_at, u.updated_at
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, HashSecret(secret)).Row().
+		Scan(&t.ID, &t.UserID, &t.Name, &t.CreatedAt, &t.LastUsedAt,
+			&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, notFound("token")
 	}
-	u, err := s.GetUser(ctx, t.UserID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -226,7 +234,7 @@ func (s *Store) UserByToken(ctx context.Context, secret string) (*User, *Token, 
 		s.wr(ctx).Model(&Token{}).Where("id = ?", t.ID).Update("last_used_at", now)
 		t.LastUsedAt = &now
 	}
-	return u, &t, nil
+	return &u, &t, nil
 }
 
 // ---- browser sessions ----

@@ -61,7 +61,7 @@ func (h *Handler) createAnnotation(c *gin.Context) {
 		return
 	}
 	a, err := h.store.CreateAnnotation(c.Request.Context(), models.AnnotationIn{
-		ArticleID: aid, UserID: userOf(c).ID, Label: *req.Label, Start: *req.Start, End: *req.End,
+		ArticleID: aid, UserID: userOf(c).ID, AnnotatorName: userOf(c).Name, Label: *req.Label, Start: *req.Start, End: *req.End,
 		Text: req.Text, Note: req.Note, Attributes: req.Attributes, Origin: req.Origin,
 	})
 	if err != nil {
