@@ -1,0 +1,457 @@
+// The annotate view: read an article, select a passage, press a label's
+// hotkey. Spans are saved at once (shown as pending until the server has
+// stored them), edited in the side panel, and undone with Ctrl+Z.
+import { api, listAll } from "./api.js";
+import { h, clear, extLink, badge, fmtDate, toast } from "./dom.js";
+import { OffsetIndex, snapUTF16 } from "./offsets.js";
+import { TextView } from "./highlight.js";
+import { neighbour } from "./nav.js";
+
+const COLOR = /^#[0-9a-fA-F]{6}$/;
+const WORD = /[\p{L}\p{N}\p{M}_'’\-]/u;
+const SPEAKER_LABEL = "attributed_claim";
+
+function isWordAt(text, u, back) {
+  // the code point ending at u (back) or starting at u (forward)
+  if (back) {
+    if (u <= 0) return false;
+    const start = snapUTF16(text, u - 1, false);
+    return WORD.test(String.fromCodePoint(text.codePointAt(start)));
+  }
+  if (u >= text.length) return false;
+  return WORD.test(String.fromCodePoint(text.codePointAt(u)));
+}
+
+// adjustSelection trims whitespace at both ends of UTF-16 [u0, u1) and,
+// with snap, extends it to whole words. It never cuts a surrogate pair.
+export function adjustSelection(text, u0, u1, snap) {
+  u0 = snapUTF16(text, u0, false);
+  u1 = snapUTF16(text, u1, true);
+  while (u0 < u1 && /\s/.test(text[u0])) u0++;
+  while (u1 > u0 && /\s/.test(text[u1 - 1])) u1--;
+  if (snap && u1 > u0) {
+    while (isWordAt(text, u0, true)) u0 = snapUTF16(text, u0 - 1, false);
+    while (isWordAt(text, u1, false)) u1 = snapUTF16(text, u1 + 1, true);
+  }
+  return [u0, u1];
+}
+
+function quoteShort(s, n = 140) {
+  const t = s.replace(/\s+/g, " ");
+  return t.length > n ? t.slice(0, n - 1) + "…" : t;
+}
+
+export async function annotateView(root, [idStr], ctx) {
+  const articleID = Number(idStr);
+  const me = ctx.user.name;
+  const article = await api("GET", "/articles/" + articleID);
+  const project = await api("GET", "/projects/" + article.project_id); // fresh: labels may have changed
+  document.title = (article.title || "Article " + articleID) + " · slant";
+  const labels = [...project.labels].sort((a, b) => a.sort_order - b.sort_order || a.id - b.id);
+  const labelByKey = new Map(labels.map((l) => [l.key, l]));
+  const labelByHotkey = new Map(labels.filter((l) => l.hotkey).map((l) => [l.hotkey, l]));
+  const colorOf = (key) => { const l = labelByKey.get(key); return l && COLOR.test(l.color) ? l.color : "#7a7a7a"; };
+  const nameOf = (key) => (labelByKey.get(key) || { name: key }).name;
+
+  const text = article.text;
+  const idx = new OffsetIndex(text);
+  const anns = new Map(); // key -> annotation (+ u0, u1); key is the id, or "tmp-N" while pending
+  const undo = [];
+  const alias = new Map(); // id of a deleted span -> id of its re-creation by undo
+  const resolve = (id) => { while (alias.has(id)) id = alias.get(id); return id; };
+  let showAll = false, editing = null, tmpSeq = 0;
+  let snap = localStorage.getItem("slant.snap") === "1";
+
+  // ---- layout ----
+  const textEl = h("div", { class: "article-text", attrs: { id: "article-text", tabindex: "0", lang: article.language || null, dir: "auto", "aria-label": "Article text. Select a passage, then press a label's hotkey." } });
+  const status = h("div", { class: "status", attrs: { id: "status", role: "alert", "aria-live": "assertive" } });
+  const spanList = h("ol", { class: "span-list", attrs: { id: "span-list" } });
+  const spanCount = h("span", { class: "muted" });
+  const editorBox = h("div", { attrs: { id: "editor-box" } });
+  const doneBtn = h("button", { type: "button", class: "btn", attrs: { id: "done-btn" } });
+  const view = new TextView(textEl, text);
+
+  const src = article.source;
+  const meta = h("div", { class: "article-meta" },
+    src ? h("span", { class: "outlet" }, h("span", { class: "outlet-name", text: src.name || src.domain, title: src.domain }), " ", badge(src.ownership, src.country)) : h("span", { class: "muted", text: "no outlet" }),
+    article.author ? h("span", { text: article.author }) : null,
+    article.published_at ? h("time", { text: fmtDate(article.published_at), attrs: { datetime: article.published_at } }) : null,
+    article.url ? extLink(article.url, "Original ↗") : null);
+  const srcNotes = src && src.notes ? h("details", { class: "source-notes" }, h("summary", { text: "About " + (src.name || src.domain) }), h("p", { text: src.notes })) : null;
+
+  const palette = h("div", { class: "palette", attrs: { role: "toolbar", "aria-label": "Labels" } });
+  for (const l of labels) {
+    const tipID = "tip-" + l.id;
+    const btn = h("button", { type: "button", class: "label-btn", dataset: { key: l.key }, attrs: { "aria-describedby": l.description ? tipID : null, "aria-keyshortcuts": l.hotkey || null } },
+      h("span", { class: "swatch" }), h("span", { class: "label-name", text: l.name }), l.hotkey ? h("kbd", { text: l.hotkey }) : null);
+    btn.firstChild.style.backgroundColor = colorOf(l.key);
+    btn.addEventListener("mousedown", (ev) => ev.preventDefault()); // keep the text selection
+    btn.addEventListener("click", () => createSpan(l.key));
+    palette.appendChild(h("div", { class: "label-wrap" }, btn, l.description ? h("div", { class: "tip", text: l.description, attrs: { id: tipID, role: "tooltip" } }) : null));
+  }
+  const snapBox = h("input", { type: "checkbox", checked: snap, attrs: { id: "snap" } });
+  snapBox.addEventListener("change", () => { snap = snapBox.checked; localStorage.setItem("slant.snap", snap ? "1" : "0"); });
+  const allBox = ctx.isAdmin ? h("input", { type: "checkbox", attrs: { id: "show-all" } }) : null;
+  if (allBox) allBox.addEventListener("change", async () => { showAll = allBox.checked; await loadSpans(); });
+
+  const aside = h("aside", { class: "side" },
+    h("section", { class: "card side-card" }, h("h2", { text: "Labels" }), palette,
+      h("label", { class: "check" }, snapBox, " Snap to whole words"),
+      allBox ? h("label", { class: "check" }, allBox, " Show all annotators' spans") : null,
+      h("p", { class: "hint" }, "Select text, then press a hotkey. ", h("kbd", { text: "?" }), " shows all shortcuts.")),
+    status, editorBox,
+    h("section", { class: "card side-card" }, h("h2", {}, "Spans ", spanCount), spanList));
+
+  const main = h("article", { class: "reader" },
+    h("nav", { class: "crumbs" }, h("a", { href: "#/projects", text: "Projects" }), " / ", h("a", { href: "#/projects/" + project.id, text: project.name }), " / "),
+    h("h1", { class: "article-title", text: article.title || "(untitled)", attrs: { dir: "auto" } }),
+    meta, srcNotes,
+    h("div", { class: "article-actions" }, doneBtn,
+      h("button", { type: "button", class: "btn", text: "← Previous (P)", on: { click: () => go(-1) } }),
+      h("button", { type: "button", class: "btn", text: "Next (N) →", on: { click: () => go(1) } })),
+    textEl);
+  const help = helpDialog(labels);
+  root.appendChild(h("div", { class: "annotate" }, main, aside, help));
+
+  let done = !!article.done;
+  const paintDone = () => { doneBtn.textContent = done ? "✓ Done — undo" : "Mark done (D)"; doneBtn.classList.toggle("btn-done", done); };
+  paintDone();
+  doneBtn.addEventListener("click", async () => {
+    try { await api(done ? "DELETE" : "POST", "/articles/" + articleID + "/done"); done = !done; paintDone(); } catch (e) { showError("Could not change the done flag", e); }
+  });
+
+  // ---- spans ----
+  function viewSpan(a) {
+    return { key: a.key, u0: a.u0, u1: a.u1, color: colorOf(a.label), pending: !!a.pending, other: a.annotator !== me };
+  }
+  function withUTF16(a) {
+    a.key = a.key || a.id;
+    a.u0 = idx.toUTF16(a.start);
+    a.u1 = idx.toUTF16(a.end);
+    return a;
+  }
+  async function loadSpans() {
+    const t0 = performance.now();
+    let items;
+    try {
+      items = await listAll("/articles/" + articleID + "/annotations", showAll ? {} : { annotator: me });
+    } catch (e) { showError("Could not load the spans", e); return; }
+    anns.clear();
+    view.spans.clear();
+    for (const a of items) {
+      withUTF16(a);
+      anns.set(a.key, a);
+      view.spans.set(a.key, viewSpan(a));
+    }
+    view.renderAll();
+    renderList();
+    textEl.dataset.renderMs = String(Math.round(performance.now() - t0));
+    textEl.dataset.ready = "1";
+    textEl.dataset.loads = String(Number(textEl.dataset.loads || 0) + 1);
+  }
+  function put(a) { anns.set(a.key, a); view.set(viewSpan(a)); scheduleList(); }
+  function drop(key) { anns.delete(key); view.delete(key); scheduleList(); if (editing === key) closeEditor(); }
+
+  let listQueued = false;
+  function scheduleList() {
+    if (listQueued) return;
+    listQueued = true;
+    requestAnimationFrame(() => { listQueued = false; renderList(); });
+  }
+  function sorted() {
+    return [...anns.values()].sort((x, y) => x.start - y.start || y.end - x.end || String(x.key).localeCompare(String(y.key)));
+  }
+  function renderList() {
+    const frag = document.createDocumentFragment();
+    const all = sorted();
+    for (const a of all) {
+      const sw = h("span", { class: "swatch" });
+      sw.style.backgroundColor = colorOf(a.label);
+      const li = h("li", { class: "span-item" + (a.key === editing ? " active" : "") + (a.pending ? " pending" : "") },
+        h("button", { type: "button", class: "span-btn", dataset: { key: String(a.key) }, on: { click: () => { focusSpan(a.key, true); } } },
+          h("span", { class: "span-head" }, sw, h("span", { class: "span-label", text: nameOf(a.label) }),
+            a.attributes && a.attributes.speaker ? h("span", { class: "speaker", text: "— " + a.attributes.speaker }) : null,
+            a.annotator !== me ? h("span", { class: "annotator", text: a.annotator }) : null),
+          h("span", { class: "span-quote", text: quoteShort(a.text), attrs: { dir: "auto" } }),
+          a.note ? h("span", { class: "span-note", text: a.note }) : null));
+      frag.appendChild(li);
+    }
+    clear(spanList).appendChild(frag);
+    spanCount.textContent = "(" + all.length + ")";
+  }
+
+  function focusSpan(key, openEdit) {
+    const node = view.setCurrent(key);
+    if (node) node.scrollIntoView({ block: "center", behavior: "instant" });
+    if (openEdit) openEditor(key);
+  }
+
+  // ---- status ----
+  function showError(what, e) {
+    const msg = what + ": " + (e && e.describe ? e.describe() : String(e));
+    clear(status).appendChild(h("div", { class: "alert alert-error", text: msg },
+      h("button", { type: "button", class: "btn btn-small close", text: "Dismiss", on: { click: () => clear(status) } })));
+    toast(msg, "error");
+  }
+  function clearError() { clear(status); }
+
+  // ---- create ----
+  function selectionSpan() {
+    const sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+    const r = view.rangeOf(sel.getRangeAt(0));
+    if (!r) return null;
+    const [u0, u1] = adjustSelection(text, r[0], r[1], snap);
+    return u1 > u0 ? [u0, u1] : null;
+  }
+
+  async function createSpan(labelKey) {
+    const r = selectionSpan();
+    if (!r) { toast("Select a passage of the text first."); return; }
+    const [u0, u1] = r;
+    const quote = text.slice(u0, u1);
+    const start = idx.toCodePoint(u0), end = idx.toCodePoint(u1);
+    const tmp = { key: "tmp-" + ++tmpSeq, pending: true, label: labelKey, start, end, u0, u1, text: quote, note: "", attributes: {}, annotator: me };
+    put(tmp);
+    window.getSelection().removeAllRanges();
+    clearError();
+    try {
+      const a = await api("POST", "/articles/" + articleID + "/annotations", { label: labelKey, start, end, text: quote, note: "", attributes: {} });
+      drop(tmp.key);
+      put(withUTF16(a));
+      undo.push({ op: "create", id: a.id });
+      if (labelKey === SPEAKER_LABEL) openEditor(a.key, "speaker");
+    } catch (e) {
+      drop(tmp.key);
+      showError("Span not saved", e);
+    }
+  }
+
+  // ---- edit ----
+  function canEdit(a) { return a.annotator === me || ctx.isAdmin; }
+
+  function openEditor(key, focusField) {
+    const a = anns.get(key);
+    if (!a || a.pending) return;
+    editing = key;
+    view.setCurrent(key);
+    scheduleList();
+    const editable = canEdit(a);
+    const labelSel = h("select", { attrs: { id: "ed-label" }, disabled: !editable }, ...labels.map((l) => h("option", { value: l.key, text: l.name + (l.hotkey ? " (" + l.hotkey + ")" : "") })));
+    labelSel.value = a.label;
+    const speaker = h("input", { type: "text", value: (a.attributes && a.attributes.speaker) || "", disabled: !editable, attrs: { id: "ed-speaker", placeholder: "who makes the claim (\"unnamed\" if anonymous)" } });
+    const speakerField = h("label", { class: "field" }, h("span", { class: "field-label", text: "Speaker" }), speaker);
+    const note = h("textarea", { value: a.note || "", rows: 3, disabled: !editable, attrs: { id: "ed-note" } });
+    const showSpeaker = () => { speakerField.hidden = labelSel.value !== SPEAKER_LABEL && !speaker.value; };
+    labelSel.addEventListener("change", showSpeaker);
+    showSpeaker();
+    const here = [...anns.values()].filter((o) => o.key !== key && o.u0 < a.u1 && a.u0 < o.u1 && !o.pending);
+    const form = h("form", { class: "card editor", attrs: { id: "editor", role: "dialog", "aria-label": "Edit span" } },
+      h("div", { class: "editor-head" }, h("h2", { text: "Span" }), h("button", { type: "button", class: "btn btn-small", text: "Close (Esc)", on: { click: closeEditor } })),
+      h("blockquote", { class: "quote", text: a.text, attrs: { dir: "auto" } }),
+      h("p", { class: "muted small", text: "[" + a.start + ", " + a.end + ") · by " + a.annotator + (a.origin && a.origin !== "human" ? " · " + a.origin : "") }),
+      h("label", { class: "field" }, h("span", { class: "field-label", text: "Label" }), labelSel),
+      speakerField,
+      h("label", { class: "field" }, h("span", { class: "field-label", text: "Note" }), note),
+      editable ? h("div", { class: "actions" },
+        h("button", { type: "submit", class: "btn btn-primary", text: "Save", attrs: { id: "ed-save" } }),
+        h("button", { type: "button", class: "btn btn-danger", text: "Delete", attrs: { id: "ed-delete" }, on: { click: () => deleteSpan(key) } })) : h("p", { class: "muted", text: "Only the annotator or an admin can change this span." }),
+      here.length ? h("div", { class: "also" }, h("span", { class: "muted", text: "Also here: " }),
+        ...here.map((o) => { const b = h("button", { type: "button", class: "chip", text: nameOf(o.label) + (o.annotator !== me ? " · " + o.annotator : ""), on: { click: () => focusSpan(o.key, true) } }); b.style.borderColor = colorOf(o.label); return b; })) : null);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const attrs = { ...(a.attributes || {}) };
+      if (speaker.value.trim()) attrs.speaker = speaker.value.trim(); else delete attrs.speaker;
+      saveEdit(key, { label: labelSel.value, note: note.value, attributes: attrs });
+    });
+    form.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); form.requestSubmit(); }
+    });
+    clear(editorBox).appendChild(form);
+    const f = focusField === "speaker" ? (speakerField.hidden = false, speaker) : labelSel;
+    if (focusField !== undefined || document.activeElement === document.body || !textEl.contains(document.activeElement)) f.focus({ preventScroll: true });
+  }
+
+  function closeEditor() {
+    const wasInEditor = editorBox.contains(document.activeElement);
+    editing = null;
+    clear(editorBox);
+    view.setCurrent(null);
+    scheduleList();
+    if (wasInEditor) textEl.focus({ preventScroll: true });
+  }
+
+  async function saveEdit(key, patch, { record = true } = {}) {
+    const a = anns.get(key);
+    if (!a) return false;
+    const before = { label: a.label, note: a.note, attributes: a.attributes || {} };
+    try {
+      const b = await api("PATCH", "/annotations/" + a.id, patch);
+      b.key = key;
+      put(withUTF16(b));
+      if (record) undo.push({ op: "edit", id: a.id, before });
+      clearError();
+      if (editing === key) openEditor(key);
+      toast("Saved.");
+      return true;
+    } catch (e) {
+      showError("Change not saved", e);
+      return false;
+    }
+  }
+
+  async function deleteSpan(key) {
+    const a = anns.get(key);
+    if (!a) return;
+    try {
+      await api("DELETE", "/annotations/" + a.id);
+      drop(key);
+      undo.push({ op: "delete", ann: { ...a } });
+      clearError();
+      toast("Span deleted. Ctrl+Z brings it back.");
+    } catch (e) {
+      showError("Span not deleted", e);
+    }
+  }
+
+  async function undoLast() {
+    const u = undo.pop();
+    if (!u) { toast("Nothing to undo."); return; }
+    try {
+      if (u.op === "create") {
+        const id = resolve(u.id);
+        await api("DELETE", "/annotations/" + id);
+        drop(id);
+        toast("Undid: create.");
+      } else if (u.op === "delete") {
+        const a = u.ann;
+        const b = await api("POST", "/articles/" + articleID + "/annotations", { label: a.label, start: a.start, end: a.end, text: a.text, note: a.note || "", attributes: a.attributes || {} });
+        alias.set(a.id, b.id);
+        put(withUTF16(b));
+        toast("Undid: delete.");
+      } else if (u.op === "edit") {
+        const id = resolve(u.id);
+        if (!anns.has(id)) throw new Error("the span is no longer shown");
+        await saveEdit(id, u.before, { record: false }) || undo.push(u);
+        return;
+      }
+    } catch (e) {
+      undo.push(u);
+      showError("Undo failed", e);
+    }
+  }
+
+  // ---- navigation ----
+  async function go(dir) {
+    try {
+      const next = await neighbour(project.id, articleID, dir);
+      if (next === null) { toast(dir > 0 ? "This is the last article of the list." : "This is the first article of the list."); return; }
+      ctx.navigate("#/articles/" + next);
+    } catch (e) { showError("Could not find the " + (dir > 0 ? "next" : "previous") + " article", e); }
+  }
+  async function markDoneAndNext() {
+    try {
+      if (!done) await api("POST", "/articles/" + articleID + "/done");
+      done = true; paintDone();
+    } catch (e) { showError("Could not mark the article done", e); return; }
+    const next = await neighbour(project.id, articleID, 1).catch(() => null);
+    if (next === null) { toast("Done. That was the last article."); ctx.navigate("#/projects/" + project.id); return; }
+    ctx.navigate("#/articles/" + next);
+  }
+
+  // ---- events ----
+  textEl.addEventListener("click", (ev) => {
+    const sel = window.getSelection();
+    if (sel && !sel.isCollapsed) return;
+    const keys = view.keysAt(ev.target);
+    if (!keys.length) return;
+    // the innermost (shortest) span at the click
+    let best = null;
+    for (const k of keys) { const a = anns.get(k); if (a && !a.pending && (!best || a.u1 - a.u0 < best.u1 - best.u0)) best = a; }
+    if (best) openEditor(best.key);
+  });
+
+  // Keyboard selection inside the text: arrows move a caret, Shift+arrows
+  // extend the selection (Ctrl/Alt by word), like in an editor.
+  textEl.addEventListener("keydown", (ev) => {
+    const dirs = { ArrowLeft: ["backward", "character"], ArrowRight: ["forward", "character"], ArrowUp: ["backward", "line"], ArrowDown: ["forward", "line"], Home: ["backward", "lineboundary"], End: ["forward", "lineboundary"] };
+    const d = dirs[ev.key];
+    if (!d) return;
+    const sel = window.getSelection();
+    if (!sel.rangeCount || !textEl.contains(sel.anchorNode)) {
+      const r = view.domRange(0, 0);
+      sel.removeAllRanges();
+      sel.addRange(r);
+    }
+    const gran = (ev.ctrlKey || ev.altKey) && d[1] === "character" ? "word" : d[1];
+    sel.modify(ev.shiftKey ? "extend" : "move", d[0], gran);
+    ev.preventDefault();
+  });
+
+  const spanKeysInOrder = () => sorted().filter((a) => !a.pending).map((a) => a.key);
+  function step(dir) {
+    const keys = spanKeysInOrder();
+    if (!keys.length) return;
+    let i = keys.indexOf(editing ?? view.current);
+    i = i < 0 ? (dir > 0 ? 0 : keys.length - 1) : (i + dir + keys.length) % keys.length;
+    focusSpan(keys[i], false);
+    openEditor(keys[i]);
+    textEl.focus({ preventScroll: true });
+  }
+
+  function onKey(ev) {
+    if (help.open) return;
+    const t = ev.target;
+    const typing = t && ((t.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset|color)$/.test(t.type)) || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+    if (ev.key === "Escape") {
+      if (editing !== null) { ev.preventDefault(); closeEditor(); }
+      return;
+    }
+    if (typing) return;
+    if ((ev.ctrlKey || ev.metaKey) && !ev.shiftKey && ev.key.toLowerCase() === "z") { ev.preventDefault(); undoLast(); return; }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const l = labelByHotkey.get(ev.key);
+    if (l) { ev.preventDefault(); createSpan(l.key); return; }
+    switch (ev.key) {
+      case "n": case "N": ev.preventDefault(); go(1); break;
+      case "p": case "P": ev.preventDefault(); go(-1); break;
+      case "d": case "D": ev.preventDefault(); markDoneAndNext(); break;
+      case "j": ev.preventDefault(); step(1); break;
+      case "k": ev.preventDefault(); step(-1); break;
+      case "Enter": if (view.current !== null && view.current !== undefined && editing === null) { ev.preventDefault(); openEditor(view.current); } break;
+      case "Delete": if (editing !== null && t === textEl) { ev.preventDefault(); deleteSpan(editing); } break;
+      case "?": ev.preventDefault(); help.showModal(); break;
+    }
+  }
+  document.addEventListener("keydown", onKey);
+
+  await loadSpans();
+  // expose a small hook for tests and the console
+  const hook = { view, idx, anns, adjustSelection: (a, b) => adjustSelection(text, a, b, snap) };
+  window.slantAnnotate = hook;
+  return () => {
+    document.removeEventListener("keydown", onKey);
+    if (help.open) help.close();
+    if (window.slantAnnotate === hook) delete window.slantAnnotate;
+  };
+}
+
+function helpDialog(labels) {
+  const rows = [
+    ...labels.filter((l) => l.hotkey).map((l) => [l.hotkey, "Label the selection: " + l.name]),
+    ["Shift + arrows", "Select text with the keyboard (in the focused text; Ctrl for whole words)"],
+    ["Ctrl + Z", "Undo the last create, edit or delete"],
+    ["J / K", "Next / previous span (opens the editor)"],
+    ["Esc", "Close the span editor"],
+    ["Ctrl + Enter", "Save the span editor"],
+    ["N / P", "Next / previous article"],
+    ["D", "Mark done and go to the next article"],
+    ["?", "This help"],
+  ];
+  const d = h("dialog", { class: "help", attrs: { id: "help", "aria-label": "Keyboard shortcuts" } },
+    h("h2", { text: "Keyboard shortcuts" }),
+    h("table", { class: "table" }, h("tbody", {}, ...rows.map(([k, v]) => h("tr", {}, h("td", {}, h("kbd", { text: k })), h("td", { text: v }))))),
+    h("form", { attrs: { method: "dialog" }, class: "actions" }, h("button", { class: "btn btn-primary", text: "Close" })));
+  return d;
+}
+

@@ -1,0 +1,45 @@
+// Article navigation for N / P / D in the annotate view: the list the
+// analyst came from (ids in order, filters and the next cursor), kept in
+// sessionStorage, or the whole project when they came from a link.
+import { api, qs } from "./api.js";
+
+const KEY = "slant.nav";
+
+export function saveNav(nav) {
+  try { sessionStorage.setItem(KEY, JSON.stringify(nav)); } catch { /* storage full or off */ }
+}
+
+function loadNav(pid) {
+  try {
+    const nav = JSON.parse(sessionStorage.getItem(KEY) || "null");
+    if (nav && nav.pid === pid) return nav;
+  } catch { /* ignore */ }
+  return { pid, params: {}, ids: [], next: null, fresh: true };
+}
+
+async function fetchMore(nav) {
+  const page = await api("GET", "/projects/" + nav.pid + "/articles" + qs({ ...nav.params, limit: 1000, cursor: nav.next }));
+  nav.ids.push(...page.items.map((a) => a.id));
+  nav.next = page.next_cursor;
+  nav.fresh = false;
+  saveNav(nav);
+}
+
+// neighbour returns the id of the article after (dir=1) or before (dir=-1)
+// articleID in the list, or null.
+export async function neighbour(pid, articleID, dir) {
+  let nav = loadNav(pid);
+  if (nav.fresh) await fetchMore(nav);
+  let i = nav.ids.indexOf(articleID);
+  while (i < 0 && nav.next) { await fetchMore(nav); i = nav.ids.indexOf(articleID); }
+  if (i < 0) { // not in the filtered list: fall back to the whole project
+    nav = { pid, params: {}, ids: [], next: null };
+    await fetchMore(nav);
+    i = nav.ids.indexOf(articleID);
+    while (i < 0 && nav.next) { await fetchMore(nav); i = nav.ids.indexOf(articleID); }
+    if (i < 0) return null;
+  }
+  if (dir > 0 && i + 1 >= nav.ids.length && nav.next) await fetchMore(nav);
+  const j = i + dir;
+  return j >= 0 && j < nav.ids.length ? nav.ids[j] : null;
+}

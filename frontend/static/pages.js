@@ -1,0 +1,179 @@
+// Login, first-run setup, projects and the article list of a project.
+import { api, qs } from "./api.js";
+import { h, clear, outlet, fmtDate, fmtNumber, ownershipSelect, field, errorBox } from "./dom.js";
+import { saveNav } from "./nav.js";
+
+// ---- login and setup ----
+
+function credentialsForm({ title, intro, button, submit, autocompleteNew }) {
+  const name = h("input", { type: "text", required: true, attrs: { id: "login-name", name: "username", autocomplete: "username", autofocus: true } });
+  const pw = h("input", { type: "password", required: true, attrs: { id: "login-password", name: "password", autocomplete: autocompleteNew ? "new-password" : "current-password" } });
+  const msg = h("div", { attrs: { "aria-live": "polite" } });
+  const btn = h("button", { type: "submit", class: "btn btn-primary", text: button });
+  const form = h("form", { class: "card narrow", attrs: { id: "login-form" } },
+    h("h1", { text: title }), intro ? h("p", { class: "muted", text: intro }) : null,
+    field("Name", name), field("Password", pw), msg, h("div", { class: "actions" }, btn));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clear(msg);
+    btn.disabled = true;
+    try {
+      await submit(name.value.trim(), pw.value);
+    } catch (err) {
+      let text = err.describe ? err.describe() : String(err);
+      if (err.status === 401) text = "Wrong name or password.";
+      if (err.status === 429) text = "Too many failed logins. Try again in " + (err.retryAfter || "a few") + " seconds.";
+      msg.appendChild(h("div", { class: "alert alert-error", attrs: { role: "alert" }, text }));
+      pw.select();
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  setTimeout(() => name.focus(), 0);
+  return form;
+}
+
+export async function loginView(root, _params, ctx) {
+  document.title = "Log in · slant";
+  root.appendChild(h("section", { class: "page page-login" }, credentialsForm({
+    title: "Log in to slant", button: "Log in",
+    submit: async (name, password) => ctx.onSession(await api("POST", "/session", { name, password }, { quiet401: true })),
+  })));
+}
+
+export async function setupView(root, _params, ctx) {
+  document.title = "Set up · slant";
+  let setup = { needed: false, allowed: false };
+  try { setup = await api("GET", "/setup"); } catch (err) { root.appendChild(errorBox(err)); return; }
+  if (!setup.needed) { location.hash = "#/login"; return; }
+  if (!setup.allowed) {
+    root.appendChild(h("section", { class: "page page-login" }, h("div", { class: "card narrow" },
+      h("h1", { text: "Set up slant" }),
+      h("p", { text: "This database has no users yet. The first admin can only be created from the server machine itself (loopback), or with the command line:" }),
+      h("pre", { class: "code", text: "slant user add NAME --role admin" }))));
+    return;
+  }
+  root.appendChild(h("section", { class: "page page-login" }, credentialsForm({
+    title: "Set up slant", intro: "Create the first admin account. This page is offered only while the database has no users.",
+    button: "Create admin", autocompleteNew: true,
+    submit: async (name, password) => ctx.onSession(await api("POST", "/setup", { name, password }, { quiet401: true })),
+  })));
+}
+
+// ---- projects ----
+
+export async function projectsView(root, _params, ctx) {
+  document.title = "Projects · slant";
+  const page = h("section", { class: "page" }, h("h1", { text: "Projects" }));
+  root.appendChild(page);
+  const data = await api("GET", "/projects?limit=1000");
+  if (!data.items.length) {
+    page.appendChild(h("p", { class: "muted", text: ctx.isAdmin ? "No projects yet. Create one with the API (POST /api/v1/projects) or the command line." : "You have no projects yet." }));
+    return;
+  }
+  const list = h("ul", { class: "project-list" });
+  for (const p of data.items) {
+    const total = p.article_count || 0, done = p.done_count || 0;
+    const pct = total ? Math.round((100 * done) / total) : 0;
+    const bar = h("div", { class: "progress", attrs: { role: "progressbar", "aria-valuemin": 0, "aria-valuemax": total, "aria-valuenow": done, "aria-label": "My progress" } }, h("div", { class: "progress-bar" }));
+    bar.firstChild.style.width = pct + "%";
+    list.appendChild(h("li", { class: "card project" },
+      h("h2", {}, h("a", { href: "#/projects/" + p.id, text: p.name })),
+      p.description ? h("p", { class: "muted", text: p.description }) : null,
+      h("div", { class: "stats" },
+        h("span", { text: fmtNumber(total) + " articles" }), h("span", { text: fmtNumber(p.annotation_count || 0) + " spans" }),
+        h("span", { text: "my progress " + fmtNumber(done) + " / " + fmtNumber(total) + " done" })),
+      bar,
+      h("div", { class: "actions" },
+        h("a", { class: "btn", href: "#/projects/" + p.id, text: "Articles" }),
+        h("a", { class: "btn", href: "#/projects/" + p.id + "/export", text: "Export" }),
+        ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + p.id + "/settings", text: "Labels" }) : null)));
+  }
+  page.appendChild(list);
+}
+
+// ---- articles of a project ----
+
+const filterKey = (pid) => "slant.filters." + pid;
+
+export async function articlesView(root, [pidStr], ctx) {
+  const pid = Number(pidStr);
+  const project = await api("GET", "/projects/" + pid);
+  document.title = project.name + " · slant";
+  let saved = {};
+  try { saved = JSON.parse(sessionStorage.getItem(filterKey(pid)) || "{}"); } catch { saved = {}; }
+
+  const q = h("input", { type: "search", value: saved.q || "", placeholder: "Title contains…", attrs: { id: "f-q" } });
+  const source = h("input", { type: "text", value: saved.source || "", placeholder: "domain, e.g. rt.com", attrs: { id: "f-source", list: "f-source-list" } });
+  const sourceList = h("datalist", { attrs: { id: "f-source-list" } });
+  const own = ownershipSelect(saved.ownership, "Any ownership");
+  own.id = "f-ownership";
+  const status = h("select", { attrs: { id: "f-status" } }, h("option", { value: "", text: "All" }), h("option", { value: "todo", text: "To do" }), h("option", { value: "done", text: "Done" }));
+  status.value = saved.status || "";
+  const tbody = h("tbody");
+  const info = h("p", { class: "muted", attrs: { "aria-live": "polite" } });
+  const more = h("button", { type: "button", class: "btn", text: "Load more", hidden: true });
+  const err = h("div");
+
+  const filters = h("form", { class: "filters", attrs: { role: "search" } },
+    field("Title", q), field("Outlet", source), sourceList, field("Ownership", own), field("Status", status),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", text: "Filter" }), h("button", { type: "reset", class: "btn", text: "Clear" })));
+
+  root.appendChild(h("section", { class: "page" },
+    h("nav", { class: "crumbs" }, h("a", { href: "#/projects", text: "Projects" }), " / "),
+    h("div", { class: "page-head" }, h("h1", { text: project.name }),
+      h("div", { class: "actions" }, h("a", { class: "btn", href: "#/projects/" + pid + "/export", text: "Export" }),
+        ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + pid + "/settings", text: "Labels" }) : null)),
+    project.description ? h("p", { class: "muted", text: project.description }) : null,
+    filters, err,
+    h("table", { class: "table articles" },
+      h("thead", {}, h("tr", {}, ...["Title", "Outlet", "Published", "Length", "Spans (mine / all)", "Done"].map((t) => h("th", { text: t, attrs: { scope: "col" } })))),
+      tbody),
+    info, more));
+
+  api("GET", "/sources?limit=1000").then((d) => {
+    for (const s of d.items) sourceList.appendChild(h("option", { value: s.domain, text: s.name }));
+  }).catch(() => {});
+
+  let cursor = null, ids = [], params = {}, loaded = 0, gen = 0;
+  async function load(reset) {
+    const my = reset ? ++gen : gen;
+    if (reset) {
+      params = { q: q.value.trim(), source: source.value.trim(), ownership: own.value, status: status.value };
+      sessionStorage.setItem(filterKey(pid), JSON.stringify(params));
+      clear(tbody); clear(err); cursor = null; ids = []; loaded = 0;
+    }
+    more.disabled = true;
+    try {
+      const page = await api("GET", "/projects/" + pid + "/articles" + qs({ ...params, limit: 100, cursor }));
+      if (my !== gen) return;
+      const frag = document.createDocumentFragment();
+      for (const a of page.items) {
+        ids.push(a.id);
+        frag.appendChild(h("tr", { class: a.done ? "is-done" : "" },
+          h("td", {}, h("a", { href: "#/articles/" + a.id, text: a.title || "(untitled #" + a.id + ")" })),
+          h("td", {}, outlet(a.source)),
+          h("td", { class: "num", text: fmtDate(a.published_at) }),
+          h("td", { class: "num", text: fmtNumber(a.length) }),
+          h("td", { class: "num", text: fmtNumber(a.my_annotation_count) + " / " + fmtNumber(a.annotation_count) }),
+          h("td", { class: "done-cell" }, a.done ? h("span", { class: "done-mark", text: "✓", title: "done" }) : h("span", { class: "muted", text: "–", title: "to do" }))));
+      }
+      tbody.appendChild(frag);
+      loaded += page.items.length;
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      info.textContent = loaded ? "Showing " + fmtNumber(loaded) + (cursor ? " articles so far." : " articles.") : "No articles match.";
+      saveNav({ pid, params, ids, next: cursor });
+    } catch (e) {
+      err.appendChild(errorBox(e));
+    } finally {
+      more.disabled = false;
+    }
+  }
+  filters.addEventListener("submit", (ev) => { ev.preventDefault(); load(true); });
+  filters.addEventListener("reset", () => setTimeout(() => load(true), 0));
+  for (const el of [own, status]) el.addEventListener("change", () => load(true));
+  more.addEventListener("click", () => load(false));
+  await load(true);
+}
+
