@@ -6,7 +6,7 @@ DB      ?= ./data/slant.db
 ADDR    ?= 127.0.0.1:8080
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run test lint bench clean
+.PHONY: build run test lint bench fuzz clean
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags "-X main.Version=$(VERSION)" -o bin/slant ./server
@@ -25,6 +25,15 @@ lint:
 # the table to BENCHMARKS.md. Takes a few minutes; not part of make test.
 bench: build
 	$(GO) run -tags $(TAGS) ./server/bench -slant bin/slant -out BENCHMARKS.md
+
+# Runs every fuzz target for FUZZTIME each (make test runs their seed corpora).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list -tags $(TAGS) ./...); do \
+	  for f in $$($(GO) test -tags $(TAGS) -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
 
 clean:
 	rm -rf bin data
