@@ -40,7 +40,7 @@ function header() {
   const link = (href, text) => h("a", { href, text, class: path.startsWith(href.slice(1)) ? "active" : "", attrs: path.startsWith(href.slice(1)) ? { "aria-current": "page" } : {} });
   return h("header", { class: "topbar" },
     h("a", { class: "brand", href: "#/projects", text: "slant" }),
-    u ? h("nav", { attrs: { "aria-label": "Main" } }, link("#/projects", "Projects"), link("#/sources", "Sources"), link("#/tokens", "API tokens")) : null,
+    u ? h("nav", { attrs: { "aria-label": "Main" } }, link("#/projects", "Projects"), link("#/sources", "Sources"), link("#/tokens", "API tokens"), h("a", { href: "/api", text: "API reference" })) : null,
     h("span", { class: "spacer" }),
     u ? h("span", { class: "who" },
       h("a", { href: "#/account", class: "user-name", text: u.name, title: "Account" }),

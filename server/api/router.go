@@ -152,6 +152,9 @@ func (h *Handler) serveUI(c *gin.Context) {
 		return
 	}
 	p := strings.TrimPrefix(c.Request.URL.Path, "/")
+	if p == "api" || p == "api/" { // the API reference, rendered from openapi.json
+		p = "api.html"
+	}
 	if p != "" && !strings.HasSuffix(p, "/") {
 		if st, err := fs.Stat(h.cfg.UI, p); err == nil && !st.IsDir() {
 			c.FileFromFS(p, http.FS(h.cfg.UI))
