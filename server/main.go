@@ -34,6 +34,8 @@ Usage:
   slant user add NAME --role admin|annotator [--db FILE]     (password on stdin)
   slant token create --user NAME [--name LABEL] [--db FILE]  (prints the token only)
   slant export --project ID [--format csv|jsonl|doccano|w3c|ptc|parquet] [--raw] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
+  slant import --project ID [--format F] [--create-labels] [--strict] [--dry-run] [--user NAME] [--json] FILE|DIR|-...
+  slant sources import FILE | slant sources list [--ownership O]
   slant backup FILE [--db FILE]
   slant version
 

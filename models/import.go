@@ -1,0 +1,654 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// The import pipeline: parsers (server/ingest) turn files into a stream of
+// ImportItems; Store.Import writes one whole stream in one transaction.
+
+// ImportProblem is one thing that could not be imported, located in its
+// input file. It is also the error a parser returns for a fatal problem
+// (a file that cannot be read at all).
+type ImportProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p *ImportProblem) Error() string {
+	loc := p.File
+	if p.Line > 0 {
+		loc += ":" + itoa(p.Line)
+	}
+	if p.Field != "" {
+		loc += " (" + p.Field + ")"
+	}
+	if loc == "" {
+		return p.Message
+	}
+	return loc + ": " + p.Message
+}
+
+// ImportLimitError is a configured import limit that was exceeded. The
+// HTTP layer maps it to 413.
+type ImportLimitError struct{ ImportProblem }
+
+func (e *ImportLimitError) Error() string { return e.ImportProblem.Error() }
+
+// ImportSpan is one labelled span of an imported article.
+type ImportSpan struct {
+	File       string // when the span comes from another file than its article (PTC label files)
+	Line       int    // its line in that file (0: the article's line)
+	Label      string // a label key, or a technique name that slugifies to one ("Loaded_Language")
+	Start, End int    // code points, end-exclusive
+	Text       *string
+	Note       string
+	Attributes JSONMap
+}
+
+// ImportItem is one article (with its spans) produced by a parser, or,
+// with Article nil, spans for an existing article of the project (found by
+// ExternalRef), or only problems the parser found.
+type ImportItem struct {
+	File        string
+	Line        int
+	Article     *ArticleIn
+	Domain      string // outlet domain when the article has no URL
+	ExternalRef string
+	Spans       []ImportSpan
+	Problems    []ImportProblem
+}
+
+// ImportSource produces items by calling yield for each; an error from
+// yield must be returned as is. It is how a parser streams a file.
+type ImportSource func(yield func(*ImportItem) error) error
+
+// ImportOptions says where an import goes and how strict it is.
+type ImportOptions struct {
+	ProjectID    int64
+	UserID       int64 // annotator of the imported spans
+	CreateLabels bool  // create unknown labels instead of reporting them
+	Strict       bool  // any problem rejects the whole import
+	DryRun       bool  // report only; store nothing
+	MaxArticles  int   // 0: no limit
+	MaxTextBytes int   // 0: no limit
+	MaxProblems  int   // problems listed in the report (default 1000); all are counted
+}
+
+// ImportReport says what an import did (or, for a dry run, would do).
+type ImportReport struct {
+	DryRun          bool            `json:"dry_run"`
+	ArticlesCreated int             `json:"articles_created"`
+	ArticlesSkipped int             `json:"articles_skipped"`
+	SpansCreated    int             `json:"spans_created"`
+	SpansSkipped    int             `json:"spans_skipped"` // already present (re-import) or repeated in the input
+	LabelsCreated   []string        `json:"labels_created"`
+	Problems        []ImportProblem `json:"problems"`
+	ProblemCount    int             `json:"problem_count"`
+}
+
+// ImportFailed is the validation error of an import that stored nothing
+// because of problems; the problems travel as the "problems" member.
+func ImportFailed(message string, problems []ImportProblem) *ValidationError {
+	if problems == nil {
+		problems = []ImportProblem{}
+	}
+	return &ValidationError{Code: "validation_failed", Message: message, Fields: map[string]string{},
+		Extra: map[string]any{"problems": problems}}
+}
+
+// ImportProblemsOf returns the problems carried by an import error.
+func ImportProblemsOf(err error) []ImportProblem {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		if ps, ok := ve.Extra["problems"].([]ImportProblem); ok {
+			return ps
+		}
+	}
+	var p *ImportProblem
+	if errors.As(err, &p) {
+		return []ImportProblem{*p}
+	}
+	var le *ImportLimitError
+	if errors.As(err, &le) {
+		return []ImportProblem{le.ImportProblem}
+	}
+	return nil
+}
+
+var errRollback = errors.New("rollback")
+
+// LabelKeyOf turns a technique name into a label key:
+// "Loaded_Language" -> "loaded_language", "Appeal_to_Fear-Prejudice" ->
+// "appeal_to_fear_prejudice". Keys that would not start with a letter get
+// an "l_" prefix. It returns "" when nothing usable is left.
+func LabelKeyOf(name string) string {
+	var b strings.Builder
+	underscore := false
+	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			underscore = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			// non-ASCII letters have no slug spelling; keep a marker so
+			// distinct names stay distinct
+			fmt.Fprintf(&b, "u%x", r)
+			underscore = false
+		default:
+			if !underscore && b.Len() > 0 {
+				b.WriteByte('_')
+				underscore = true
+			}
+		}
+	}
+	key := strings.TrimRight(b.String(), "_")
+	if key == "" {
+		return ""
+	}
+	if key[0] < 'a' || key[0] > 'z' {
+		key = "l_" + key
+	}
+	if len(key) > 64 {
+		key = strings.TrimRight(key[:64], "_")
+	}
+	return key
+}
+
+// importer holds the state of one running import.
+type importer struct {
+	tx     *Store
+	ctx    context.Context
+	opts   ImportOptions
+	rep    *ImportReport
+	labels map[string]*Label // by key; nil value: known to be missing
+	srcs   map[string]int64
+	// dedupe indexes over the project's articles (existing and new):
+	// short hashes keep memory small for large projects
+	byExt, byURL, byText map[[16]byte]int64
+	// the last article whose text was loaded, for runs of span-only items
+	lastID   int64
+	lastHash string
+	lastIx   *SpanIndex
+	articles int
+	// statements prepared once per import: gorm re-prepares its cached
+	// statements on every call inside a transaction, which tripled the
+	// cost of a 100,000-article import
+	insArticle, insSpan *sql.Stmt
+	queries             map[string]*sql.Stmt
+}
+
+const (
+	qHash   = `SELECT text_sha256 FROM articles WHERE id = ?`
+	qText   = `SELECT text FROM articles WHERE id = ?`
+	qByExt  = `SELECT id, text_sha256 FROM articles WHERE project_id = ? AND external_id = ?`
+	qExists = `SELECT EXISTS (SELECT 1 FROM annotations WHERE article_id = ? AND label_id = ? AND start = ? AND "end" = ? AND origin = ?)`
+)
+
+// row runs one of the q* queries on a statement prepared once per import
+// (statements gorm prepares inside a transaction pile up until it ends).
+func (im *importer) row(query string, args ...any) *sql.Row {
+	if st := im.queries[query]; st != nil {
+		return st.QueryRowContext(im.ctx, args...)
+	}
+	return im.tx.rd(im.ctx).Raw(query, args...).Row()
+}
+
+// rawTx digs the *sql.Tx out of a gorm transaction, or nil.
+func rawTx(db *gorm.DB) *sql.Tx {
+	switch p := db.Statement.ConnPool.(type) {
+	case *sql.Tx:
+		return p
+	case *gorm.PreparedStmtTX:
+		t, _ := p.Tx.(*sql.Tx)
+		return t
+	}
+	return nil
+}
+
+func (im *importer) prepare() error {
+	tx := rawTx(im.tx.w)
+	if tx == nil {
+		return nil
+	}
+	var err error
+	im.insArticle, err = tx.PrepareContext(im.ctx, `INSERT INTO articles (project_id, source_id, external_id, url, title, author,
+		published_at, language, text, text_sha256, length, metadata, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	im.insSpan, err = tx.PrepareContext(im.ctx, `INSERT INTO annotations (project_id, article_id, label_id, user_id, start, "end",
+		quote, note, attributes, origin, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	im.queries = map[string]*sql.Stmt{}
+	for _, q := range []string{qHash, qText, qByExt, qExists} {
+		if im.queries[q], err = tx.PrepareContext(im.ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (im *importer) close() {
+	for _, st := range []*sql.Stmt{im.insArticle, im.insSpan} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	for _, st := range im.queries {
+		st.Close()
+	}
+}
+
+func (im *importer) createArticle(a *Article) error {
+	if im.insArticle == nil {
+		return im.tx.wr(im.ctx).Create(a).Error
+	}
+	now := time.Now().UTC()
+	a.CreatedAt, a.UpdatedAt = now, now
+	res, err := im.insArticle.ExecContext(im.ctx, a.ProjectID, a.SourceID, a.ExternalID, a.URL, a.Title, a.Author,
+		a.PublishedAt, a.Language, a.Text, a.TextSHA256, a.Length, a.Metadata, now, now)
+	if err != nil {
+		return err
+	}
+	a.ID, err = res.LastInsertId()
+	return err
+}
+
+// createSpan inserts a; false when the same span (label, offsets,
+// annotator) is already there.
+func (im *importer) createSpan(a *Annotation) (bool, error) {
+	if im.insSpan == nil {
+		res := im.tx.wr(im.ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(a)
+		return res.RowsAffected > 0, res.Error
+	}
+	now := time.Now().UTC()
+	res, err := im.insSpan.ExecContext(im.ctx, a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End,
+		a.Quote, a.Note, a.Attributes, a.Origin, now, now)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func short(s string) [16]byte {
+	sum := sha256.Sum256([]byte(s))
+	var k [16]byte
+	copy(k[:], sum[:16])
+	return k
+}
+
+// Import stores what src yields into a project, in one transaction: all
+// of it or, on a fatal error (or a problem with Strict), none of it. With
+// DryRun the report is computed and the transaction rolled back.
+//
+// Articles already in the project are skipped: same external_id; same URL
+// when the incoming article has no external_id (several paragraphs of one
+// page share a URL but not an id); or the same text. Spans of a skipped
+// article whose text is identical are added to the existing article
+// unless an imported span with the same label and offsets is already
+// there, so importing the same file twice changes nothing.
+func (s *Store) Import(ctx context.Context, opts ImportOptions, src ImportSource) (*ImportReport, error) {
+	if opts.MaxProblems <= 0 {
+		opts.MaxProblems = 1000
+	}
+	rep := &ImportReport{DryRun: opts.DryRun, LabelsCreated: []string{}, Problems: []ImportProblem{}}
+	err := s.Tx(ctx, func(tx *Store) error {
+		if _, err := tx.GetProject(ctx, opts.ProjectID); err != nil {
+			return err
+		}
+		if _, err := tx.GetUser(ctx, opts.UserID); err != nil {
+			return err
+		}
+		im := &importer{tx: tx, ctx: ctx, opts: opts, rep: rep, labels: map[string]*Label{}, srcs: map[string]int64{},
+			byExt: map[[16]byte]int64{}, byURL: map[[16]byte]int64{}, byText: map[[16]byte]int64{}}
+		if err := im.loadIndex(); err != nil {
+			return err
+		}
+		if err := im.prepare(); err != nil {
+			return err
+		}
+		defer im.close()
+		if err := src(im.item); err != nil {
+			return err
+		}
+		if opts.Strict && rep.ProblemCount > 0 {
+			return ImportFailed(fmt.Sprintf("strict import rejected: %d problem(s); nothing was stored", rep.ProblemCount), rep.Problems)
+		}
+		if opts.DryRun {
+			return errRollback
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		var p *ImportProblem
+		if errors.As(err, &p) {
+			return nil, ImportFailed(p.Error()+"; nothing was stored", append(rep.Problems, *p))
+		}
+		return nil, err
+	}
+	return rep, nil
+}
+
+func (im *importer) problem(p ImportProblem) {
+	im.rep.ProblemCount++
+	if len(im.rep.Problems) < im.opts.MaxProblems {
+		im.rep.Problems = append(im.rep.Problems, p)
+	}
+}
+
+func (im *importer) loadIndex() error {
+	rows, err := im.tx.rd(im.ctx).Model(&Article{}).Select("id, external_id, url, text_sha256").
+		Where("project_id = ?", im.opts.ProjectID).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var ext *string
+		var url, sum string
+		if err := rows.Scan(&id, &ext, &url, &sum); err != nil {
+			return err
+		}
+		im.index(id, ext, url, sum)
+	}
+	return rows.Err()
+}
+
+func (im *importer) index(id int64, ext *string, url, sum string) {
+	if ext != nil {
+		im.byExt[short(*ext)] = id
+	}
+	if url != "" {
+		im.byURL[short(url)] = id
+	}
+	im.byText[short(sum)] = id
+}
+
+func (im *importer) item(it *ImportItem) error {
+	if err := im.ctx.Err(); err != nil {
+		return err
+	}
+	for _, p := range it.Problems {
+		im.problem(p)
+	}
+	if it.Article == nil {
+		if it.ExternalRef == "" {
+			for _, sp := range it.Spans {
+				im.problem(im.spanProblem(it, &sp, "", "span has no article"))
+			}
+			return nil
+		}
+		var id int64
+		var hash string
+		err := im.row(qByExt, im.opts.ProjectID, it.ExternalRef).Scan(&id, &hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			if len(it.Spans) > 0 {
+				for _, sp := range it.Spans {
+					im.problem(im.spanProblem(it, &sp, "external_id", "no article with external_id "+quoteKey(it.ExternalRef)+" in this project; import the article first"))
+				}
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return im.spans(it, id, hash, true)
+	}
+	im.articles++
+	if im.opts.MaxArticles > 0 && im.articles > im.opts.MaxArticles {
+		return &ImportLimitError{ImportProblem{File: it.File, Line: it.Line,
+			Message: "more than " + itoa(im.opts.MaxArticles) + " articles in one import; split the file"}}
+	}
+	in := *it.Article
+	if im.opts.MaxTextBytes > 0 && len(in.Text) > im.opts.MaxTextBytes {
+		return &ImportLimitError{ImportProblem{File: it.File, Line: it.Line, Field: "text",
+			Message: "text is " + itoa(len(in.Text)) + " bytes; the limit is " + itoa(im.opts.MaxTextBytes)}}
+	}
+	if err := validateArticleIn(&in); err != nil {
+		var ve *ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		field := ""
+		for f := range ve.Fields {
+			field = f
+		}
+		im.problem(ImportProblem{File: it.File, Line: it.Line, Field: field, Message: "article not imported: " + ve.Error()})
+		return nil
+	}
+	sum := sha256.Sum256([]byte(in.Text))
+	hash := hex.EncodeToString(sum[:])
+	url := strings.TrimSpace(in.URL)
+	var dupID int64
+	if in.ExternalID != nil {
+		dupID = im.byExt[short(*in.ExternalID)]
+	} else if url != "" {
+		dupID = im.byURL[short(url)]
+	}
+	if dupID == 0 {
+		dupID = im.byText[short(hash)]
+	}
+	if dupID != 0 {
+		im.rep.ArticlesSkipped++
+		if len(it.Spans) == 0 {
+			return nil
+		}
+		var existing string
+		if err := im.row(qHash, dupID).Scan(&existing); err != nil {
+			return err
+		}
+		if existing != hash {
+			im.problem(ImportProblem{File: it.File, Line: it.Line, Field: "text",
+				Message: fmt.Sprintf("article skipped as a duplicate of article %d (same external_id or URL) whose text differs; its %d span(s) were not imported", dupID, len(it.Spans))})
+			return nil
+		}
+		return im.spans(it, dupID, hash, true)
+	}
+	a := Article{
+		ProjectID: im.opts.ProjectID, ExternalID: in.ExternalID, URL: url,
+		Title: strings.TrimSpace(in.Title), Author: strings.TrimSpace(in.Author),
+		PublishedAt: in.PublishedAt, Language: strings.TrimSpace(in.Language),
+		Text: in.Text, TextSHA256: hash, Length: CodePointLen(in.Text), Metadata: in.Metadata,
+	}
+	if a.Metadata == nil {
+		a.Metadata = JSONMap{}
+	}
+	domain := ""
+	if a.URL != "" {
+		domain, _ = DomainOfURL(a.URL)
+	} else if d := RegistrableDomain(it.Domain); d != "" && validateSource(&Source{Domain: d}) == nil {
+		domain = d
+	}
+	if domain != "" {
+		id, err := im.tx.ensureSource(im.ctx, domain, im.srcs)
+		if err != nil {
+			return err
+		}
+		a.SourceID = &id
+	}
+	if err := im.createArticle(&a); err != nil {
+		return err
+	}
+	im.rep.ArticlesCreated++
+	im.index(a.ID, a.ExternalID, a.URL, hash)
+	im.lastID, im.lastHash, im.lastIx = a.ID, hash, NewSpanIndex(a.Text)
+	return im.spans(it, a.ID, hash, false)
+}
+
+func (im *importer) spanProblem(it *ImportItem, sp *ImportSpan, field, msg string) ImportProblem {
+	p := ImportProblem{File: it.File, Line: it.Line, Field: field, Message: msg}
+	if sp.File != "" {
+		p.File = sp.File
+	}
+	if sp.Line > 0 {
+		p.Line = sp.Line
+	}
+	return p
+}
+
+// spans stores the spans of item it on article id. existing says the
+// article was there before this item, so spans already imported on it
+// are skipped rather than repeated.
+func (im *importer) spans(it *ImportItem, id int64, hash string, existing bool) error {
+	if len(it.Spans) == 0 {
+		return nil
+	}
+	if im.lastID != id || im.lastHash != hash {
+		var text string
+		if err := im.row(qText, id).Scan(&text); err != nil {
+			return err
+		}
+		im.lastID, im.lastHash, im.lastIx = id, hash, NewSpanIndex(text)
+	}
+	ix := im.lastIx
+	for i := range it.Spans {
+		sp := &it.Spans[i]
+		label, err := im.label(it, sp)
+		if err != nil {
+			return err
+		}
+		if label == nil {
+			continue
+		}
+		quote, err := CheckSpan(ix, sp.Start, sp.End, sp.Text)
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				return err
+			}
+			msg, field := ve.Error(), "end"
+			for f := range ve.Fields {
+				field = f
+			}
+			if ve.Code == "quote_mismatch" {
+				field = "text"
+				msg = fmt.Sprintf("span text %q differs from the article text at [%d, %d): %q", clip(*sp.Text), sp.Start, sp.End, clip(ve.Extra["actual"].(string)))
+				if at, ok := ve.Extra["found_at"].([]int); ok {
+					msg += fmt.Sprintf(" (the text occurs at [%d, %d))", at[0], at[1])
+				}
+			} else if field == "end" && sp.End > ix.Len() {
+				msg = fmt.Sprintf("span [%d, %d) ends past the end of its text (%d code points)", sp.Start, sp.End, ix.Len())
+			}
+			im.problem(im.spanProblem(it, sp, field, "span not imported: "+msg))
+			continue
+		}
+		first, _ := utf8.DecodeRuneInString(quote)
+		last, _ := utf8.DecodeLastRuneInString(quote)
+		if unicode.IsSpace(first) || unicode.IsSpace(last) {
+			field := "start"
+			if !unicode.IsSpace(first) {
+				field = "end"
+			}
+			im.problem(im.spanProblem(it, sp, field, fmt.Sprintf("span not imported: [%d, %d) starts or ends on whitespace (%q)", sp.Start, sp.End, clip(quote))))
+			continue
+		}
+		attrs := sp.Attributes
+		if attrs == nil {
+			attrs = JSONMap{}
+		}
+		if err := validateAnnotationFields(sp.Note, attrs, OriginImport); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				im.problem(im.spanProblem(it, sp, "", "span not imported: "+ve.Error()))
+				continue
+			}
+			return err
+		}
+		if existing {
+			var found bool
+			err := im.row(qExists, id, label.ID, sp.Start, sp.End, OriginImport).Scan(&found)
+			if err != nil {
+				return err
+			}
+			if found {
+				im.rep.SpansSkipped++
+				continue
+			}
+		}
+		a := Annotation{ProjectID: im.opts.ProjectID, ArticleID: id, LabelID: label.ID, UserID: im.opts.UserID,
+			Start: sp.Start, End: sp.End, Quote: quote, Note: sp.Note, Attributes: attrs, Origin: OriginImport}
+		created, err := im.createSpan(&a)
+		if err != nil {
+			return err
+		}
+		if !created {
+			im.rep.SpansSkipped++
+			continue
+		}
+		im.rep.SpansCreated++
+	}
+	return nil
+}
+
+// label resolves a span's label, creating it when allowed. nil with no
+// error means the span was reported and must be skipped.
+func (im *importer) label(it *ImportItem, sp *ImportSpan) (*Label, error) {
+	name := strings.TrimSpace(sp.Label)
+	key := LabelKeyOf(name)
+	if key == "" {
+		im.problem(im.spanProblem(it, sp, "label", "span not imported: empty or unusable label "+quoteKey(sp.Label)))
+		return nil, nil
+	}
+	if l, ok := im.labels[key]; ok && l != nil {
+		return l, nil
+	}
+	if _, ok := im.labels[key]; !ok {
+		l, err := im.tx.LabelByKey(im.ctx, im.opts.ProjectID, key)
+		if err == nil {
+			im.labels[key] = l
+			return l, nil
+		}
+		if !errors.Is(err, ErrInvalid) {
+			return nil, err
+		}
+		im.labels[key] = nil
+	}
+	if !im.opts.CreateLabels {
+		im.problem(im.spanProblem(it, sp, "label", "span not imported: unknown label "+quoteKey(name)+" (key "+key+"); import with create_labels=true to create it"))
+		return nil, nil
+	}
+	l := &Label{ProjectID: im.opts.ProjectID, Key: key, Name: name}
+	if utf8.RuneCountInString(l.Name) > 100 {
+		l.Name = string([]rune(l.Name)[:100])
+	}
+	if err := im.tx.CreateLabel(im.ctx, l); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			im.problem(im.spanProblem(it, sp, "label", "span not imported: cannot create label "+quoteKey(name)+": "+ve.Error()))
+			return nil, nil
+		}
+		return nil, err
+	}
+	im.labels[key] = l
+	im.rep.LabelsCreated = append(im.rep.LabelsCreated, key)
+	return l, nil
+}
+
+// clip shortens s for messages.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= 60 {
+		return s
+	}
+	return string([]rune(s)[:57]) + "..."
+}
