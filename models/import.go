@@ -560,8 +560,10 @@ func (im *importer) spans(it *ImportItem, id int64, hash string, existing bool) 
 			if !unicode.IsSpace(first) {
 				field = "end"
 			}
-			im.problem(im.spanProblem(it, sp, field, fmt.Sprintf("span not imported: [%d, %d) starts or ends on whitespace (%q)", sp.Start, sp.End, clip(quote))))
-			continue
+			// Offsets are kept exactly as given (other tools' offsets must stay
+			// valid and exports must round-trip), but the likely sloppy span is
+			// reported; strict mode turns the report into a rejection.
+			im.problem(im.spanProblem(it, sp, field, fmt.Sprintf("span imported, but [%d, %d) starts or ends on whitespace (%q)", sp.Start, sp.End, clip(quote))))
 		}
 		attrs := sp.Attributes
 		if attrs == nil {

@@ -126,7 +126,7 @@ func TestImportReportsSpanProblemsPerLine(t *testing.T) {
 	it := art("e", "", text,
 		models.ImportSpan{Line: 2, Label: "opinion", Start: 0, End: 7},          // fine
 		models.ImportSpan{Line: 3, Label: "opinion", Start: 8, End: 25},         // past the end
-		models.ImportSpan{Line: 4, Label: "opinion", Start: 7, End: 14},         // starts on whitespace
+		models.ImportSpan{Line: 4, Label: "opinion", Start: 7, End: 14},         // starts on whitespace: kept, reported
 		span("opinion", 0, 7, "exactly"),                                        // quote differs
 		models.ImportSpan{Line: 6, Label: "Unknown_Tech", Start: 0, End: 7},     // unknown label
 		models.ImportSpan{Line: 7, Label: "opinion", Start: 5, End: 5},          // empty
@@ -136,7 +136,7 @@ func TestImportReportsSpanProblemsPerLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.SpansCreated != 2 || rep.ProblemCount != 5 || len(rep.LabelsCreated) != 0 {
+	if rep.SpansCreated != 3 || rep.ProblemCount != 5 || len(rep.LabelsCreated) != 0 {
 		t.Fatalf("report %+v", rep)
 	}
 	want := map[int]string{3: "ends past the end", 4: "whitespace", 1: "differs", 6: "unknown label", 7: "greater than start"}
