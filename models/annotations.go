@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -109,39 +110,46 @@ func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*Annotat
 	if err := validateAnnotationFields(in.Note, in.Attributes, in.Origin); err != nil {
 		return nil, err
 	}
-	var view *AnnotationView
-	err := s.Tx(ctx, func(tx *Store) error {
-		var art Article
-		if err := tx.rd(ctx).Select("id, project_id, text").First(&art, in.ArticleID).Error; err != nil {
-			return notFoundOr(err, "article")
-		}
-		label, err := tx.LabelByKey(ctx, art.ProjectID, in.Label)
-		if err != nil {
-			return err
-		}
-		quote, err := CheckSpan(NewSpanIndex(art.Text), in.Start, in.End, in.Text)
-		if err != nil {
-			return err
-		}
-		a := Annotation{
-			ProjectID: art.ProjectID, ArticleID: art.ID, LabelID: label.ID, UserID: in.UserID,
-			Start: in.Start, End: in.End, Quote: quote, Note: in.Note,
-			Attributes: in.Attributes, Origin: in.Origin,
-		}
-		if err := tx.wr(ctx).Create(&a).Error; err != nil {
-			if isUnique(err) {
-				return &ConflictError{Message: "this annotator already has a " + label.Key + " span at [" + itoa(in.Start) + ", " + itoa(in.End) + ")"}
-			}
-			return err
-		}
-		view = &AnnotationView{Annotation: a, LabelKey: label.Key, AnnotatorName: in.AnnotatorName}
-		return nil
-	})
+	// Validation reads go through the read pool, outside the write lock;
+	// the write is a single INSERT ... RETURNING, atomic on its own. Foreign
+	// keys keep it honest if the article or label disappears in between.
+	projectID, text, err := s.articleText(ctx, in.ArticleID)
 	if err != nil {
 		return nil, err
 	}
+	label, err := s.LabelByKey(ctx, projectID, in.Label)
+	if err != nil {
+		return nil, err
+	}
+	quote, err := CheckSpan(NewSpanIndex(text), in.Start, in.End, in.Text)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	a := Annotation{
+		ProjectID: projectID, ArticleID: in.ArticleID, LabelID: label.ID, UserID: in.UserID,
+		Start: in.Start, End: in.End, Quote: quote, Note: in.Note,
+		Attributes: in.Attributes, Origin: in.Origin, CreatedAt: now, UpdatedAt: now,
+	}
+	attrs, err := a.Attributes.Value()
+	if err != nil {
+		return nil, err
+	}
+	err = s.wr(ctx).Raw(`INSERT INTO annotations (`+annotationInsertCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note, attrs, a.Origin, a.ClientID,
+		a.CreatedAt, a.UpdatedAt).Row().Scan(&a.ID)
+	if err != nil {
+		switch {
+		case isUnique(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"):
+			return nil, &ConflictError{Message: "this annotator already has a " + label.Key + " span at [" + itoa(in.Start) + ", " + itoa(in.End) + ")"}
+		case errors.Is(err, gorm.ErrForeignKeyViolated) || strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
+			return nil, notFound("article or label (deleted meanwhile)")
+		}
+		return nil, err
+	}
+	view := &AnnotationView{Annotation: a, LabelKey: label.Key, AnnotatorName: in.AnnotatorName}
 	if view.AnnotatorName == "" {
-		return s.GetAnnotation(ctx, view.ID)
+		return s.GetAnnotation(ctx, a.ID)
 	}
 	return view, nil
 }

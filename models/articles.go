@@ -294,7 +294,7 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, p ArticlePatch) (*A
 
 // DeleteArticle removes an article and its annotations.
 func (s *Store) DeleteArticle(ctx context.Context, id int64) error {
-	return s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, func(tx *Store) error {
 		res := tx.wr(ctx).Delete(&Article{}, id)
 		if res.Error != nil {
 			return res.Error
@@ -304,6 +304,10 @@ func (s *Store) DeleteArticle(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
+	if err == nil && s.texts != nil {
+		s.texts.forget(id)
+	}
+	return err
 }
 
 // SetDone marks (or unmarks) an article as done for one user.

@@ -46,7 +46,7 @@ type ExportRow struct {
 // and holds only one article's text in memory at a time. The same
 // *ExportRow is reused between calls.
 func (s *Store) ExportAnnotations(ctx context.Context, f AnnotationFilter, each func(*ExportRow) error) error {
-	return s.r.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.r.WithContext(dbContext(ctx)).Transaction(func(tx *gorm.DB) error {
 		var project Project
 		if err := tx.First(&project, f.ProjectID).Error; err != nil {
 			return notFoundOr(err, "project")

@@ -331,3 +331,37 @@ func TestJSONMapKeepsNumbersExact(t *testing.T) {
 		t.Fatalf("nil map stored as %v", v)
 	}
 }
+
+// The article-text cache never lets a span reach a deleted article, and a
+// rolled-back article (whose id SQLite may hand out again) never enters it.
+func TestTextCacheNeverServesStaleArticles(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	u, p, art := fixture(t, s, "first text")
+	if _, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: art.ID, UserID: u.ID, Label: "opinion", Start: 0, End: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteArticle(ctx, art.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: art.ID, UserID: u.ID, Label: "opinion", Start: 0, End: 5}); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("span on a deleted article: %v", err)
+	}
+	var rolledBack int64
+	s.Tx(ctx, func(tx *models.Store) error {
+		arts, err := tx.CreateArticles(ctx, p.ID, []models.ArticleIn{{Text: "rolled back text"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rolledBack = arts[0].ID
+		if _, err := tx.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: rolledBack, UserID: u.ID, Label: "opinion", Start: 0, End: 6}); err != nil {
+			t.Fatal(err)
+		}
+		return errors.New("roll back")
+	})
+	arts, _ := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Text: "new committed text"}})
+	a, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: arts[0].ID, UserID: u.ID, Label: "opinion", Start: 0, End: 3, AnnotatorName: "ana"})
+	if err != nil || a.Quote != "new" {
+		t.Fatalf("quote %q (%v); rolled-back id %d, new id %d", a.Quote, err, rolledBack, arts[0].ID)
+	}
+}

@@ -80,10 +80,12 @@ type Config struct {
 	BulkReqs    int
 	ExportSpans int
 	ExportArts  int
+	ImportArts  int
+	Browser     bool // run the headless-Chromium measurement (needs /usr/bin/chromium)
 }
 
-var fullConfig = Config{Duration: 4 * time.Second, Levels: []int{1, 8, 32}, ReadSpans: 1000, BulkSpans: 10000, BulkReqs: 10, ExportSpans: 1_000_000, ExportArts: 1000}
-var quickConfig = Config{Duration: 300 * time.Millisecond, Levels: []int{1, 4}, ReadSpans: 50, BulkSpans: 500, BulkReqs: 2, ExportSpans: 2000, ExportArts: 10}
+var fullConfig = Config{Duration: 4 * time.Second, Levels: []int{1, 8, 32}, ReadSpans: 1000, BulkSpans: 10000, BulkReqs: 10, ExportSpans: 1_000_000, ExportArts: 1000, ImportArts: 10_000, Browser: true}
+var quickConfig = Config{Duration: 300 * time.Millisecond, Levels: []int{1, 4}, ReadSpans: 50, BulkSpans: 500, BulkReqs: 2, ExportSpans: 2000, ExportArts: 10, ImportArts: 200}
 
 // Row is one line of the results table.
 type Row struct {
@@ -119,7 +121,11 @@ func (r *Results) Markdown() string {
 		if !row.Pass {
 			pass = "**no**"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s | %s |\n", row.Figure, row.Slant, row.Baseline, row.Ratio, row.Target, pass)
+		ratio := fmt.Sprintf("%.2f", row.Ratio)
+		if row.Ratio == 0 {
+			ratio = "—"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", row.Figure, row.Slant, row.Baseline, ratio, row.Target, pass)
 	}
 	for _, row := range r.Rows {
 		if row.Note != "" {
@@ -429,7 +435,7 @@ func Run(cfg Config, slantBin string) (*Results, error) {
 		return nil, err
 	}
 	res := &Results{When: time.Now(), Commit: gitCommit(), Machine: machine()}
-	steps := []func(Config, string, string, string, *Results) error{benchCreate, benchRead, benchBulk, benchExport}
+	steps := []func(Config, string, string, string, *Results) error{benchCreate, benchRead, benchBulk, benchExport, benchImport, benchBrowser}
 	for _, step := range steps {
 		if err := step(cfg, dir, slantBin, self, res); err != nil {
 			return nil, err
@@ -667,7 +673,8 @@ func benchBulk(cfg Config, dir, slantBin, self string, res *Results) error {
 	if err != nil {
 		return err
 	}
-	stmt, err := tx.Prepare(`INSERT INTO annotations (project_id, article_id, label_id, user_id, start, "end", quote, note, attributes, origin, created_at, updated_at) VALUES (?, ?, 1, 1, ?, ?, ?, '', '{}', 'import', ?, ?)`)
+	// OR IGNORE: the same duplicate extents slant refuses are skipped here.
+	stmt, err := tx.Prepare(`INSERT OR IGNORE INTO annotations (project_id, article_id, label_id, user_id, start, "end", quote, note, attributes, origin, created_at, updated_at) VALUES (?, ?, 1, 1, ?, ?, ?, '', '{}', 'import', ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -825,3 +832,121 @@ func baselineExport(db string, project int64) (float64, error) {
 }
 
 func notifyInterrupt(c chan os.Signal) { signal.Notify(c, os.Interrupt, syscall.SIGTERM) }
+
+// 5. Importing JSONL articles (~5 KB each) vs a prepared-statement insert.
+func benchImport(cfg Config, dir, slantBin, self string, res *Results) error {
+	rng := rand.New(rand.NewSource(5))
+	db := filepath.Join(dir, "import.db")
+	fx, err := newFixture(db)
+	if err != nil {
+		return err
+	}
+	fx.store.Close()
+	var body bytes.Buffer
+	type art struct {
+		ExternalID string `json:"external_id"`
+		Title      string `json:"title"`
+		URL        string `json:"url"`
+		Text       string `json:"text"`
+	}
+	arts := make([]art, cfg.ImportArts)
+	for i := range arts {
+		arts[i] = art{fmt.Sprintf("imp-%d", i), fmt.Sprintf("Article %d", i), fmt.Sprintf("https://www.outlet%d.example.org/a/%d", i%50, i), articleText(rng, 750)}
+		b, _ := json.Marshal(arts[i])
+		body.Write(b)
+		body.WriteByte('\n')
+	}
+	slant, err := start(slantBin, "serve", "--db", db)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	st, out, err := do("POST", fmt.Sprintf("%s/api/v1/projects/%d/import?format=jsonl", slant.url, fx.project), fx.token, body.Bytes())
+	elapsed := time.Since(t0)
+	rss := slant.peakRSS()
+	slant.stop()
+	if err != nil || st != 200 {
+		return fmt.Errorf("import: %d %v %.300s", st, err, out)
+	}
+	var rep struct {
+		ArticlesCreated int `json:"articles_created"`
+	}
+	json.Unmarshal(out, &rep)
+	rate := float64(rep.ArticlesCreated) / elapsed.Seconds()
+
+	base := filepath.Join(dir, "import-base.db")
+	bfx, err := newFixture(base)
+	if err != nil {
+		return err
+	}
+	bfx.store.Close()
+	w, err := sql.Open("sqlite3", models.DSN(base, true))
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	t1 := time.Now()
+	tx, err := w.Begin()
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.Prepare(`INSERT INTO articles (project_id, external_id, url, title, text, text_sha256, length, metadata, created_at, updated_at)
+		VALUES (1, ?, ?, ?, ?, '', 0, '{}', ?, ?)`)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	for _, a := range arts {
+		var parsed art // decode like an importer must
+		b, _ := json.Marshal(a)
+		json.Unmarshal(b, &parsed)
+		if _, err := stmt.Exec(parsed.ExternalID, parsed.URL, parsed.Title, parsed.Text, now, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	baseRate := float64(len(arts)) / time.Since(t1).Seconds()
+	res.add(Row{Figure: fmt.Sprintf("5. import %d JSONL articles (%.0f MB)", cfg.ImportArts, float64(body.Len())/1e6),
+		Slant:    fmt.Sprintf("%s, peak RSS %.0f MiB", fmtRate(rate, "articles/s"), rss),
+		Baseline: fmtRate(baseRate, "articles/s") + " (decode + prepared insert)", Ratio: rate / baseRate,
+		Target: "measured (no target set)", Pass: rep.ArticlesCreated == cfg.ImportArts,
+		Note: "slant also hashes the text, counts code points, links outlets by registrable domain and dedupes by external id, URL and text hash"})
+	return nil
+}
+
+// 6. The annotate view in headless Chromium: a 20,000-word article with
+// 1,000 spans (frontend's BenchmarkOpenLargeArticle, median of its runs).
+func benchBrowser(cfg Config, dir, slantBin, self string, res *Results) error {
+	if !cfg.Browser {
+		return nil
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		res.add(Row{Figure: "6. browser: open 20k words + 1,000 spans", Slant: "not run", Baseline: "—", Target: "< 500 ms open, < 50 ms add", Pass: false, Note: "/usr/bin/chromium is not installed"})
+		return nil
+	}
+	out, err := exec.Command("go", "test", "-tags", "sqlite_fts5", "-run", "^$", "-bench", "BenchmarkOpenLargeArticle", "-benchtime", "7x", "./frontend/").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("browser bench: %v\n%s", err, out)
+	}
+	var open, add float64
+	for _, line := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(line, "BenchmarkOpenLargeArticle") {
+			continue
+		}
+		f := strings.Fields(line)
+		for i := 1; i < len(f); i++ {
+			switch f[i] {
+			case "ms/open":
+				open, _ = strconv.ParseFloat(f[i-1], 64)
+			case "ms/add":
+				add, _ = strconv.ParseFloat(f[i-1], 64)
+			}
+		}
+	}
+	res.add(Row{Figure: "6. browser: open 20k words + 1,000 spans; add one span",
+		Slant: fmt.Sprintf("open %.0f ms, add %.2f ms", open, add), Baseline: "—", Target: "< 500 ms open, < 50 ms add",
+		Pass: open > 0 && open < 500 && add < 50, Note: "mean of 7 opens in headless Chromium; open = fetch article and spans and draw; add = draw one new span"})
+	return nil
+}
