@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"regexp"
 	"strings"
@@ -154,12 +155,13 @@ func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*Annotat
 	return view, nil
 }
 
+const annotationViewCols = `annotations.id, annotations.project_id, annotations.article_id, annotations.label_id, annotations.user_id,
+	annotations.start, annotations."end", annotations.quote, annotations.note, annotations.attributes,
+	annotations.origin, annotations.client_id, annotations.created_at, annotations.updated_at,
+	labels.key, users.name`
+
 func (s *Store) annotationViews(ctx context.Context) *gorm.DB {
-	return s.rd(ctx).Table("annotations").
-		Select(`annotations.id, annotations.project_id, annotations.article_id, annotations.label_id, annotations.user_id,
-			annotations.start, annotations."end", annotations.quote, annotations.note, annotations.attributes,
-			annotations.origin, annotations.client_id, annotations.created_at, annotations.updated_at,
-			labels.key, users.name`).
+	return s.rd(ctx).Table("annotations").Select(annotationViewCols).
 		Joins("JOIN labels ON labels.id = annotations.label_id").
 		Joins("JOIN users ON users.id = annotations.user_id")
 }
@@ -218,11 +220,12 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 	if f.ArticleID != 0 {
 		q = q.Where("annotations.article_id = ?", f.ArticleID)
 	}
+	// Subqueries rather than joins, so counts and versions need no join.
 	if f.Label != "" {
-		q = q.Where("labels.key = ?", f.Label)
+		q = q.Where("annotations.label_id IN (SELECT id FROM labels WHERE key = ?)", f.Label)
 	}
 	if f.Annotator != "" {
-		q = q.Where("users.name = ?", f.Annotator)
+		q = q.Where("annotations.user_id IN (SELECT id FROM users WHERE name = ?)", f.Annotator)
 	}
 	if f.UserID != 0 {
 		q = q.Where("annotations.user_id = ?", f.UserID)
@@ -243,12 +246,90 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 // ListAnnotations pages through annotations. Within one article they come
 // in text order (start, end, id); project-wide in id order.
 func (s *Store) ListAnnotations(ctx context.Context, f AnnotationFilter, pg Page) ([]AnnotationView, *string, error) {
-	if f.ArticleID != 0 {
-		if _, err := s.GetArticle(ctx, f.ArticleID); err != nil {
+	q, byText, err := s.listQuery(ctx, f, pg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := scanViews(q.Select(annotationViewCols))
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, next := pageOf(rows, pg.limit(), func(r AnnotationView) []int64 {
+		if byText {
+			return []int64{int64(r.Start), int64(r.End), r.ID}
+		}
+		return []int64{r.ID}
+	})
+	return rows, next, nil
+}
+
+// ListAnnotationsJSON is ListAnnotations with each item already encoded as
+// the API's annotation object, built by SQLite's json_object: one column
+// per row instead of sixteen, and no reflection, which makes the list of
+// an article's spans (the annotate page's main request) several times
+// cheaper. Times are the stored UTC timestamps in RFC 3339 form.
+func (s *Store) ListAnnotationsJSON(ctx context.Context, f AnnotationFilter, pg Page) ([][]byte, *string, error) {
+	q, byText, err := s.listQuery(ctx, f, pg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := q.Select(`annotations.start, annotations."end", annotations.id, json_object(
+		'id', annotations.id, 'article_id', annotations.article_id, 'label', labels.key,
+		'start', annotations.start, 'end', annotations."end", 'text', annotations.quote,
+		'note', annotations.note, 'attributes', json(annotations.attributes), 'annotator', users.name,
+		'origin', annotations.origin, 'client_id', annotations.client_id,
+		'created_at', replace(replace(annotations.created_at, ' ', 'T'), '+00:00', 'Z'),
+		'updated_at', replace(replace(annotations.updated_at, ' ', 'T'), '+00:00', 'Z'))`).Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	type item struct {
+		start, end int
+		id         int64
+		js         []byte
+	}
+	var items []item
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.start, &it.end, &it.id, &it.js); err != nil {
 			return nil, nil, err
 		}
-	} else if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, nil, err
+	}
+	items, next := pageOf(items, pg.limit(), func(r item) []int64 {
+		if byText {
+			return []int64{int64(r.start), int64(r.end), r.id}
+		}
+		return []int64{r.id}
+	})
+	out := make([][]byte, len(items))
+	for i := range items {
+		out[i] = items[i].js
+	}
+	return out, next, nil
+}
+
+// listQuery builds the keyset-paged annotation query (without its SELECT).
+func (s *Store) listQuery(ctx context.Context, f AnnotationFilter, pg Page) (*gorm.DB, bool, error) {
+	var exists int
+	var err error
+	if f.ArticleID != 0 {
+		err = s.rd(ctx).Raw("SELECT 1 FROM articles WHERE id = ?", f.ArticleID).Row().Scan(&exists)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, false, notFound("article")
+		}
+	} else {
+		err = s.rd(ctx).Raw("SELECT 1 FROM projects WHERE id = ?", f.ProjectID).Row().Scan(&exists)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, false, notFound("project")
+		}
+	}
+	if err != nil {
+		return nil, false, err
 	}
 	byText := f.ArticleID != 0
 	nkeys := 1
@@ -257,9 +338,11 @@ func (s *Store) ListAnnotations(ctx context.Context, f AnnotationFilter, pg Page
 	}
 	after, err := decodeCursor(pg.Cursor, nkeys)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	q := f.apply(s.annotationViews(ctx)).Limit(pg.limit() + 1)
+	q := f.apply(s.rd(ctx).Table("annotations").
+		Joins("JOIN labels ON labels.id = annotations.label_id").
+		Joins("JOIN users ON users.id = annotations.user_id")).Limit(pg.limit() + 1)
 	if byText {
 		q = q.Order(`annotations.start, annotations."end", annotations.id`)
 		if after != nil {
@@ -272,17 +355,7 @@ func (s *Store) ListAnnotations(ctx context.Context, f AnnotationFilter, pg Page
 			q = q.Where("annotations.id > ?", after[0])
 		}
 	}
-	rows, err := scanViews(q)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, next := pageOf(rows, pg.limit(), func(r AnnotationView) []int64 {
-		if byText {
-			return []int64{int64(r.Start), int64(r.End), r.ID}
-		}
-		return []int64{r.ID}
-	})
-	return rows, next, nil
+	return q, byText, nil
 }
 
 // UpdateAnnotation applies p; offsets are re-checked against the text.
@@ -358,9 +431,6 @@ func (s *Store) DeleteAnnotation(ctx context.Context, id int64) error {
 // CountAnnotations counts annotations matching f (for tests and summaries).
 func (s *Store) CountAnnotations(ctx context.Context, f AnnotationFilter) (int64, error) {
 	var n int64
-	q := f.apply(s.rd(ctx).Table("annotations").
-		Joins("JOIN labels ON labels.id = annotations.label_id").
-		Joins("JOIN users ON users.id = annotations.user_id"))
-	err := q.Count(&n).Error
+	err := f.apply(s.rd(ctx).Table("annotations")).Count(&n).Error
 	return n, err
 }

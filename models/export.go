@@ -165,11 +165,16 @@ type ExportVersion struct {
 func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*ExportVersion, error) {
 	var v ExportVersion
 	var maxAnn, maxArt, maxSrc, proj sql.NullString
-	q := f.apply(s.rd(ctx).Table("annotations").
-		Joins("JOIN labels ON labels.id = annotations.label_id").
-		Joins("JOIN users ON users.id = annotations.user_id")).
-		Select("COUNT(*), COALESCE(MAX(annotations.id), 0), MAX(annotations.updated_at)")
-	if err := q.Row().Scan(&v.Count, &v.MaxID, &maxAnn); err != nil {
+	// Three statements so that SQLite answers MAX() from the indexes
+	// (project_id, id) and (project_id, updated_at) without a scan; only
+	// the count walks the (covering) index.
+	if err := f.apply(s.rd(ctx).Table("annotations")).Count(&v.Count).Error; err != nil {
+		return nil, err
+	}
+	if err := f.apply(s.rd(ctx).Table("annotations")).Select("COALESCE(MAX(annotations.id), 0)").Row().Scan(&v.MaxID); err != nil {
+		return nil, err
+	}
+	if err := f.apply(s.rd(ctx).Table("annotations")).Select("MAX(annotations.updated_at)").Row().Scan(&maxAnn); err != nil {
 		return nil, err
 	}
 	if err := s.rd(ctx).Raw(`SELECT (SELECT MAX(updated_at) FROM articles WHERE project_id = ?),

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -193,14 +195,27 @@ func (h *Handler) listAnnotations(c *gin.Context, f models.AnnotationFilter) {
 		fail(c, err)
 		return
 	}
-	rows, next, err := h.store.ListAnnotations(c.Request.Context(), f, pg)
+	items, next, err := h.store.ListAnnotationsJSON(c.Request.Context(), f, pg)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := make([]annotationJSON, len(rows))
-	for i := range rows {
-		out[i] = annotationView(&rows[i])
+	// The items arrive encoded by SQLite; only the envelope is written here.
+	var buf bytes.Buffer
+	buf.Grow(64 + len(items)*400)
+	buf.WriteString(`{"items":[`)
+	for i, it := range items {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(it)
 	}
-	list(c, out, next)
+	buf.WriteString(`],"next_cursor":`)
+	if next == nil {
+		buf.WriteString("null")
+	} else {
+		buf.WriteString(strconv.Quote(*next))
+	}
+	buf.WriteString("}")
+	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 }

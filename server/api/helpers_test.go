@@ -152,17 +152,3 @@ func TestMain(m *testing.M) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	os.Exit(m.Run())
 }
-
-func newRequest(method, url, body string) (*http.Request, error) {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err == nil && body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return req, err
-}
-
-func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }

@@ -932,7 +932,8 @@ func benchBrowser(cfg Config, dir, slantBin, self string, res *Results) error {
 	}
 	var open, add float64
 	for _, line := range strings.Split(string(out), "\n") {
-		if !strings.HasPrefix(line, "BenchmarkOpenLargeArticle") {
+		// Log lines can come between the benchmark's name and its figures.
+		if !strings.Contains(line, "ms/open") {
 			continue
 		}
 		f := strings.Fields(line)
