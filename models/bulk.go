@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 )
@@ -86,10 +87,7 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 		if err != nil {
 			return err
 		}
-		taken, err := tx.bulkTakenKeys(ctx, userID, texts)
-		if err != nil {
-			return err
-		}
+		taken := map[bulkKey]bool{} // within this request; stored spans are caught by the unique index
 		fail := func(i int, err error) { res.Errors = append(res.Errors, BulkItemError{Index: i, Err: err}) }
 		now := time.Now().UTC()
 		var rows []Annotation
@@ -161,9 +159,18 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 			return err
 		}
 		for j, id := range ids {
+			if id == 0 { // the same user already had this extent and label
+				a := rows[j]
+				fail(rowIndex[j], &ConflictError{Message: "you already have a " + spans[rowIndex[j]].Label + " span at [" + itoa(a.Start) + ", " + itoa(a.End) + ")"})
+				continue
+			}
 			res.IDs[rowIndex[j]] = id
+			res.Created++
 		}
-		res.Created = len(rows)
+		if len(res.Errors) > 0 && !partial {
+			return &BulkError{Result: res}
+		}
+		sort.Slice(res.Errors, func(a, b int) bool { return res.Errors[a].Index < res.Errors[b].Index })
 		return nil
 	})
 	if err != nil {
@@ -255,56 +262,33 @@ func (s *Store) bulkExistingClientIDs(ctx context.Context, projectID int64, span
 	return out, nil
 }
 
-// bulkTakenKeys returns the user's existing extents in the given articles.
-func (s *Store) bulkTakenKeys(ctx context.Context, userID int64, texts map[int64]*SpanIndex) (map[bulkKey]bool, error) {
-	var ids []any
-	for id := range texts {
-		ids = append(ids, id)
-	}
-	out := map[bulkKey]bool{}
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		rows, err := s.rd(ctx).Table("annotations").Select(`article_id, label_id, start, "end"`).
-			Where("user_id = ? AND article_id IN ?", userID, ids[:n]).Rows()
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var k bulkKey
-			if err := rows.Scan(&k.article, &k.label, &k.start, &k.end); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[k] = true
-		}
-		rows.Close()
-		ids = ids[n:]
-	}
-	return out, nil
-}
-
 const annotationInsertCols = `project_id, article_id, label_id, user_id, start, "end", quote, note, attributes, origin, client_id, created_at, updated_at`
 
 // insertAnnotations writes rows with multi-row INSERTs inside the current
-// transaction and returns their ids in order. With one writer inside one
-// transaction, SQLite assigns the rowids of one statement consecutively.
+// transaction. ids[i] is the new id of rows[i], or 0 when the row was not
+// inserted because the same annotator already has that label on that
+// extent (ON CONFLICT DO NOTHING; the unique index decides, so no stored
+// span has to be read first).
 func (s *Store) insertAnnotations(ctx context.Context, rows []Annotation) ([]int64, error) {
 	// Statement sizes come from a fixed set so the prepared-statement
 	// cache holds at most ten shapes. 13 columns × 400 = 5,200 parameters.
 	sizes := []int{400, 256, 128, 64, 32, 16, 8, 4, 2, 1}
-	ids := make([]int64, 0, len(rows))
-	for len(rows) > 0 {
+	ids := make([]int64, len(rows))
+	done := 0
+	for done < len(rows) {
 		n := 1
 		for _, sz := range sizes {
-			if sz <= len(rows) {
+			if sz <= len(rows)-done {
 				n = sz
 				break
 			}
 		}
+		batch := rows[done : done+n]
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO annotations (" + annotationInsertCols + ") VALUES ")
 		args := make([]any, 0, n*13)
-		for i, a := range rows[:n] {
+		pos := make(map[bulkKey]int, n)
+		for i, a := range batch {
 			if i > 0 {
 				sb.WriteByte(',')
 			}
@@ -315,21 +299,29 @@ func (s *Store) insertAnnotations(ctx context.Context, rows []Annotation) ([]int
 			}
 			args = append(args, a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note,
 				attrs, a.Origin, a.ClientID, a.CreatedAt, a.UpdatedAt)
+			pos[bulkKey{a.ArticleID, a.LabelID, a.Start, a.End}] = done + i
 		}
-		if err := s.wr(ctx).Exec(sb.String(), args...).Error; err != nil {
+		sb.WriteString(` ON CONFLICT (article_id, label_id, start, "end", user_id) DO NOTHING RETURNING id, article_id, label_id, start, "end"`)
+		res, err := s.wr(ctx).Raw(sb.String(), args...).Rows()
+		if err != nil {
 			if isUnique(err) {
-				return nil, &ConflictError{Message: "a span or client_id collided with one stored concurrently; retry"}
+				return nil, &ConflictError{Message: "a client_id collided with one stored concurrently; retry"}
 			}
 			return nil, err
 		}
-		var last int64
-		if err := s.wr(ctx).Raw("SELECT last_insert_rowid()").Row().Scan(&last); err != nil {
+		for res.Next() {
+			var id int64
+			var k bulkKey
+			if err := res.Scan(&id, &k.article, &k.label, &k.start, &k.end); err != nil {
+				res.Close()
+				return nil, err
+			}
+			ids[pos[k]] = id
+		}
+		if err := res.Close(); err != nil {
 			return nil, err
 		}
-		for i := int64(n) - 1; i >= 0; i-- {
-			ids = append(ids, last-i)
-		}
-		rows = rows[n:]
+		done += n
 	}
 	return ids, nil
 }

@@ -130,3 +130,32 @@ func TestBulkLimitsAndShapes(t *testing.T) {
 		t.Fatalf("unknown project: %d %s", r.Status, r.Body)
 	}
 }
+
+// A span the annotator already stored is a per-span 409: the whole push
+// is refused by default, and reported by index with partial=true.
+func TestBulkConflictsWithStoredSpans(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, scenarioText)
+	path := fmt.Sprintf("/api/v1/projects/%d/annotations/bulk", e.project.ID)
+	body := fmt.Sprintf(`[{"article_id":%d,"label":"opinion","start":3,"end":5},{"article_id":%d,"label":"opinion","start":0,"end":2}]`, e.article.ID, e.article.ID)
+	r := e.do("POST", path, "ann", body)
+	if r.Status != 422 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	errs := errorOf(t, r)["errors"].([]any)
+	if len(errs) != 1 || errs[0].(map[string]any)["index"] != 1.0 || errs[0].(map[string]any)["status"] != 409.0 {
+		t.Fatalf("errors %v", errs)
+	}
+	if n, _ := e.store.CountAnnotations(context.Background(), models.AnnotationFilter{ProjectID: e.project.ID}); n != 1 {
+		t.Fatalf("%d annotations after a refused push", n)
+	}
+	r = e.do("POST", path+"?partial=true", "ann", body)
+	m := r.JSON(t)
+	if r.Status != 200 || m["created"] != 1.0 || m["failed"] != 1.0 || m["ids"].([]any)[1] != nil {
+		t.Fatalf("partial: %d %s", r.Status, r.Body)
+	}
+	// Another annotator may store the same extent.
+	if r := e.do("POST", path, "other", body); r.Status != 200 || r.JSON(t)["created"] != 2.0 {
+		t.Fatalf("other annotator: %d %s", r.Status, r.Body)
+	}
+}
