@@ -68,8 +68,9 @@ func spansOf(t *testing.T, e *testEnv, projectID int64) []spanKey {
 }
 
 // Export → import into a new project → export again gives identical spans
-// for every format the importer reads: doccano and ptc carry their texts;
-// jsonl and raw csv carry spans for articles already in the project.
+// for every export format: doccano and ptc carry their texts; jsonl, raw
+// csv, w3c and parquet carry spans for articles already in the project
+// (matched by external_id).
 func TestExportImportRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -93,13 +94,13 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if len(want) != 5 {
 		t.Fatalf("%d spans in the source project", len(want))
 	}
-	for _, format := range []string{"doccano", "ptc", "jsonl", "csv"} {
+	for _, format := range []string{"doccano", "ptc", "jsonl", "csv", "w3c", "parquet"} {
 		t.Run(format, func(t *testing.T) {
 			p := &models.Project{Name: "copy " + format}
 			if err := e.store.CreateProject(ctx, p, nil); err != nil {
 				t.Fatal(err)
 			}
-			if format == "jsonl" || format == "csv" { // span-only formats need the articles first
+			if format != "doccano" && format != "ptc" { // span-only formats need the articles first
 				for _, id := range []int64{e.article.ID, arts[0].ID} {
 					a, _ := e.store.GetArticle(ctx, id)
 					ext := "ext-" + fmt.Sprint(id)
@@ -115,15 +116,12 @@ func TestExportImportRoundTrip(t *testing.T) {
 			if exp.Status != 200 {
 				t.Fatalf("export: %d", exp.Status)
 			}
-			importFormat := format
-			if format == "jsonl" || format == "csv" {
-				importFormat = "slant"
-				if format == "csv" {
-					importFormat = "auto" // recognised by its header
-				}
+			importFormat := map[string]string{"jsonl": "slant", "csv": "auto", "w3c": "auto", "parquet": "auto"}[format] // csv, w3c and parquet are recognised by their content
+			if importFormat == "" {
+				importFormat = format
 			}
 			r := e.do("POST", fmt.Sprintf("/api/v1/projects/%d/import?format=%s", p.ID, importFormat), "admin", string(exp.Body),
-				"Content-Type", map[string]string{"ptc": "application/zip", "csv": "text/csv"}[format])
+				"Content-Type", map[string]string{"ptc": "application/zip", "csv": "text/csv", "parquet": "application/octet-stream", "w3c": "application/ld+json"}[format])
 			if r.Status != 200 {
 				t.Fatalf("import: %d %s", r.Status, r.Body)
 			}

@@ -105,7 +105,8 @@ func (x *W3C) Row(r *models.ExportRow) error {
 		Created: r.CreatedAt.UTC().Format(time.RFC3339), Modified: r.UpdatedAt.UTC().Format(time.RFC3339),
 		Creator: creator, Body: body,
 		Target: map[string]any{
-			"source": source,
+			"source":            source,
+			"slant:external_id": r.ExternalID,
 			"selector": []w3cSelector{
 				{Type: "TextPositionSelector", Start: &start, End: &end},
 				{Type: "TextQuoteSelector", Exact: &exact, Prefix: &prefix, Suffix: &suffix},

@@ -19,7 +19,7 @@ import (
 )
 
 // Formats lists the format names an import may ask for ("auto" detects).
-var Formats = []string{"auto", "json", "jsonl", "csv", "txt", "html", "crawl", "doccano", "ptc", "paragraphs", "slant"}
+var Formats = []string{"auto", "json", "jsonl", "csv", "txt", "html", "crawl", "doccano", "ptc", "paragraphs", "slant", "w3c", "parquet"}
 
 // Input is one uploaded file (or zip entry, or file on disk).
 type Input struct {
@@ -128,6 +128,9 @@ func parseOne(in Input, format string, lim Limits, yield yielder) error {
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return readErr(in.Name, err)
 	}
+	if format == "parquet" || (format == "auto" && bytes.HasPrefix(head, parquetMagic)) {
+		return parseParquet(in.Name, br, lim, yield) // binary: skips the text checks
+	}
 	if err := checkHead(in.Name, head); err != nil {
 		return err
 	}
@@ -135,6 +138,8 @@ func parseOne(in Input, format string, lim Limits, yield yielder) error {
 		format = Detect(in.Name, head)
 	}
 	switch format {
+	case "w3c":
+		return parseW3C(in.Name, br, lim, yield)
 	case "json":
 		return parseJSON(in.Name, br, lim, yield)
 	case "jsonl", "doccano", "paragraphs", "slant":
@@ -261,6 +266,8 @@ func Detect(name string, head []byte) string {
 		return "csv"
 	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"), strings.HasSuffix(lower, ".jsonlines"):
 		return jsonlKind(trimmed)
+	case strings.HasSuffix(lower, ".jsonld") || looksW3C(trimmed):
+		return "w3c"
 	case strings.HasSuffix(lower, ".json"):
 		if looksJSONL(trimmed) {
 			return jsonlKind(trimmed)
@@ -281,6 +288,13 @@ func Detect(name string, head []byte) string {
 		return "csv"
 	}
 	return "txt"
+}
+
+// looksW3C: a JSON-LD document with the Web Annotation context.
+func looksW3C(b []byte) bool {
+	n := min(len(b), 4096)
+	return len(b) > 0 && b[0] == '{' && bytes.Contains(b[:n], []byte(`"@context"`)) &&
+		bytes.Contains(b[:n], []byte("www.w3.org/ns/anno.jsonld"))
 }
 
 func looksHTML(b []byte) bool {
