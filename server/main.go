@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/term"
+
 	"slant/frontend"
 	"slant/models"
 	"slant/seeds"
@@ -221,13 +223,10 @@ func cmdUserAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if len(pos) != 1 {
 		return errors.New("usage: slant user add NAME --role admin|annotator (password on stdin)")
 	}
-	fmt.Fprintf(stderr, "Password for %s (read from stdin): ", pos[0])
-	line, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-		return errors.New("no password on standard input")
+	password, err := readPassword(stdin, stderr, pos[0])
+	if err != nil {
+		return err
 	}
-	fmt.Fprintln(stderr)
-	password := strings.TrimRight(line, "\r\n")
 	store, err := models.Open(*dbPath)
 	if err != nil {
 		return err
@@ -239,6 +238,25 @@ func cmdUserAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "created %s %q (id %d)\n", u.Role, u.Name, u.ID)
 	return nil
+}
+
+// readPassword reads one line from stdin; on a terminal it prompts and
+// does not echo what is typed.
+func readPassword(stdin io.Reader, stderr io.Writer, name string) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(stderr, "Password for %s: ", name)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func cmdTokenCreate(args []string, stdout io.Writer) error {
