@@ -83,7 +83,7 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 		if err != nil {
 			return err
 		}
-		existing, err := tx.bulkExistingClientIDs(ctx, projectID, spans)
+		existing, err := tx.bulkExistingClientIDs(ctx, projectID, userID, spans)
 		if err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 			rowIndex = append(rowIndex, i)
 		}
 		if len(res.Errors) > 0 && !partial {
-			return &BulkError{Result: res}
+			return &BulkError{Result: res} // errors are in index order here
 		}
 		ids, err := tx.insertAnnotations(ctx, rows)
 		if err != nil {
@@ -167,10 +167,10 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 			res.IDs[rowIndex[j]] = id
 			res.Created++
 		}
+		sort.Slice(res.Errors, func(a, b int) bool { return res.Errors[a].Index < res.Errors[b].Index })
 		if len(res.Errors) > 0 && !partial {
 			return &BulkError{Result: res}
 		}
-		sort.Slice(res.Errors, func(a, b int) bool { return res.Errors[a].Index < res.Errors[b].Index })
 		return nil
 	})
 	if err != nil {
@@ -236,7 +236,9 @@ func (s *Store) bulkArticles(ctx context.Context, projectID int64, spans []BulkS
 	return texts, extIDs, nil
 }
 
-func (s *Store) bulkExistingClientIDs(ctx context.Context, projectID int64, spans []BulkSpan) (map[string]int64, error) {
+// bulkExistingClientIDs finds the caller's spans already stored under the
+// pushed client ids (client ids are per annotator).
+func (s *Store) bulkExistingClientIDs(ctx context.Context, projectID, userID int64, spans []BulkSpan) (map[string]int64, error) {
 	var keys []any
 	for _, sp := range spans {
 		if sp.ClientID != nil {
@@ -251,7 +253,7 @@ func (s *Store) bulkExistingClientIDs(ctx context.Context, projectID int64, span
 			ClientID string
 		}
 		if err := s.rd(ctx).Table("annotations").Select("id, client_id").
-			Where("project_id = ? AND client_id IN ?", projectID, keys[:n]).Scan(&rows).Error; err != nil {
+			Where("project_id = ? AND user_id = ? AND client_id IN ?", projectID, userID, keys[:n]).Scan(&rows).Error; err != nil {
 			return nil, err
 		}
 		for _, r := range rows {

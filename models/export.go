@@ -164,7 +164,7 @@ type ExportVersion struct {
 // ExportVersionOf computes the version of an export.
 func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*ExportVersion, error) {
 	var v ExportVersion
-	var maxAnn, maxArt, maxSrc, proj sql.NullString
+	var maxAnn, maxArt, maxSrc, proj, maxLabel sql.NullString
 	// Three statements so that SQLite answers MAX() from the indexes
 	// (project_id, id) and (project_id, updated_at) without a scan; only
 	// the count walks the (covering) index.
@@ -179,10 +179,11 @@ func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*Expor
 	}
 	if err := s.rd(ctx).Raw(`SELECT (SELECT MAX(updated_at) FROM articles WHERE project_id = ?),
 		(SELECT MAX(s.updated_at) FROM sources s JOIN articles a ON a.source_id = s.id WHERE a.project_id = ?),
-		(SELECT updated_at FROM projects WHERE id = ?)`, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&maxArt, &maxSrc, &proj); err != nil {
+		(SELECT updated_at FROM projects WHERE id = ?),
+		(SELECT MAX(updated_at) FROM labels WHERE project_id = ?)`, f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&maxArt, &maxSrc, &proj, &maxLabel); err != nil {
 		return nil, err
 	}
-	for _, t := range []sql.NullString{maxAnn, maxArt, maxSrc, proj} {
+	for _, t := range []sql.NullString{maxAnn, maxArt, maxSrc, proj, maxLabel} {
 		if !t.Valid {
 			continue
 		}

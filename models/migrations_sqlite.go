@@ -127,6 +127,10 @@ var migrations = []migration{
 		`CREATE UNIQUE INDEX idx_annotations_client ON annotations (project_id, client_id) WHERE client_id IS NOT NULL`,
 		`CREATE INDEX idx_annotations_project_updated ON annotations (project_id, updated_at)`,
 	}},
+	{3, "client ids are unique per annotator, not per project", []string{
+		`DROP INDEX idx_annotations_client`,
+		`CREATE UNIQUE INDEX idx_annotations_client ON annotations (project_id, user_id, client_id) WHERE client_id IS NOT NULL`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

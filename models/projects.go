@@ -129,7 +129,7 @@ func (s *Store) UpdateProject(ctx context.Context, id int64, patch func(*Project
 
 // DeleteProject removes a project with its labels, articles and annotations.
 func (s *Store) DeleteProject(ctx context.Context, id int64) error {
-	return s.Tx(ctx, func(tx *Store) error {
+	err := s.Tx(ctx, func(tx *Store) error {
 		if _, err := tx.GetProject(ctx, id); err != nil {
 			return err
 		}
@@ -139,6 +139,10 @@ func (s *Store) DeleteProject(ctx context.Context, id int64) error {
 		}
 		return tx.wr(ctx).Delete(&Project{}, id).Error
 	})
+	if err == nil && s.texts != nil {
+		s.texts.clear() // the project's articles are gone; a rare operation
+	}
+	return err
 }
 
 // ---- labels ----

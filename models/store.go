@@ -194,6 +194,12 @@ func (c *textCache) put(id int64, t cachedText) {
 	}
 }
 
+func (c *textCache) clear() {
+	c.mu.Lock()
+	c.items, c.size = map[int64]cachedText{}, 0
+	c.mu.Unlock()
+}
+
 func (c *textCache) forget(id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

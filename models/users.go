@@ -231,7 +231,10 @@ func (s *Store) UserByToken(ctx context.Context, secret string) (*User, *Token, 
 	}
 	now := time.Now().UTC()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
-		s.wr(ctx).Model(&Token{}).Where("id = ?", t.ID).Update("last_used_at", now)
+		// Off the request path: authentication never waits for the writer
+		// (an import may hold it). A lost update only delays the timestamp.
+		w, id := s.w, t.ID
+		go w.WithContext(context.Background()).Model(&Token{}).Where("id = ?", id).Update("last_used_at", now)
 		t.LastUsedAt = &now
 	}
 	return &u, &t, nil

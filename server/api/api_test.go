@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -477,16 +478,82 @@ func TestLoginThrottling(t *testing.T) {
 		t.Fatalf("after %d failures the right password got %d (Retry-After %q)", maxFreeFailures, r.Status, r.Header.Get("Retry-After"))
 	}
 	errorOf(t, r)
-	// Another account from another address is not locked by ann's failures.
+	// Another account from another address is not locked by ann's failures;
+	// the same address is.
 	l := newLoginLimiter()
 	for i := 0; i < maxFreeFailures; i++ {
-		l.failure("user:ann", "ip:1.2.3.4")
+		if l.attempt("user:ann", "ip:1.2.3.4") != 0 {
+			t.Fatalf("attempt %d refused", i)
+		}
 	}
-	if l.wait("user:bo", "ip:5.6.7.8") != 0 {
+	if l.attempt("user:bo", "ip:5.6.7.8") != 0 {
 		t.Fatal("unrelated account throttled")
 	}
-	if l.wait("user:bo", "ip:1.2.3.4") == 0 {
+	if l.attempt("user:bo", "ip:1.2.3.4") == 0 {
 		t.Fatal("address not throttled")
+	}
+	// A successful login gives the address its attempt back.
+	l2 := newLoginLimiter()
+	for i := 0; i < maxFreeFailures-1; i++ {
+		l2.attempt("user:x", "ip:9.9.9.9")
+	}
+	l2.attempt("user:y", "ip:9.9.9.9")
+	l2.succeeded("user:y", "ip:9.9.9.9")
+	if l2.attempt("user:z", "ip:9.9.9.9") != 0 {
+		t.Fatal("a successful login did not give the address its attempt back")
+	}
+}
+
+// Parallel wrong guesses cannot slip past the limit while bcrypt runs.
+// Login CSRF: a cross-site form (text/plain) or a foreign Origin cannot log in.
+func TestLoginRefusesCrossSiteRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "xyz text")
+	body := fmt.Sprintf(`{"name":"ann","password":%q}`, testPassword)
+	for _, c := range []struct {
+		headers []string
+		status  int
+	}{
+		{[]string{"Content-Type", "text/plain"}, 415},
+		{[]string{"Origin", "https://evil.example"}, 403},
+		{[]string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{[]string{"Origin", e.srv.URL, "Sec-Fetch-Site", "same-origin"}, 201},
+	} {
+		r := e.do("POST", "/api/v1/session", "", body, c.headers...)
+		if r.Status != c.status {
+			t.Errorf("%v: %d, want %d", c.headers, r.Status, c.status)
+		}
+	}
+}
+
+func TestLoginThrottlingUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "xyz text")
+	const n = 24
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- e.rawDo("POST", "/api/v1/session", "", `{"name":"other","password":"wrong-guess-123"}`).Status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	if count[401] > maxFreeFailures || count[429] < n-maxFreeFailures {
+		t.Fatalf("%d parallel guesses: %v (at most %d may be tried)", n, count, maxFreeFailures)
+	}
+	// The password-change endpoint shares the lockout.
+	for i := 0; i < maxFreeFailures; i++ {
+		e.do("POST", "/api/v1/me/password", "ann", `{"current_password":"nope-nope","new_password":"whatever-123"}`)
+	}
+	if r := e.do("POST", "/api/v1/me/password", "ann", `{"current_password":"nope-nope","new_password":"whatever-123"}`); r.Status != 429 {
+		t.Fatalf("password guessing through /me/password: %d", r.Status)
 	}
 }
 

@@ -2,11 +2,14 @@ package api
 
 import (
 	"math"
+	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -40,30 +43,29 @@ func newLoginLimiter() *loginLimiter {
 	return &loginLimiter{m: map[string]*loginAttempts{}, now: time.Now}
 }
 
-// wait returns how long the caller must wait before trying any of keys.
-func (l *loginLimiter) wait(keys ...string) time.Duration {
+// attempt reserves one login attempt for every key. If any key is locked
+// out it returns how long to wait and reserves nothing. Otherwise the
+// attempt counts as a failure up front, so concurrent guesses cannot slip
+// past the limit while bcrypt runs; succeeded gives it back.
+func (l *loginLimiter) attempt(keys ...string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	var d time.Duration
+	var wait time.Duration
 	for _, k := range keys {
 		if a, ok := l.m[k]; ok {
 			if now.Sub(a.last) > forgetAfter {
 				delete(l.m, k)
 				continue
 			}
-			if w := a.until.Sub(now); w > d {
-				d = w
+			if w := a.until.Sub(now); w > wait {
+				wait = w
 			}
 		}
 	}
-	return d
-}
-
-func (l *loginLimiter) failure(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
+	if wait > 0 {
+		return wait
+	}
 	for _, k := range keys {
 		a := l.m[k]
 		if a == nil {
@@ -84,12 +86,23 @@ func (l *loginLimiter) failure(keys ...string) {
 			}
 		}
 	}
+	return 0
 }
 
-func (l *loginLimiter) success(key string) {
+// succeeded forgets the account's failures and gives the other keys (the
+// address) back the attempt reserved for this login.
+func (l *loginLimiter) succeeded(account string, others ...string) {
 	l.mu.Lock()
-	delete(l.m, key)
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	delete(l.m, account)
+	for _, k := range others {
+		if a, ok := l.m[k]; ok && a.fails > 0 {
+			a.fails--
+			if a.fails < maxFreeFailures {
+				a.until = time.Time{}
+			}
+		}
+	}
 }
 
 // ---- session ----
@@ -105,7 +118,31 @@ type sessionJSON struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// sameSiteJSON refuses a login or setup that a page on another site could
+// have sent (a form posting text/plain): such "login CSRF" would sign the
+// victim into the attacker's account, or run setup from the operator's
+// own browser on a fresh install. Browsers cannot send a cross-origin
+// application/json POST without a CORS preflight, which slant never grants.
+func sameSiteJSON(c *gin.Context) error {
+	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt != "application/json" {
+		return errf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as Content-Type: application/json")
+	}
+	if c.GetHeader("Sec-Fetch-Site") == "cross-site" {
+		return errf(http.StatusForbidden, "forbidden", "cross-site request refused")
+	}
+	if o := c.GetHeader("Origin"); o != "" {
+		if u, err := url.Parse(o); err != nil || u.Host != c.Request.Host {
+			return errf(http.StatusForbidden, "forbidden", "cross-origin request refused")
+		}
+	}
+	return nil
+}
+
 func (h *Handler) login(c *gin.Context) {
+	if err := sameSiteJSON(c); err != nil {
+		fail(c, err)
+		return
+	}
 	var req loginReq
 	if err := decodeJSON(c, &req); err != nil {
 		fail(c, err)
@@ -116,25 +153,41 @@ func (h *Handler) login(c *gin.Context) {
 			Fields: map[string]string{"name": "is required", "password": "is required"}})
 		return
 	}
-	userKey, ipKey := "user:"+req.Name, "ip:"+c.ClientIP()
-	if wait := h.logins.wait(userKey, ipKey); wait > 0 {
-		secs := int(math.Ceil(wait.Seconds()))
-		c.Header("Retry-After", strconv.Itoa(secs))
-		fail(c, errf(http.StatusTooManyRequests, "too_many_requests", "too many failed logins; try again in "+strconv.Itoa(secs)+" s"))
+	ipKey := "ip:" + c.ClientIP()
+	if utf8.RuneCountInString(req.Name) > 64 { // no such user can exist; keep huge names out of the limiter
+		if !h.throttle(c, ipKey) {
+			fail(c, errf(http.StatusUnauthorized, "unauthorized", "wrong name or password"))
+		}
+		return
+	}
+	userKey := "user:" + req.Name
+	if h.throttle(c, userKey, ipKey) {
 		return
 	}
 	u, err := h.store.Authenticate(c.Request.Context(), req.Name, req.Password)
 	if err != nil {
 		if isNotFound(err) {
-			h.logins.failure(userKey, ipKey)
 			fail(c, errf(http.StatusUnauthorized, "unauthorized", "wrong name or password"))
 			return
 		}
 		fail(c, err)
 		return
 	}
-	h.logins.success(userKey)
+	h.logins.succeeded(userKey, ipKey)
 	h.startSession(c, u)
+}
+
+// throttle reserves a password attempt for keys, or answers 429 (and
+// returns true) while any of them is locked out.
+func (h *Handler) throttle(c *gin.Context, keys ...string) bool {
+	wait := h.logins.attempt(keys...)
+	if wait <= 0 {
+		return false
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	c.Header("Retry-After", strconv.Itoa(secs))
+	fail(c, errf(http.StatusTooManyRequests, "too_many_requests", "too many failed password attempts; try again in "+strconv.Itoa(secs)+" s"))
+	return true
 }
 
 // startSession sets the session cookie and answers with the CSRF token.
@@ -177,6 +230,10 @@ func (h *Handler) getSetup(c *gin.Context) {
 func (h *Handler) setup(c *gin.Context) {
 	if !fromLoopback(c) {
 		fail(c, errf(http.StatusForbidden, "forbidden", "first-run setup is only allowed from this machine (loopback); or run: slant user add NAME --role admin"))
+		return
+	}
+	if err := sameSiteJSON(c); err != nil {
+		fail(c, err)
 		return
 	}
 	var req loginReq
@@ -232,6 +289,10 @@ func (h *Handler) changePassword(c *gin.Context) {
 		return
 	}
 	u := userOf(c)
+	userKey := "user:" + u.Name // shares the login lockout: a stolen token must not allow guessing
+	if h.throttle(c, userKey) {
+		return
+	}
 	if _, err := h.store.Authenticate(c.Request.Context(), u.Name, req.CurrentPassword); err != nil {
 		if isNotFound(err) {
 			err = fieldErr("current_password", "is wrong")
@@ -239,6 +300,7 @@ func (h *Handler) changePassword(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	h.logins.succeeded(userKey)
 	if err := h.store.SetPassword(c.Request.Context(), u.ID, req.NewPassword); err != nil {
 		if ve, ok := err.(*models.ValidationError); ok {
 			err = fieldErr("new_password", ve.Fields["password"])

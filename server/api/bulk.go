@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"net/http"
+	"sort"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -133,7 +134,7 @@ func (h *Handler) storeBulk(c *gin.Context, pid int64, spans []models.BulkSpan, 
 		if err != nil {
 			if be, ok := err.(*models.BulkError); ok {
 				fail(c, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: be.Error(),
-					Extra: map[string]any{"errors": bulkErrors(remap(be.Result.Errors, index))}})
+					Extra: map[string]any{"errors": bulkErrors(sortedErrs(append(pre, remap(be.Result.Errors, index)...)))}})
 				return
 			}
 			fail(c, err)
@@ -146,8 +147,14 @@ func (h *Handler) storeBulk(c *gin.Context, pid int64, spans []models.BulkSpan, 
 		}
 	}
 	errs := append(pre, remap(res.Errors, index)...)
+	sort.Slice(errs, func(a, b int) bool { return errs[a].Index < errs[b].Index })
 	c.JSON(http.StatusOK, gin.H{"created": res.Created, "existing": res.Existing, "failed": len(errs),
 		"ids": ids, "errors": bulkErrors(errs)})
+}
+
+func sortedErrs(errs []models.BulkItemError) []models.BulkItemError {
+	sort.Slice(errs, func(a, b int) bool { return errs[a].Index < errs[b].Index })
+	return errs
 }
 
 func remap(errs []models.BulkItemError, index []int) []models.BulkItemError {

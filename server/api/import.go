@@ -41,6 +41,10 @@ func (h *Handler) importArticles(c *gin.Context) {
 			return
 		}
 	}
+	if opts.CreateLabels && !isAdmin(c) { // label schemes are the admins' (see SECURITY.md)
+		fail(c, errf(http.StatusForbidden, "forbidden", "only admins may create labels during an import (create_labels=true)"))
+		return
+	}
 	// the request's context, not gin's: database/sql watches it from its
 	// own goroutines, and gin recycles its Context after the handler returns
 	ctx := c.Request.Context()
@@ -95,9 +99,10 @@ func (h *Handler) importSource(c *gin.Context, format string) (models.ImportSour
 		return nil, noop, err
 	}
 	if u, ok := urlRequest(mt, head); ok {
-		f := ingest.NewFetcher(h.cfg.Import.AllowHosts)
+		// Fetch before the import's write transaction starts, so a slow
+		// site never holds the database's single writer.
+		it, err := ingest.NewFetcher(h.cfg.Import.AllowHosts).Fetch(c.Request.Context(), u)
 		return func(yield func(*models.ImportItem) error) error {
-			it, err := f.Fetch(c.Request.Context(), u)
 			if err != nil {
 				return err
 			}

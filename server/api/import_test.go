@@ -120,6 +120,23 @@ func (e *testEnv) articleCount() int {
 	return len(arts)
 }
 
+func TestImportCreateLabelsIsForAdmins(t *testing.T) {
+	t.Parallel()
+	e := newImportEnv(t, ingest.Limits{})
+	body := `{"text":"The minister promised a glorious future.","label":[[24,39,"Sneaky_New_Label"]]}` + "\n"
+	r := e.do("POST", e.importPath("create_labels=true&format=doccano"), "ann", body, "Content-Type", "application/x-ndjson")
+	if r.Status != 403 {
+		t.Fatalf("annotator created labels: %d %s", r.Status, r.Body)
+	}
+	labels, _ := e.store.ListLabels(context.Background(), e.project.ID)
+	if len(labels) != 3 || e.articleCount() != 0 {
+		t.Fatalf("%d labels, %d articles after a refused import", len(labels), e.articleCount())
+	}
+	if r := e.do("POST", e.importPath("create_labels=true&format=doccano"), "admin", body, "Content-Type", "application/x-ndjson"); r.Status != 200 {
+		t.Fatalf("admin: %d %s", r.Status, r.Body)
+	}
+}
+
 func TestImportJSONLWithSpansDryRunAndIdempotence(t *testing.T) {
 	t.Parallel()
 	e := newImportEnv(t, ingest.Limits{})
@@ -127,7 +144,7 @@ func TestImportJSONLWithSpansDryRunAndIdempotence(t *testing.T) {
 		`{"external_id":"k2","text":"Nothing to see.","spans":[{"label":"opinion","start":0,"end":7}]}` + "\n"
 	ct := "application/x-ndjson"
 	// dry run: a full report, nothing stored
-	rep := reportOf(t, e.do("POST", e.importPath("create_labels=true&dry_run=true"), "ann", body, "Content-Type", ct))
+	rep := reportOf(t, e.do("POST", e.importPath("create_labels=true&dry_run=true"), "admin", body, "Content-Type", ct))
 	if !rep.DryRun || rep.ArticlesCreated != 2 || rep.SpansCreated != 2 || len(rep.LabelsCreated) != 1 || e.articleCount() != 0 {
 		t.Fatalf("dry run %+v (%d stored)", rep, e.articleCount())
 	}
@@ -136,11 +153,11 @@ func TestImportJSONLWithSpansDryRunAndIdempotence(t *testing.T) {
 	if len(rep.Problems) != 1 || rep.Problems[0].Line != 1 || rep.Problems[0].Field != "label" || rep.Problems[0].File != "body.jsonl" {
 		t.Fatalf("problems %+v", rep.Problems)
 	}
-	rep = reportOf(t, e.do("POST", e.importPath("create_labels=true"), "ann", body, "Content-Type", ct))
+	rep = reportOf(t, e.do("POST", e.importPath("create_labels=true"), "admin", body, "Content-Type", ct))
 	if rep.ArticlesCreated != 2 || rep.SpansCreated != 2 || rep.LabelsCreated[0] != "loaded_language" {
 		t.Fatalf("import %+v", rep)
 	}
-	rep = reportOf(t, e.do("POST", e.importPath("create_labels=true"), "ann", body, "Content-Type", ct))
+	rep = reportOf(t, e.do("POST", e.importPath("create_labels=true"), "admin", body, "Content-Type", ct))
 	if rep.ArticlesCreated != 0 || rep.ArticlesSkipped != 2 || rep.SpansCreated != 0 || rep.SpansSkipped != 2 {
 		t.Fatalf("re-import %+v", rep)
 	}
@@ -168,7 +185,7 @@ func TestImportMultipartFilesAndZip(t *testing.T) {
 		[2]string{"b.txt", "A title\n\nA plain text body."},
 		[2]string{"corpus.zip", z},
 	)
-	rep := reportOf(t, e.do("POST", e.importPath("create_labels=true"), "ann", body, "Content-Type", ct))
+	rep := reportOf(t, e.do("POST", e.importPath("create_labels=true"), "admin", body, "Content-Type", ct))
 	if rep.ArticlesCreated != 4 || rep.SpansCreated != 1 || len(rep.Problems) != 0 {
 		t.Fatalf("%+v", rep)
 	}
@@ -264,7 +281,7 @@ func TestImportBadInputs(t *testing.T) {
 	}
 	// a label file naming an article missing from the upload, next to one present
 	body, ct := multipartBody(t, [2]string{"article1.txt", "Title\n\nBody words."}, [2]string{"gold.labels", "1\tDoubt\t7\t11\n2\tDoubt\t0\t4\n"})
-	r := e.do("POST", e.importPath("strict=true&create_labels=true"), "ann", body, "Content-Type", ct)
+	r := e.do("POST", e.importPath("strict=true&create_labels=true"), "admin", body, "Content-Type", ct)
 	obj := errorOf(t, r)
 	p := obj["problems"].([]any)[0].(map[string]any)
 	if r.Status != 422 || p["file"] != "gold.labels" || p["line"].(float64) != 2 || !strings.Contains(p["message"].(string), "article 2 is not in the upload") || e.articleCount() != 0 {
@@ -399,7 +416,7 @@ func TestImportExportRoundTripExact(t *testing.T) {
 		[2]string{"article3.txt", t3},
 		[2]string{"article3.labels.tsv", lab.String()},
 	)
-	rep := reportOf(t, e.do("POST", e.importPath("create_labels=true&strict=true"), "ann", body, "Content-Type", ct))
+	rep := reportOf(t, e.do("POST", e.importPath("create_labels=true&strict=true"), "admin", body, "Content-Type", ct))
 	if rep.ArticlesCreated != 3 || rep.SpansCreated != 7 {
 		t.Fatalf("%+v", rep)
 	}
@@ -419,7 +436,7 @@ func TestImportExportRoundTripExact(t *testing.T) {
 	for _, rec := range recs[1:] {
 		s, _ := strconv.Atoi(rec[col["start"]])
 		en, _ := strconv.Atoi(rec[col["end"]])
-		if rec[col["origin"]] != "import" || rec[col["annotator"]] != "ann" {
+		if rec[col["origin"]] != "import" || rec[col["annotator"]] != "admin" {
 			t.Fatalf("row %q", rec)
 		}
 		got[rec[col["external_id"]]] = append(got[rec[col["external_id"]]], want{rec[col["label"]], s, en, rec[col["text"]]})
