@@ -1,6 +1,6 @@
 // Sources, label scheme editor, export, API tokens and account pages.
 import { api, qs, listAll } from "./api.js";
-import { h, clear, badge, ownershipSelect, field, errorBox, toast, fmtDate } from "./dom.js";
+import { h, clear, badge, ownershipSelect, field, errorBox, fieldErrors, toast, fmtDate } from "./dom.js";
 
 function page(title, ...children) {
   document.title = title + " · slant";
@@ -278,13 +278,52 @@ export async function accountView(root, _params, ctx) {
   });
   const users = h("div");
   root.appendChild(page("Account", h("p", {}, "Logged in as ", h("strong", { text: ctx.user.name }), " (" + ctx.user.role + ")."), form, users));
-  if (ctx.isAdmin) {
-    try {
-      const { items } = await api("GET", "/users");
-      users.appendChild(h("section", { class: "card" }, h("h2", { text: "Users" }),
-        h("table", { class: "table" }, h("tbody", {}, ...items.map((u) => h("tr", {}, h("td", { text: u.name }), h("td", { text: u.role }), h("td", { text: fmtDate(u.created_at) })))))));
-    } catch (e) { users.appendChild(errorBox(e)); }
-  }
+  if (ctx.isAdmin) await usersSection(users);
 }
 
+// usersSection lists the users and, for admins, adds new ones.
+async function usersSection(box) {
+  const tbody = h("tbody", { attrs: { id: "user-rows" } });
+  const err = h("div");
+  const row = (u) => h("tr", { dataset: { name: u.name } }, h("td", { text: u.name }), h("td", {}, h("span", { class: "role role-" + u.role, text: u.role })), h("td", { text: fmtDate(u.created_at) }));
+  async function load() {
+    clear(err);
+    try {
+      const { items } = await api("GET", "/users");
+      clear(tbody).append(...items.map(row));
+    } catch (e) { err.appendChild(errorBox(e)); }
+  }
 
+  const name = h("input", { type: "text", required: true, maxLength: 64, attrs: { id: "nu-name", autocomplete: "off", spellcheck: "false" } });
+  const role = h("select", { attrs: { id: "nu-role" } }, h("option", { value: "annotator", text: "Annotator" }), h("option", { value: "admin", text: "Admin" }));
+  const pw = h("input", { type: "password", required: true, minLength: 8, attrs: { id: "nu-password", autocomplete: "new-password" } });
+  const btn = h("button", { type: "submit", class: "btn btn-primary", text: "Add user" });
+  const msg = h("div", { class: "form-errors", attrs: { "aria-live": "polite" } });
+  const form = h("form", { class: "inline-form", attrs: { id: "add-user", "aria-labelledby": "add-user-title" } },
+    h("h3", { text: "Add user", attrs: { id: "add-user-title" } }),
+    field("Name", name), field("Role", role), field("Password (min. 8 characters)", pw),
+    h("div", { class: "actions" }, btn), msg,
+    h("p", { class: "hint", text: "Tell the new user their password through a safe channel; they can change it on this page." }));
+  const errs = fieldErrors({ name, role, password: pw }, msg, "name");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    errs.clear();
+    btn.disabled = true;
+    try {
+      const u = await api("POST", "/users", { name: name.value.trim(), role: role.value, password: pw.value });
+      form.reset();
+      toast("Added " + u.name + " (" + u.role + ").");
+      await load();
+      name.focus();
+    } catch (e) {
+      errs.show(e);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+
+  box.appendChild(h("section", { class: "card", attrs: { id: "users" } }, h("h2", { text: "Users" }), err,
+    h("table", { class: "table" }, h("thead", {}, h("tr", {}, ...["Name", "Role", "Created"].map((t) => h("th", { text: t, attrs: { scope: "col" } })))), tbody),
+    form));
+  await load();
+}

@@ -60,6 +60,7 @@ export async function annotateView(root, [idStr], ctx) {
   const alias = new Map(); // id of a deleted span -> id of its re-creation by undo
   const resolve = (id) => { while (alias.has(id)) id = alias.get(id); return id; };
   let showAll = false, editing = null, tmpSeq = 0;
+  let nudgeEditor = null; // (which, dir) => moves a boundary of the open editor's draft
   let snap = localStorage.getItem("slant.snap") === "1";
 
   // ---- layout ----
@@ -246,10 +247,52 @@ export async function annotateView(root, [idStr], ctx) {
     labelSel.addEventListener("change", showSpeaker);
     showSpeaker();
     const here = [...anns.values()].filter((o) => o.key !== key && o.u0 < a.u1 && a.u0 < o.u1 && !o.pending);
+
+    // Boundaries: a draft in code points, stepped one code point at a time
+    // (so never into a surrogate pair); the highlight moves only once the
+    // server has accepted the change.
+    let draft = { start: a.start, end: a.end };
+    const quoteEl = h("blockquote", { class: "quote", text: a.text, attrs: { id: "ed-quote", dir: "auto" } });
+    const offsetsEl = h("span", { attrs: { id: "ed-offsets", "aria-live": "polite" } });
+    const boundBtn = (id, text, label, keys) => h("button", { type: "button", class: "btn btn-small", text, title: label + " (" + keys.replace("Arrow", "").replace(/\+/g, " + ") + ")",
+      attrs: { id, "aria-label": label, "aria-keyshortcuts": keys } });
+    const startL = boundBtn("ed-start-left", "←", "Start one character earlier", "Alt+ArrowLeft");
+    const startR = boundBtn("ed-start-right", "→", "Start one character later", "Alt+ArrowRight");
+    const endL = boundBtn("ed-end-left", "←", "End one character earlier", "Alt+Shift+ArrowLeft");
+    const endR = boundBtn("ed-end-right", "→", "End one character later", "Alt+Shift+ArrowRight");
+    const resetB = h("button", { type: "button", class: "btn btn-small", text: "Reset", title: "Back to the saved boundaries", attrs: { id: "ed-bounds-reset" } });
+    const paintDraft = () => {
+      const changed = draft.start !== a.start || draft.end !== a.end;
+      quoteEl.textContent = changed ? idx.slice(draft.start, draft.end) : a.text;
+      offsetsEl.textContent = "[" + draft.start + ", " + draft.end + ")" + (changed ? " (saved: [" + a.start + ", " + a.end + "); press Save)" : "");
+      const limits = [[startL, draft.start <= 0], [startR, draft.end - draft.start <= 1], [endL, draft.end - draft.start <= 1], [endR, draft.end >= idx.length]];
+      // aria-disabled, not disabled: a focused button keeps the focus at a limit
+      for (const [b, off] of limits) b.setAttribute("aria-disabled", off ? "true" : "false");
+      resetB.hidden = !changed;
+      quoteEl.classList.toggle("draft", changed);
+    };
+    const nudge = (which, dir) => {
+      const n = { ...draft, [which]: draft[which] + dir };
+      if (n.start < 0 || n.end > idx.length || n.end - n.start < 1) return false;
+      draft = n;
+      paintDraft();
+      return true;
+    };
+    startL.addEventListener("click", () => nudge("start", -1));
+    startR.addEventListener("click", () => nudge("start", 1));
+    endL.addEventListener("click", () => nudge("end", -1));
+    endR.addEventListener("click", () => nudge("end", 1));
+    resetB.addEventListener("click", () => { draft = { start: a.start, end: a.end }; paintDraft(); });
+    const bounds = editable ? h("div", { class: "bounds", attrs: { role: "group", "aria-label": "Boundaries" } },
+      h("span", { class: "field-label", text: "Start" }), startL, startR,
+      h("span", { class: "field-label", text: "End" }), endL, endR, resetB) : null;
+    paintDraft();
+
     const form = h("form", { class: "card editor", attrs: { id: "editor", role: "dialog", "aria-label": "Edit span" } },
       h("div", { class: "editor-head" }, h("h2", { text: "Span" }), h("button", { type: "button", class: "btn btn-small", text: "Close (Esc)", on: { click: closeEditor } })),
-      h("blockquote", { class: "quote", text: a.text, attrs: { dir: "auto" } }),
-      h("p", { class: "muted small", text: "[" + a.start + ", " + a.end + ") · by " + a.annotator + (a.origin && a.origin !== "human" ? " · " + a.origin : "") }),
+      quoteEl,
+      h("p", { class: "muted small" }, offsetsEl, " · by " + a.annotator + (a.origin && a.origin !== "human" ? " · " + a.origin : "")),
+      bounds,
       h("label", { class: "field" }, h("span", { class: "field-label", text: "Label" }), labelSel),
       speakerField,
       h("label", { class: "field" }, h("span", { class: "field-label", text: "Note" }), note),
@@ -262,12 +305,15 @@ export async function annotateView(root, [idStr], ctx) {
       ev.preventDefault();
       const attrs = { ...(a.attributes || {}) };
       if (speaker.value.trim()) attrs.speaker = speaker.value.trim(); else delete attrs.speaker;
-      saveEdit(key, { label: labelSel.value, note: note.value, attributes: attrs });
+      const patch = { label: labelSel.value, note: note.value, attributes: attrs };
+      if (draft.start !== a.start || draft.end !== a.end) Object.assign(patch, { start: draft.start, end: draft.end, text: idx.slice(draft.start, draft.end) });
+      saveEdit(key, patch);
     });
     form.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); form.requestSubmit(); }
     });
     clear(editorBox).appendChild(form);
+    nudgeEditor = editable ? nudge : null;
     const f = focusField === "speaker" ? (speakerField.hidden = false, speaker) : labelSel;
     if (focusField !== undefined || document.activeElement === document.body || !textEl.contains(document.activeElement)) f.focus({ preventScroll: true });
   }
@@ -275,6 +321,7 @@ export async function annotateView(root, [idStr], ctx) {
   function closeEditor() {
     const wasInEditor = editorBox.contains(document.activeElement);
     editing = null;
+    nudgeEditor = null;
     clear(editorBox);
     view.setCurrent(null);
     scheduleList();
@@ -284,7 +331,7 @@ export async function annotateView(root, [idStr], ctx) {
   async function saveEdit(key, patch, { record = true } = {}) {
     const a = anns.get(key);
     if (!a) return false;
-    const before = { label: a.label, note: a.note, attributes: a.attributes || {} };
+    const before = { label: a.label, note: a.note, attributes: a.attributes || {}, start: a.start, end: a.end, text: a.text };
     try {
       const b = await api("PATCH", "/annotations/" + a.id, patch);
       b.key = key;
@@ -377,6 +424,7 @@ export async function annotateView(root, [idStr], ctx) {
     const dirs = { ArrowLeft: ["backward", "character"], ArrowRight: ["forward", "character"], ArrowUp: ["backward", "line"], ArrowDown: ["forward", "line"], Home: ["backward", "lineboundary"], End: ["forward", "lineboundary"] };
     const d = dirs[ev.key];
     if (!d) return;
+    if (boundaryKey(ev)) return; // the span editor's shortcut (onKey)
     const sel = window.getSelection();
     if (!sel.rangeCount || !textEl.contains(sel.anchorNode)) {
       const r = view.domRange(0, 0);
@@ -387,6 +435,11 @@ export async function annotateView(root, [idStr], ctx) {
     sel.modify(ev.shiftKey ? "extend" : "move", d[0], gran);
     ev.preventDefault();
   });
+
+  // boundaryKey: Alt(+Shift)+Left/Right while an editable span editor is open.
+  function boundaryKey(ev) {
+    return nudgeEditor !== null && ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.key === "ArrowLeft" || ev.key === "ArrowRight");
+  }
 
   const spanKeysInOrder = () => sorted().filter((a) => !a.pending).map((a) => a.key);
   function step(dir) {
@@ -405,6 +458,11 @@ export async function annotateView(root, [idStr], ctx) {
     const typing = t && ((t.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset|color)$/.test(t.type)) || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
     if (ev.key === "Escape") {
       if (editing !== null) { ev.preventDefault(); closeEditor(); }
+      return;
+    }
+    if (boundaryKey(ev) && !(typing && t.tagName !== "SELECT")) {
+      ev.preventDefault();
+      nudgeEditor(ev.shiftKey ? "end" : "start", ev.key === "ArrowLeft" ? -1 : 1);
       return;
     }
     if (typing) return;
@@ -440,7 +498,9 @@ function helpDialog(labels) {
   const rows = [
     ...labels.filter((l) => l.hotkey).map((l) => [l.hotkey, "Label the selection: " + l.name]),
     ["Shift + arrows", "Select text with the keyboard (in the focused text; Ctrl for whole words)"],
-    ["Ctrl + Z", "Undo the last create, edit or delete"],
+    ["Ctrl + Z", "Undo the last create, edit (label, note, boundaries) or delete"],
+    ["Alt + ← / →", "In the span editor: start one character earlier / later (Save to store)"],
+    ["Alt + Shift + ← / →", "In the span editor: end one character earlier / later (Save to store)"],
     ["J / K", "Next / previous span (opens the editor)"],
     ["Esc", "Close the span editor"],
     ["Ctrl + Enter", "Save the span editor"],

@@ -116,3 +116,39 @@ export function toast(msg, kind = "info") {
 export function errorBox(err) {
   return h("div", { class: "alert alert-error", attrs: { role: "alert" }, text: err && err.describe ? err.describe() : String(err && err.message || err) });
 }
+
+// fieldErrors shows a server error next to the controls it names.
+// controls maps an API field name ("name", "password" ...) to its input,
+// already inside a field() label; box gets the errors that name no shown
+// field. conflictField names the control a 409 (e.g. "already exists")
+// belongs to. Returns {clear(), show(err)}; show focuses the first field
+// in error.
+let fieldErrSeq = 0;
+export function fieldErrors(controls, box, conflictField) {
+  const slots = Object.entries(controls).map(([name, ctl]) => {
+    const msg = h("span", { class: "field-error", attrs: { id: "field-error-" + ++fieldErrSeq } });
+    ctl.after(msg);
+    ctl.setAttribute("aria-describedby", [ctl.getAttribute("aria-describedby"), msg.id].filter(Boolean).join(" "));
+    return { name, ctl, msg };
+  });
+  const reset = () => {
+    clear(box);
+    for (const s of slots) { s.msg.textContent = ""; s.ctl.removeAttribute("aria-invalid"); }
+  };
+  const show = (err) => {
+    reset();
+    const fields = { ...((err && err.fields) || {}) };
+    if (err && err.status === 409 && conflictField && !fields[conflictField]) fields[conflictField] = err.message;
+    let first = null, unmatched = !Object.keys(fields).length;
+    for (const [k, v] of Object.entries(fields)) {
+      const s = slots.find((x) => x.name === k);
+      if (!s) { unmatched = true; continue; }
+      s.msg.textContent = v;
+      s.ctl.setAttribute("aria-invalid", "true");
+      first = first || s.ctl;
+    }
+    if (unmatched) box.appendChild(errorBox(err));
+    if (first) first.focus();
+  };
+  return { clear: reset, show };
+}

@@ -1,6 +1,6 @@
 // Login, first-run setup, projects and the article list of a project.
 import { api, qs } from "./api.js";
-import { h, clear, outlet, fmtDate, fmtNumber, ownershipSelect, field, errorBox } from "./dom.js";
+import { h, clear, outlet, fmtDate, fmtNumber, ownershipSelect, field, errorBox, fieldErrors } from "./dom.js";
 import { saveNav } from "./nav.js";
 
 // ---- login and setup ----
@@ -68,11 +68,45 @@ export async function projectsView(root, _params, ctx) {
   root.appendChild(page);
   const data = await api("GET", "/projects?limit=1000");
   if (!data.items.length) {
-    page.appendChild(h("p", { class: "muted", text: ctx.isAdmin ? "No projects yet. Create one with the API (POST /api/v1/projects) or the command line." : "You have no projects yet." }));
-    return;
+    page.appendChild(h("p", { class: "muted", text: ctx.isAdmin ? "No projects yet. Create one below." : "You have no projects yet." }));
+  } else {
+    page.appendChild(projectList(data.items, ctx));
   }
+  if (ctx.isAdmin) page.appendChild(newProjectForm(ctx));
+}
+
+// newProjectForm creates a project with the server's default label scheme
+// and opens its article list.
+function newProjectForm(ctx) {
+  const name = h("input", { type: "text", required: true, maxLength: 200, size: 30, attrs: { id: "np-name", autocomplete: "off" } });
+  const desc = h("input", { type: "text", size: 50, attrs: { id: "np-description", autocomplete: "off" } });
+  const btn = h("button", { type: "submit", class: "btn btn-primary", text: "Create project" });
+  const box = h("div", { class: "form-errors", attrs: { "aria-live": "polite" } });
+  const form = h("form", { class: "card inline-form", attrs: { id: "new-project", "aria-labelledby": "new-project-title" } },
+    h("h2", { text: "New project", attrs: { id: "new-project-title" } }),
+    field("Name", name), field("Description (optional)", desc),
+    h("div", { class: "actions" }, btn), box,
+    h("p", { class: "hint", text: "The project starts with the default labels; change them under Labels afterwards." }));
+  const errs = fieldErrors({ name, description: desc }, box, "name");
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    errs.clear();
+    btn.disabled = true;
+    try {
+      const p = await api("POST", "/projects", { name: name.value.trim(), description: desc.value.trim() });
+      ctx.navigate("#/projects/" + p.id);
+    } catch (e) {
+      errs.show(e);
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return form;
+}
+
+function projectList(items, ctx) {
   const list = h("ul", { class: "project-list" });
-  for (const p of data.items) {
+  for (const p of items) {
     const total = p.article_count || 0, done = p.done_count || 0;
     const pct = total ? Math.round((100 * done) / total) : 0;
     const bar = h("div", { class: "progress", attrs: { role: "progressbar", "aria-valuemin": 0, "aria-valuemax": total, "aria-valuenow": done, "aria-label": "My progress" } }, h("div", { class: "progress-bar" }));
@@ -89,7 +123,7 @@ export async function projectsView(root, _params, ctx) {
         h("a", { class: "btn", href: "#/projects/" + p.id + "/export", text: "Export" }),
         ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + p.id + "/settings", text: "Labels" }) : null)));
   }
-  page.appendChild(list);
+  return list;
 }
 
 // ---- articles of a project ----
