@@ -80,6 +80,12 @@ func TestScreenshotDemo(t *testing.T) {
 	if !strings.HasPrefix(got, "200 text/csv") || !strings.Contains(got, "start") {
 		t.Errorf("export link: %q", got)
 	}
+	// Another format: the link follows the select, and raw is CSV-only.
+	eval[bool](e, `(() => { const f = document.getElementById('x-format'); f.value = 'jsonl'; return f.dispatchEvent(new Event('change', {bubbles: true})); })()`)
+	got = eval[string](e, `fetch(document.getElementById('x-download').href).then(async r => r.status + " " + r.headers.get("content-type") + " " + JSON.parse((await r.text()).split("\n")[0]).label)`)
+	if !strings.HasPrefix(got, "200 application/x-ndjson") || !eval[bool](e, `document.getElementById('x-raw').disabled`) {
+		t.Errorf("jsonl export link: %q", got)
+	}
 	e.open("#/sources", `document.querySelectorAll('table.sources tbody tr').length > 0`)
 	shot("sources.png")
 	e.open("#/projects/1", `document.querySelectorAll('table.articles tbody tr').length > 0`)

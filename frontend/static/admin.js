@@ -159,11 +159,14 @@ export async function exportView(root, [pidStr]) {
   const source = h("input", { type: "text", placeholder: "any domain", attrs: { id: "x-source" } });
   const origin = h("input", { type: "text", placeholder: "human, import, model:NAME", attrs: { id: "x-origin" } });
   const raw = h("input", { type: "checkbox", attrs: { id: "x-raw" } });
-  const format = h("select", { attrs: { id: "x-format" } }, h("option", { value: "csv", text: "CSV" }));
+  const formats = [["csv", "CSV"], ["jsonl", "JSON Lines"], ["parquet", "Parquet"], ["doccano", "doccano JSONL"], ["w3c", "W3C Web Annotation"], ["ptc", "PTC / SemEval zip"]];
+  const format = h("select", { attrs: { id: "x-format" } }, ...formats.map(([v, t]) => h("option", { value: v, text: t })));
   const link = h("a", { class: "btn btn-primary", attrs: { id: "x-download", download: "" }, text: "Download CSV" });
   const url = h("code", { class: "mono small" });
   const update = () => {
-    const href = "/api/v1/projects/" + pid + "/export" + qs({ format: format.value, raw: raw.checked ? "true" : "", label: label.value, annotator: annotator.value.trim(), source: source.value.trim(), origin: origin.value.trim() });
+    raw.disabled = format.value !== "csv"; // only CSV cells get spreadsheet protection
+    link.textContent = "Download " + formats.find(([v]) => v === format.value)[1];
+    const href = "/api/v1/projects/" + pid + "/export" + qs({ format: format.value, raw: raw.checked && format.value === "csv" ? "true" : "", label: label.value, annotator: annotator.value.trim(), source: source.value.trim(), origin: origin.value.trim() });
     link.setAttribute("href", href);
     url.textContent = href;
   };
