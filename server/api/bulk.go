@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -64,7 +65,7 @@ func (h *Handler) bulkAnnotations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	body, err := readBody(c)
+	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		fail(c, err)
 		return
@@ -183,10 +184,4 @@ func (h *Handler) deleteAnnotationsByOrigin(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"deleted": n})
-}
-
-func readBody(c *gin.Context) ([]byte, error) {
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(c.Request.Body)
-	return buf.Bytes(), err
 }

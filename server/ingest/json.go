@@ -193,7 +193,7 @@ func parseJSONL(name string, r io.Reader, kind string, lim Limits, yield yielder
 // decodeObject decodes one JSON object exactly: numbers keep their
 // digits, lone surrogate escapes and trailing data are errors.
 func decodeObject(b []byte) (map[string]any, error) {
-	if hasLoneSurrogate(b) {
+	if models.HasLoneSurrogateEscape(b) {
 		return nil, errors.New("unpaired UTF-16 surrogate escape (\\ud800-\\udfff); text must be valid Unicode")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -431,44 +431,4 @@ func (lc *lineCounter) startLine(off int64) int {
 		}
 	}
 	return line
-}
-
-// hasLoneSurrogate scans JSON string escapes for \uD800-\uDFFF code units
-// that are not part of a high+low pair (encoding/json would silently turn
-// them into U+FFFD).
-func hasLoneSurrogate(b []byte) bool {
-	hex4 := func(i int) (int, bool) {
-		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
-			return 0, false
-		}
-		n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 16)
-		return int(n), err == nil
-	}
-	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' || i+1 >= len(b) {
-			continue
-		}
-		if b[i+1] != 'u' {
-			i++
-			continue
-		}
-		u, ok := hex4(i)
-		if !ok {
-			i++
-			continue
-		}
-		switch {
-		case u >= 0xD800 && u <= 0xDBFF:
-			lo, ok := hex4(i + 6)
-			if !ok || lo < 0xDC00 || lo > 0xDFFF {
-				return true
-			}
-			i += 11
-		case u >= 0xDC00 && u <= 0xDFFF:
-			return true
-		default:
-			i += 5
-		}
-	}
-	return false
 }
