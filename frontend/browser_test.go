@@ -120,7 +120,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatalf("listen: %v", err)
 	}
 	// A test that hangs must fail, not block the suite.
-	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	tctx, cancel := context.WithTimeout(ctx, 180*time.Second)
 	t.Cleanup(cancel)
 	e.ctx = tctx
 	t.Cleanup(func() {
@@ -151,10 +151,11 @@ func eval[T any](e *env, expr string) T {
 	return v
 }
 
-// waitJS polls a JS predicate until it is truthy (10 s at most).
+// waitJS polls a JS predicate until it is truthy (30 s at most: make test
+// runs every package at once under the race detector on two cores).
 func (e *env) waitJS(expr string) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(e.ctx, 30*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		var page string
@@ -163,10 +164,10 @@ func (e *env) waitJS(expr string) {
 	}
 }
 
-// waitFor polls a Go condition (for the store side) for up to 10 s.
+// waitFor polls a Go condition (for the store side) for up to 30 s.
 func (e *env) waitFor(what string, cond func() bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			status, _ := chromedp.Run(e.ctx, chromedp.Evaluate[string](`(document.getElementById('status') || document.body).textContent`))
