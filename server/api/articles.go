@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -61,19 +59,10 @@ func (h *Handler) createArticles(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	var reqs []articleReq
-	isArray := len(trimmed) > 0 && trimmed[0] == '['
-	if isArray {
-		err = decodeBytes(body, &reqs)
-	} else {
-		var one articleReq
-		err = decodeBytes(body, &one)
+	var one articleReq
+	isArray, err := decodeArrayOr(c, &reqs, &one)
+	if !isArray {
 		reqs = []articleReq{one}
 	}
 	if err != nil {

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -65,18 +63,8 @@ func (h *Handler) bulkAnnotations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req bulkReq
-	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
-		err = decodeBytes(body, &req.Annotations)
-	} else {
-		err = decodeBytes(body, &req)
-	}
-	if err != nil {
+	if _, err := decodeArrayOr(c, &req.Annotations, &req); err != nil {
 		fail(c, err)
 		return
 	}

@@ -112,6 +112,19 @@ func decodeJSON(c *gin.Context, v any) error {
 	return decodeBytes(body, v)
 }
 
+// decodeArrayOr decodes a body that may be a JSON array (into arr) or a
+// single object (into obj), strictly, and says which it was.
+func decodeArrayOr(c *gin.Context, arr, obj any) (isArray bool, err error) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return false, err
+	}
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && t[0] == '[' {
+		return true, decodeBytes(body, arr)
+	}
+	return false, decodeBytes(body, obj)
+}
+
 func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errf(http.StatusBadRequest, "invalid_json", "request body is empty; expected JSON")
