@@ -138,14 +138,23 @@ func sameSiteJSON(c *gin.Context) error {
 	return nil
 }
 
-func (h *Handler) login(c *gin.Context) {
-	if err := sameSiteJSON(c); err != nil {
-		fail(c, err)
-		return
-	}
+// decodeLogin reads a login or setup body after the same-site checks.
+func decodeLogin(c *gin.Context) (*loginReq, bool) {
 	var req loginReq
-	if err := decodeJSON(c, &req); err != nil {
+	err := sameSiteJSON(c)
+	if err == nil {
+		err = decodeJSON(c, &req)
+	}
+	if err != nil {
 		fail(c, err)
+		return nil, false
+	}
+	return &req, true
+}
+
+func (h *Handler) login(c *gin.Context) {
+	req, ok := decodeLogin(c)
+	if !ok {
 		return
 	}
 	if req.Name == "" || req.Password == "" {
@@ -232,13 +241,8 @@ func (h *Handler) setup(c *gin.Context) {
 		fail(c, errf(http.StatusForbidden, "forbidden", "first-run setup is only allowed from this machine (loopback); or run: slant user add NAME --role admin"))
 		return
 	}
-	if err := sameSiteJSON(c); err != nil {
-		fail(c, err)
-		return
-	}
-	var req loginReq
-	if err := decodeJSON(c, &req); err != nil {
-		fail(c, err)
+	req, ok := decodeLogin(c)
+	if !ok {
 		return
 	}
 	u, err := h.store.CreateFirstAdmin(c.Request.Context(), req.Name, req.Password)

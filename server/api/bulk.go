@@ -11,16 +11,10 @@ import (
 )
 
 type bulkSpanReq struct {
-	ArticleID  int64          `json:"article_id"`
-	ExternalID string         `json:"external_id"`
-	Label      *string        `json:"label"`
-	Start      *int           `json:"start"`
-	End        *int           `json:"end"`
-	Text       *string        `json:"text"`
-	Note       string         `json:"note"`
-	Attributes models.JSONMap `json:"attributes"`
-	Origin     string         `json:"origin"`
-	ClientID   *string        `json:"client_id"`
+	ArticleID  int64  `json:"article_id"`
+	ExternalID string `json:"external_id"`
+	annotationReq
+	ClientID *string `json:"client_id"`
 }
 
 type bulkReq struct {
