@@ -138,9 +138,14 @@ func cmdServe(args []string, stderr io.Writer) error {
 	fs.Int64Var(&limits.MaxUploadBytes, "import-max-bytes", int64(envInt("SLANT_IMPORT_MAX_BYTES", int(limits.MaxUploadBytes))), "largest import upload in bytes (env SLANT_IMPORT_MAX_BYTES)")
 	fs.IntVar(&limits.MaxArticles, "import-max-articles", envInt("SLANT_IMPORT_MAX_ARTICLES", limits.MaxArticles), "most articles in one import (env SLANT_IMPORT_MAX_ARTICLES)")
 	fs.IntVar(&limits.MaxTextBytes, "import-max-text", envInt("SLANT_IMPORT_MAX_TEXT", limits.MaxTextBytes), "largest article text in bytes (env SLANT_IMPORT_MAX_TEXT)")
+	bodyTimeout := fs.Duration("body-timeout", envDuration("SLANT_BODY_TIMEOUT", api.DefaultBodyTimeout), "time a client has to send a request body, else 408 (env SLANT_BODY_TIMEOUT)")
+	importTimeout := fs.Duration("import-body-timeout", envDuration("SLANT_IMPORT_BODY_TIMEOUT", api.DefaultImportBodyTimeout), "time a client has to send an import upload, else 408 (env SLANT_IMPORT_BODY_TIMEOUT)")
 	allowHosts := fs.String("import-allow-hosts", env("SLANT_IMPORT_ALLOW_HOSTS", ""), "comma-separated hosts URL import may fetch although they are private or loopback (env SLANT_IMPORT_ALLOW_HOSTS)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
+	}
+	if *bodyTimeout <= 0 || *importTimeout <= 0 {
+		return errors.New("--body-timeout and --import-body-timeout must be positive durations such as 2m or 90s")
 	}
 	for _, h := range strings.Split(*allowHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -176,14 +181,18 @@ func cmdServe(args []string, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "\n  No users yet. Create the first admin with:\n    bin/slant user add NAME --role admin --db %s\n  (the password is read from standard input)\n\n", *dbPath)
 	}
 
-	router, _ := api.New(store, api.Config{MaxBodyBytes: *maxBody, SecureCookies: *secure, UI: frontend.FS(), Import: limits})
+	router, _ := api.New(store, api.Config{MaxBodyBytes: *maxBody, SecureCookies: *secure, UI: frontend.FS(), Import: limits,
+		BodyTimeout: *bodyTimeout, ImportBodyTimeout: *importTimeout})
+	const headerTimeout = 10 * time.Second
 	srv := &http.Server{
 		Handler:           router,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		WriteTimeout:      30 * time.Minute, // large exports stream for a while
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    1 << 20,
+		ReadHeaderTimeout: headerTimeout,
+		// A backstop only: the API sets each body's deadline itself (and
+		// answers 408); this must not cut a body off before that.
+		ReadTimeout:    headerTimeout + max(*bodyTimeout, *importTimeout),
+		WriteTimeout:   30 * time.Minute, // large exports stream for a while
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 1 << 20,
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -209,6 +218,13 @@ func cmdServe(args []string, stderr io.Writer) error {
 func envInt(key string, def int) int {
 	if n, err := strconv.Atoi(env(key, "")); err == nil {
 		return n
+	}
+	return def
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(env(key, "")); err == nil {
+		return d
 	}
 	return def
 }

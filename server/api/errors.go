@@ -74,11 +74,14 @@ func toAPIError(err error) *Error {
 	var nf *models.NotFoundError
 	var ce *models.ConflictError
 	var mbe *http.MaxBytesError
+	var bte *bodyTimeoutError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &mbe):
 		return errf(http.StatusRequestEntityTooLarge, "too_large", "request body is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
+	case errors.As(err, &bte):
+		return errf(http.StatusRequestTimeout, "request_timeout", bte.Error())
 	case errors.As(err, &ve):
 		code := ve.Code
 		if code == "" {

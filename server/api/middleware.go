@@ -1,9 +1,13 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -91,6 +95,64 @@ func (h *Handler) limitBody(c *gin.Context) {
 	}
 	c.Next()
 }
+
+// bodyDeadline gives the client a fixed time to send the request body,
+// counted from when the request reaches the API: a body that stalls or
+// trickles (slowloris) is cut off there. The read that runs into the
+// deadline fails with a *bodyTimeoutError, which the one error mapper
+// answers with 408, so the handler never acts on a partial body. The
+// deadline is the connection's read deadline; net/http clears it once
+// the body has been read to the end, so a slow handler is not affected.
+// Requests without a body get none: the server is already waiting in the
+// background for the next request on the connection, and a deadline there
+// would cancel the request's context.
+func (h *Handler) bodyDeadline(c *gin.Context) {
+	if c.Request.Body == nil || c.Request.Body == http.NoBody {
+		c.Next()
+		return
+	}
+	te := &bodyTimeoutError{limit: h.cfg.BodyTimeout, flag: "--body-timeout", env: "SLANT_BODY_TIMEOUT"}
+	if c.FullPath() == "/api/v1/projects/:id/import" {
+		te = &bodyTimeoutError{limit: h.cfg.ImportBodyTimeout, flag: "--import-body-timeout", env: "SLANT_IMPORT_BODY_TIMEOUT"}
+	}
+	// Writers that cannot set deadlines (httptest.ResponseRecorder) run without one.
+	if err := http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(te.limit)); err == nil {
+		c.Request.Body = &deadlineBody{ReadCloser: c.Request.Body, timeout: te}
+	}
+	c.Next()
+}
+
+// deadlineBody turns a timed-out read of the request body into a
+// *bodyTimeoutError that says what the limit is.
+type deadlineBody struct {
+	io.ReadCloser
+	timeout *bodyTimeoutError
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var ne net.Error
+	if err != nil && (errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) {
+		te := *b.timeout
+		te.err = err
+		return n, &te
+	}
+	return n, err
+}
+
+// bodyTimeoutError is a request body that did not arrive in time (408).
+type bodyTimeoutError struct {
+	limit     time.Duration
+	flag, env string // how the operator raises the limit
+	err       error
+}
+
+func (e *bodyTimeoutError) Error() string {
+	return "the request body did not arrive within " + e.limit.String() + "; send it faster (or in smaller requests), " +
+		"or ask the operator to raise the limit (slant serve " + e.flag + ", env " + e.env + ")"
+}
+
+func (e *bodyTimeoutError) Unwrap() error { return e.err }
 
 // authenticate resolves the caller from a bearer token or a session
 // cookie. A bad bearer token is a 401 at once; tokens in query strings

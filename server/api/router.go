@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,10 +22,24 @@ type Config struct {
 	SecureCookies bool  // set Secure on the session cookie (behind HTTPS)
 	UI            fs.FS // embedded frontend (may be nil in tests)
 	Import        ingest.Limits
+
+	// BodyTimeout is how long a client has, from the moment its request
+	// reaches the API, to send the whole body; a body that is late gets
+	// 408. ImportBodyTimeout is the same for import uploads. Zero or less
+	// means the default.
+	BodyTimeout       time.Duration
+	ImportBodyTimeout time.Duration
 }
 
 // DefaultMaxBodyBytes is 10 MiB.
 const DefaultMaxBodyBytes = 10 << 20
+
+// Default body timeouts: 2 minutes for JSON bodies (at most 10 MiB), 10
+// minutes for import uploads (at most 256 MiB by default, about 3.6 Mbit/s).
+const (
+	DefaultBodyTimeout       = 2 * time.Minute
+	DefaultImportBodyTimeout = 10 * time.Minute
+)
 
 // Handler holds what every handler needs. No globals.
 type Handler struct {
@@ -102,6 +117,12 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	if cfg.ImportBodyTimeout <= 0 {
+		cfg.ImportBodyTimeout = DefaultImportBodyTimeout
+	}
 	def := ingest.DefaultLimits()
 	if cfg.Import.MaxUploadBytes <= 0 {
 		cfg.Import.MaxUploadBytes = def.MaxUploadBytes
@@ -127,7 +148,7 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 	// which may outlive the handler and race with gin's context reuse.
 	r.Use(requestID, recovery, logRequests, securityHeaders)
 
-	v1 := r.Group("/api/v1", h.limitBody, h.authenticate)
+	v1 := r.Group("/api/v1", h.bodyDeadline, h.limitBody, h.authenticate)
 	for _, rt := range h.Routes() {
 		v1.Handle(rt.Method, rt.Path, requireAccess(rt.Access), rt.Handle)
 	}
