@@ -163,7 +163,8 @@ const annotationViewCols = `annotations.id, annotations.project_id, annotations.
 func (s *Store) annotationViews(ctx context.Context) *gorm.DB {
 	return s.rd(ctx).Table("annotations").Select(annotationViewCols).
 		Joins("JOIN labels ON labels.id = annotations.label_id").
-		Joins("JOIN users ON users.id = annotations.user_id")
+		Joins("JOIN users ON users.id = annotations.user_id").
+		Where(visible("annotations"))
 }
 
 // scanViews reads annotationViews rows without reflection (lists of a
@@ -214,6 +215,7 @@ type AnnotationFilter struct {
 }
 
 func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
+	q = q.Where(visible("annotations"))
 	if f.ProjectID != 0 {
 		q = q.Where("annotations.project_id = ?", f.ProjectID)
 	}
@@ -234,7 +236,10 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("annotations.origin = ?", f.Origin)
 	}
 	if f.UpdatedSince != nil {
-		q = q.Where("annotations.updated_at >= ?", f.UpdatedSince.UTC())
+		// an import's spans keep the time they were written, but appear
+		// when it is published: they count as changed then
+		q = q.Where("(annotations.updated_at >= ? OR annotations.import_id IN (SELECT id FROM imports WHERE state = 'done' AND finished_at >= ?))",
+			f.UpdatedSince.UTC(), f.UpdatedSince.UTC())
 	}
 	if f.Source != "" {
 		q = q.Where("annotations.article_id IN (SELECT a.id FROM articles a JOIN sources src ON src.id = a.source_id WHERE src.domain = ?)",
@@ -318,7 +323,7 @@ func (s *Store) listQuery(ctx context.Context, f AnnotationFilter, pg Page) (*go
 	var exists int
 	var err error
 	if f.ArticleID != 0 {
-		err = s.rd(ctx).Raw("SELECT 1 FROM articles WHERE id = ?", f.ArticleID).Row().Scan(&exists)
+		err = s.rd(ctx).Raw("SELECT 1 FROM articles WHERE id = ? AND "+visible("articles"), f.ArticleID).Row().Scan(&exists)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, notFound("article")
 		}
@@ -418,7 +423,7 @@ func (s *Store) UpdateAnnotation(ctx context.Context, id int64, p AnnotationPatc
 
 // DeleteAnnotation removes one annotation.
 func (s *Store) DeleteAnnotation(ctx context.Context, id int64) error {
-	res := s.wr(ctx).Delete(&Annotation{}, id)
+	res := s.wr(ctx).Where(visible("annotations")).Delete(&Annotation{}, id)
 	if res.Error != nil {
 		return res.Error
 	}

@@ -135,7 +135,7 @@ func (s *Store) CreateArticles(ctx context.Context, projectID int64, ins []Artic
 // GetArticle returns an article with its text and outlet.
 func (s *Store) GetArticle(ctx context.Context, id int64) (*ArticleWithSource, error) {
 	var a Article
-	if err := s.rd(ctx).First(&a, id).Error; err != nil {
+	if err := s.rd(ctx).Where(visible("articles")).First(&a, id).Error; err != nil {
 		return nil, notFoundOr(err, "article")
 	}
 	out := &ArticleWithSource{Article: a}
@@ -152,7 +152,7 @@ func (s *Store) GetArticle(ctx context.Context, id int64) (*ArticleWithSource, e
 // ArticleByExternalID finds a project's article by its external id.
 func (s *Store) ArticleByExternalID(ctx context.Context, projectID int64, ext string) (*Article, error) {
 	var a Article
-	if err := s.rd(ctx).Where("project_id = ? AND external_id = ?", projectID, ext).First(&a).Error; err != nil {
+	if err := s.rd(ctx).Where("project_id = ? AND external_id = ?", projectID, ext).Where(visible("articles")).First(&a).Error; err != nil {
 		return nil, notFoundOr(err, "article")
 	}
 	return &a, nil
@@ -183,11 +183,11 @@ func (s *Store) ListArticles(ctx context.Context, f ArticleFilter, pg Page) ([]A
 			articles.text_sha256, articles.length, articles.metadata, articles.created_at, articles.updated_at,
 			sources.domain AS source_domain, sources.name AS source_name,
 			sources.country AS source_country, sources.ownership AS source_ownership,
-			(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id) AS annotation_count,
-			(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND n.user_id = ?) AS my_annotation_count,
+			(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND `+visible("n")+`) AS annotation_count,
+			(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND n.user_id = ? AND `+visible("n")+`) AS my_annotation_count,
 			EXISTS (SELECT 1 FROM article_done d WHERE d.article_id = articles.id AND d.user_id = ?) AS done`, f.UserID, f.UserID).
 		Joins("LEFT JOIN sources ON sources.id = articles.source_id").
-		Where("articles.project_id = ?", f.ProjectID).
+		Where("articles.project_id = ?", f.ProjectID).Where(visible("articles")).
 		Order("articles.id").Limit(pg.limit() + 1)
 	if after != nil {
 		q = q.Where("articles.id > ?", after[0])
@@ -295,7 +295,7 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, p ArticlePatch) (*A
 // DeleteArticle removes an article and its annotations.
 func (s *Store) DeleteArticle(ctx context.Context, id int64) error {
 	err := s.Tx(ctx, func(tx *Store) error {
-		res := tx.wr(ctx).Delete(&Article{}, id)
+		res := tx.wr(ctx).Where(visible("articles")).Delete(&Article{}, id)
 		if res.Error != nil {
 			return res.Error
 		}

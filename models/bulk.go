@@ -207,7 +207,7 @@ func (s *Store) bulkArticles(ctx context.Context, projectID int64, spans []BulkS
 			n := min(len(keys), 500)
 			var rows []row
 			if err := s.rd(ctx).Table("articles").Select("id, external_id, text").
-				Where("project_id = ? AND "+col+" IN ?", projectID, keys[:n]).Scan(&rows).Error; err != nil {
+				Where("project_id = ? AND "+col+" IN ?", projectID, keys[:n]).Where(visible("articles")).Scan(&rows).Error; err != nil {
 				return err
 			}
 			for _, r := range rows {
@@ -339,7 +339,7 @@ func (s *Store) DeleteAnnotationsByOrigin(ctx context.Context, projectID int64, 
 		if _, err := tx.GetProject(ctx, projectID); err != nil {
 			return err
 		}
-		q := tx.wr(ctx).Where("project_id = ? AND origin = ?", projectID, origin)
+		q := tx.wr(ctx).Where("project_id = ? AND origin = ?", projectID, origin).Where(visible("annotations"))
 		if userID != 0 {
 			q = q.Where("user_id = ?", userID)
 		}

@@ -85,7 +85,8 @@ func exportArticles(tx *gorm.DB, f AnnotationFilter, after int64, n int) ([]expo
 		Select("articles.id, articles.external_id, articles.title, articles.url, articles.metadata, articles.published_at, sources.domain, sources.name, sources.country, sources.ownership").
 		Joins("LEFT JOIN sources ON sources.id = articles.source_id").
 		Where("articles.project_id = ? AND articles.id > ?", f.ProjectID, after).
-		Where("EXISTS (SELECT 1 FROM annotations n WHERE n.article_id = articles.id)").
+		Where(visible("articles")).
+		Where("EXISTS (SELECT 1 FROM annotations n WHERE n.article_id = articles.id AND " + visible("n") + ")").
 		Order("articles.id").Limit(n)
 	if f.ArticleID != 0 {
 		q = q.Where("articles.id = ?", f.ArticleID)
@@ -164,7 +165,7 @@ type ExportVersion struct {
 // ExportVersionOf computes the version of an export.
 func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*ExportVersion, error) {
 	var v ExportVersion
-	var maxAnn, maxArt, maxSrc, proj, maxLabel sql.NullString
+	var maxAnn, maxArt, maxSrc, proj, maxLabel, maxImport sql.NullString
 	// Three statements so that SQLite answers MAX() from the indexes
 	// (project_id, id) and (project_id, updated_at) without a scan; only
 	// the count walks the (covering) index.
@@ -180,10 +181,12 @@ func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*Expor
 	if err := s.rd(ctx).Raw(`SELECT (SELECT MAX(updated_at) FROM articles WHERE project_id = ?),
 		(SELECT MAX(s.updated_at) FROM sources s JOIN articles a ON a.source_id = s.id WHERE a.project_id = ?),
 		(SELECT updated_at FROM projects WHERE id = ?),
-		(SELECT MAX(updated_at) FROM labels WHERE project_id = ?)`, f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&maxArt, &maxSrc, &proj, &maxLabel); err != nil {
+		(SELECT MAX(updated_at) FROM labels WHERE project_id = ?),
+		(SELECT MAX(finished_at) FROM imports WHERE project_id = ? AND state = 'done')`,
+		f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&maxArt, &maxSrc, &proj, &maxLabel, &maxImport); err != nil {
 		return nil, err
 	}
-	for _, t := range []sql.NullString{maxAnn, maxArt, maxSrc, proj, maxLabel} {
+	for _, t := range []sql.NullString{maxAnn, maxArt, maxSrc, proj, maxLabel, maxImport} {
 		if !t.Valid {
 			continue
 		}

@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // The import pipeline: parsers (server/ingest) turn files into a stream of
@@ -87,10 +87,14 @@ type ImportOptions struct {
 	MaxArticles  int   // 0: no limit
 	MaxTextBytes int   // 0: no limit
 	MaxProblems  int   // problems listed in the report (default 1000); all are counted
+	// Chunk is how long the import may hold the writer before it commits
+	// a chunk and lets other writers in (0: ImportChunk).
+	Chunk time.Duration
 }
 
 // ImportReport says what an import did (or, for a dry run, would do).
 type ImportReport struct {
+	ImportID        int64           `json:"import_id"`
 	DryRun          bool            `json:"dry_run"`
 	ArticlesCreated int             `json:"articles_created"`
 	ArticlesSkipped int             `json:"articles_skipped"`
@@ -171,12 +175,13 @@ func LabelKeyOf(name string) string {
 
 // importer holds the state of one running import.
 type importer struct {
-	tx     *Store
-	ctx    context.Context
-	opts   ImportOptions
-	rep    *ImportReport
-	labels map[string]*Label // by key; nil value: known to be missing
-	srcs   map[string]int64
+	s        *Store // the store, outside any transaction
+	importID int64
+	ctx      context.Context
+	opts     ImportOptions
+	rep      *ImportReport
+	labels   map[string]*Label // by key; nil value: known to be missing
+	srcs     map[string]int64
 	// dedupe indexes over the project's articles (existing and new):
 	// short hashes keep memory small for large projects
 	byExt, byURL, byText map[[16]byte]int64
@@ -185,7 +190,12 @@ type importer struct {
 	lastHash string
 	lastIx   *SpanIndex
 	articles int
-	// statements prepared once per import: gorm re-prepares its cached
+	// the open chunk: a write transaction begun at txStart, or nil
+	tx      *Store
+	sqlTx   *sql.Tx
+	txStart time.Time
+	chunks  int
+	// statements prepared once per chunk: gorm re-prepares its cached
 	// statements on every call inside a transaction, which tripled the
 	// cost of a 100,000-article import
 	insArticle, insSpan *sql.Stmt
@@ -199,13 +209,25 @@ const (
 	qExists = `SELECT EXISTS (SELECT 1 FROM annotations WHERE article_id = ? AND label_id = ? AND start = ? AND "end" = ? AND origin = ?)`
 )
 
-// row runs one of the q* queries on a statement prepared once per import
-// (statements gorm prepares inside a transaction pile up until it ends).
+// These lookups need no visibility filter: the project holds only
+// visible rows and this import's own (startImport removed what failed
+// imports left, and no other import into it runs at the same time).
+
+// cur is where the importer reads: the open chunk, which sees its own
+// uncommitted rows, or else the read pool, which sees committed ones.
+func (im *importer) cur() *Store {
+	if im.tx != nil {
+		return im.tx
+	}
+	return im.s
+}
+
+// row runs one of the q* queries, on the chunk's prepared statements.
 func (im *importer) row(query string, args ...any) *sql.Row {
 	if st := im.queries[query]; st != nil {
-		return st.QueryRowContext(im.ctx, args...)
+		return st.QueryRowContext(dbContext(im.ctx), args...)
 	}
-	return im.tx.rd(im.ctx).Raw(query, args...).Row()
+	return im.s.rd(im.ctx).Raw(query, args...).Row()
 }
 
 // rawTx digs the *sql.Tx out of a gorm transaction, or nil.
@@ -220,34 +242,53 @@ func rawTx(db *gorm.DB) *sql.Tx {
 	return nil
 }
 
-func (im *importer) prepare() error {
-	tx := rawTx(im.tx.w)
-	if tx == nil {
-		return nil
+// w returns the open chunk, beginning one (and so waiting for the
+// writer) when there is none.
+func (im *importer) w() (*Store, error) {
+	if im.tx != nil {
+		return im.tx, nil
 	}
+	g := im.s.w.WithContext(dbContext(im.ctx)).Begin()
+	if g.Error != nil {
+		return nil, g.Error
+	}
+	im.tx, im.sqlTx, im.txStart = &Store{r: g, w: g, inTx: true, path: im.s.path}, rawTx(g), time.Now()
+	if err := im.prepare(); err != nil {
+		im.rollback()
+		return nil, err
+	}
+	return im.tx, nil
+}
+
+func (im *importer) prepare() error {
+	tx := im.sqlTx
+	if tx == nil {
+		return errors.New("import: no raw transaction under gorm")
+	}
+	ctx := dbContext(im.ctx)
 	var err error
-	im.insArticle, err = tx.PrepareContext(im.ctx, `INSERT INTO articles (project_id, source_id, external_id, url, title, author,
-		published_at, language, text, text_sha256, length, metadata, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	im.insArticle, err = tx.PrepareContext(ctx, `INSERT INTO articles (project_id, source_id, external_id, url, title, author,
+		published_at, language, text, text_sha256, length, metadata, created_at, updated_at, import_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
-	im.insSpan, err = tx.PrepareContext(im.ctx, `INSERT INTO annotations (project_id, article_id, label_id, user_id, start, "end",
-		quote, note, attributes, origin, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	im.insSpan, err = tx.PrepareContext(ctx, `INSERT INTO annotations (project_id, article_id, label_id, user_id, start, "end",
+		quote, note, attributes, origin, created_at, updated_at, import_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return err
 	}
 	im.queries = map[string]*sql.Stmt{}
 	for _, q := range []string{qHash, qText, qByExt, qExists} {
-		if im.queries[q], err = tx.PrepareContext(im.ctx, q); err != nil {
+		if im.queries[q], err = tx.PrepareContext(ctx, q); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (im *importer) close() {
+func (im *importer) closeStmts() {
 	for _, st := range []*sql.Stmt{im.insArticle, im.insSpan} {
 		if st != nil {
 			st.Close()
@@ -256,16 +297,48 @@ func (im *importer) close() {
 	for _, st := range im.queries {
 		st.Close()
 	}
+	im.insArticle, im.insSpan, im.queries = nil, nil, nil
+}
+
+// commit ends the open chunk. Its rows become durable but stay hidden;
+// the heartbeat moves on, and a chunk of an import that was taken over
+// meanwhile (or whose project was deleted) is refused.
+func (im *importer) commit() error {
+	if im.tx == nil {
+		return nil
+	}
+	res := im.tx.w.Exec(`UPDATE imports SET heartbeat_at = ? WHERE id = ? AND state = 'running'`, time.Now().UTC(), im.importID)
+	if res.Error == nil && res.RowsAffected == 0 {
+		res.Error = errImportGone
+	}
+	if res.Error != nil {
+		im.rollback()
+		return res.Error
+	}
+	im.closeStmts()
+	err := im.tx.w.Commit().Error
+	im.tx, im.sqlTx = nil, nil
+	im.chunks++
+	return err
+}
+
+func (im *importer) rollback() {
+	if im.tx == nil {
+		return
+	}
+	im.closeStmts()
+	im.tx.w.Rollback()
+	im.tx, im.sqlTx = nil, nil
 }
 
 func (im *importer) createArticle(a *Article) error {
-	if im.insArticle == nil {
-		return im.tx.wr(im.ctx).Create(a).Error
+	if _, err := im.w(); err != nil {
+		return err
 	}
 	now := time.Now().UTC()
 	a.CreatedAt, a.UpdatedAt = now, now
-	res, err := im.insArticle.ExecContext(im.ctx, a.ProjectID, a.SourceID, a.ExternalID, a.URL, a.Title, a.Author,
-		a.PublishedAt, a.Language, a.Text, a.TextSHA256, a.Length, a.Metadata, now, now)
+	res, err := im.insArticle.ExecContext(dbContext(im.ctx), a.ProjectID, a.SourceID, a.ExternalID, a.URL, a.Title, a.Author,
+		a.PublishedAt, a.Language, a.Text, a.TextSHA256, a.Length, a.Metadata, now, now, im.importID)
 	if err != nil {
 		return err
 	}
@@ -276,18 +349,44 @@ func (im *importer) createArticle(a *Article) error {
 // createSpan inserts a; false when the same span (label, offsets,
 // annotator) is already there.
 func (im *importer) createSpan(a *Annotation) (bool, error) {
-	if im.insSpan == nil {
-		res := im.tx.wr(im.ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(a)
-		return res.RowsAffected > 0, res.Error
+	if _, err := im.w(); err != nil {
+		return false, err
 	}
 	now := time.Now().UTC()
-	res, err := im.insSpan.ExecContext(im.ctx, a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End,
-		a.Quote, a.Note, a.Attributes, a.Origin, now, now)
+	res, err := im.insSpan.ExecContext(dbContext(im.ctx), a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End,
+		a.Quote, a.Note, a.Attributes, a.Origin, now, now, im.importID)
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// source returns the outlet of domain, creating a blank profile tagged
+// with this import (removed again if the import is not published).
+func (im *importer) source(domain string) (int64, error) {
+	if id, ok := im.srcs[domain]; ok {
+		return id, nil
+	}
+	tx, err := im.w()
+	if err != nil {
+		return 0, err
+	}
+	src, err := tx.SourceByDomain(im.ctx, domain)
+	if err != nil {
+		if !isNotFound(err) {
+			return 0, err
+		}
+		src = &Source{Domain: domain, Ownership: OwnershipUnknown}
+		if err := tx.CreateSource(im.ctx, src); err != nil {
+			return 0, err
+		}
+		if err := tx.wr(im.ctx).Exec(`UPDATE sources SET import_id = ?, updated_at = created_at WHERE id = ?`, im.importID, src.ID).Error; err != nil {
+			return 0, err
+		}
+	}
+	im.srcs[domain] = src.ID
+	return src.ID, nil
 }
 
 func short(s string) [16]byte {
@@ -297,9 +396,14 @@ func short(s string) [16]byte {
 	return k
 }
 
-// Import stores what src yields into a project, in one transaction: all
-// of it or, on a fatal error (or a problem with Strict), none of it. With
-// DryRun the report is computed and the transaction rolled back.
+// Import stores what src yields into a project: all of it or, on a
+// fatal error (or a problem with Strict), none of it. With DryRun the
+// report is computed and nothing is kept.
+//
+// The import is written in short chunks so that it never holds up other
+// writers for long, and published at the end in one step: until then no
+// reader sees any of it (see imports.go). One import into a project runs
+// at a time; a second one is a ConflictError.
 //
 // Articles already in the project are skipped: same external_id; same URL
 // when the incoming article has no external_id (several paragraphs of one
@@ -308,45 +412,107 @@ func short(s string) [16]byte {
 // unless an imported span with the same label and offsets is already
 // there, so importing the same file twice changes nothing.
 func (s *Store) Import(ctx context.Context, opts ImportOptions, src ImportSource) (*ImportReport, error) {
+	if s.inTx {
+		return nil, errors.New("import: must not run inside a transaction")
+	}
 	if opts.MaxProblems <= 0 {
 		opts.MaxProblems = 1000
 	}
+	if opts.Chunk <= 0 {
+		opts.Chunk = ImportChunk
+	}
 	rep := &ImportReport{DryRun: opts.DryRun, LabelsCreated: []string{}, Problems: []ImportProblem{}}
-	err := s.Tx(ctx, func(tx *Store) error {
-		if _, err := tx.GetProject(ctx, opts.ProjectID); err != nil {
+	if _, err := s.GetProject(ctx, opts.ProjectID); err != nil {
+		return nil, err
+	}
+	if _, err := s.GetUser(ctx, opts.UserID); err != nil {
+		return nil, err
+	}
+	id, err := s.startImport(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	rep.ImportID = id
+	im := &importer{s: s, importID: id, ctx: ctx, opts: opts, rep: rep, labels: map[string]*Label{}, srcs: map[string]int64{},
+		byExt: map[[16]byte]int64{}, byURL: map[[16]byte]int64{}, byText: map[[16]byte]int64{}}
+	stop := s.keepAlive(ctx, id)
+	err = im.run(src)
+	stop()
+	if err == nil && opts.Strict && rep.ProblemCount > 0 {
+		err = ImportFailed(fmt.Sprintf("strict import rejected: %d problem(s); nothing was stored", rep.ProblemCount), rep.Problems)
+	}
+	if err == nil && opts.DryRun {
+		err = errRollback
+	}
+	// what follows must happen even when the client has gone away
+	bg := context.WithoutCancel(ctx)
+	if err == nil {
+		if err = s.endImport(bg, id, stateDone, "", rep); err == nil {
+			return rep, nil
+		}
+	}
+	state, msg := stateFailed, err.Error()
+	if errors.Is(err, errRollback) {
+		state, msg = stateDiscarded, "dry run"
+	}
+	if e := s.endImport(bg, id, state, msg, rep); e != nil && !errors.Is(e, errImportGone) {
+		return nil, errors.Join(err, e)
+	}
+	if e := s.cleanImport(bg, id); e != nil {
+		return nil, errors.Join(err, e) // the rows stay hidden; the next sweep removes them
+	}
+	if errors.Is(err, errRollback) {
+		return rep, nil
+	}
+	var p *ImportProblem
+	if errors.As(err, &p) {
+		return nil, ImportFailed(p.Error()+"; nothing was stored", append(rep.Problems, *p))
+	}
+	return nil, err
+}
+
+// run feeds src through the importer, committing a chunk whenever the
+// writer has been held for opts.Chunk.
+func (im *importer) run(src ImportSource) error {
+	if err := im.loadIndex(); err != nil {
+		return err
+	}
+	err := src(func(it *ImportItem) error {
+		if err := im.item(it); err != nil {
 			return err
 		}
-		if _, err := tx.GetUser(ctx, opts.UserID); err != nil {
-			return err
-		}
-		im := &importer{tx: tx, ctx: ctx, opts: opts, rep: rep, labels: map[string]*Label{}, srcs: map[string]int64{},
-			byExt: map[[16]byte]int64{}, byURL: map[[16]byte]int64{}, byText: map[[16]byte]int64{}}
-		if err := im.loadIndex(); err != nil {
-			return err
-		}
-		if err := im.prepare(); err != nil {
-			return err
-		}
-		defer im.close()
-		if err := src(im.item); err != nil {
-			return err
-		}
-		if opts.Strict && rep.ProblemCount > 0 {
-			return ImportFailed(fmt.Sprintf("strict import rejected: %d problem(s); nothing was stored", rep.ProblemCount), rep.Problems)
-		}
-		if opts.DryRun {
-			return errRollback
+		if im.tx != nil && time.Since(im.txStart) >= im.opts.Chunk {
+			return im.commit()
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errRollback) {
-		var p *ImportProblem
-		if errors.As(err, &p) {
-			return nil, ImportFailed(p.Error()+"; nothing was stored", append(rep.Problems, *p))
-		}
-		return nil, err
+	if err == nil {
+		err = im.commit()
 	}
-	return rep, nil
+	im.rollback()
+	return err
+}
+
+// keepAlive refreshes the import's heartbeat while it runs, so a slow
+// source (a long fetch, a huge zip member) does not look abandoned.
+func (s *Store) keepAlive(ctx context.Context, id int64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(heartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				s.wr(ctx).Exec(`UPDATE imports SET heartbeat_at = ? WHERE id = ? AND state = 'running'`, time.Now().UTC(), id)
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
 
 func (im *importer) problem(p ImportProblem) {
@@ -357,8 +523,8 @@ func (im *importer) problem(p ImportProblem) {
 }
 
 func (im *importer) loadIndex() error {
-	rows, err := im.tx.rd(im.ctx).Model(&Article{}).Select("id, external_id, url, text_sha256").
-		Where("project_id = ?", im.opts.ProjectID).Rows()
+	rows, err := im.s.rd(im.ctx).Model(&Article{}).Select("id, external_id, url, text_sha256").
+		Where("project_id = ?", im.opts.ProjectID).Where(visible("articles")).Rows()
 	if err != nil {
 		return err
 	}
@@ -450,20 +616,7 @@ func (im *importer) item(it *ImportItem) error {
 		dupID = im.byText[short(hash)]
 	}
 	if dupID != 0 {
-		im.rep.ArticlesSkipped++
-		if len(it.Spans) == 0 {
-			return nil
-		}
-		var existing string
-		if err := im.row(qHash, dupID).Scan(&existing); err != nil {
-			return err
-		}
-		if existing != hash {
-			im.problem(ImportProblem{File: it.File, Line: it.Line, Field: "text",
-				Message: fmt.Sprintf("article skipped as a duplicate of article %d (same external_id or URL) whose text differs; its %d span(s) were not imported", dupID, len(it.Spans))})
-			return nil
-		}
-		return im.spans(it, dupID, hash, true)
+		return im.duplicate(it, dupID, hash)
 	}
 	a := Article{
 		ProjectID: im.opts.ProjectID, ExternalID: in.ExternalID, URL: url,
@@ -481,19 +634,47 @@ func (im *importer) item(it *ImportItem) error {
 		domain = d
 	}
 	if domain != "" {
-		id, err := im.tx.ensureSource(im.ctx, domain, im.srcs)
+		id, err := im.source(domain)
 		if err != nil {
 			return err
 		}
 		a.SourceID = &id
 	}
 	if err := im.createArticle(&a); err != nil {
-		return err
+		if a.ExternalID == nil || !strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return err
+		}
+		// created through the API since the import started
+		var h string
+		if err := im.row(qByExt, im.opts.ProjectID, *a.ExternalID).Scan(&dupID, &h); err != nil {
+			return err
+		}
+		im.index(dupID, a.ExternalID, "", h)
+		return im.duplicate(it, dupID, hash)
 	}
 	im.rep.ArticlesCreated++
 	im.index(a.ID, a.ExternalID, a.URL, hash)
 	im.lastID, im.lastHash, im.lastIx = a.ID, hash, NewSpanIndex(a.Text)
 	return im.spans(it, a.ID, hash, false)
+}
+
+// duplicate handles an item whose article is already there as dupID:
+// its spans go onto that article when the texts are the same.
+func (im *importer) duplicate(it *ImportItem, dupID int64, hash string) error {
+	im.rep.ArticlesSkipped++
+	if len(it.Spans) == 0 {
+		return nil
+	}
+	var existing string
+	if err := im.row(qHash, dupID).Scan(&existing); err != nil {
+		return err
+	}
+	if existing != hash {
+		im.problem(ImportProblem{File: it.File, Line: it.Line, Field: "text",
+			Message: fmt.Sprintf("article skipped as a duplicate of article %d (same external_id or URL) whose text differs; its %d span(s) were not imported", dupID, len(it.Spans))})
+		return nil
+	}
+	return im.spans(it, dupID, hash, true)
 }
 
 func (im *importer) spanProblem(it *ImportItem, sp *ImportSpan, field, msg string) ImportProblem {
@@ -616,7 +797,7 @@ func (im *importer) label(it *ImportItem, sp *ImportSpan) (*Label, error) {
 		return l, nil
 	}
 	if _, ok := im.labels[key]; !ok {
-		l, err := im.tx.LabelByKey(im.ctx, im.opts.ProjectID, key)
+		l, err := im.cur().LabelByKey(im.ctx, im.opts.ProjectID, key)
 		if err == nil {
 			im.labels[key] = l
 			return l, nil
@@ -634,12 +815,19 @@ func (im *importer) label(it *ImportItem, sp *ImportSpan) (*Label, error) {
 	if utf8.RuneCountInString(l.Name) > 100 {
 		l.Name = string([]rune(l.Name)[:100])
 	}
-	if err := im.tx.CreateLabel(im.ctx, l); err != nil {
+	tx, err := im.w()
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.CreateLabel(im.ctx, l); err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) {
 			im.problem(im.spanProblem(it, sp, "label", "span not imported: cannot create label "+quoteKey(name)+": "+ve.Error()))
 			return nil, nil
 		}
+		return nil, err
+	}
+	if err := tx.wr(im.ctx).Exec(`UPDATE labels SET import_id = ?, updated_at = created_at WHERE id = ?`, im.importID, l.ID).Error; err != nil {
 		return nil, err
 	}
 	im.labels[key] = l

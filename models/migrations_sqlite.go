@@ -131,6 +131,35 @@ var migrations = []migration{
 		`DROP INDEX idx_annotations_client`,
 		`CREATE UNIQUE INDEX idx_annotations_client ON annotations (project_id, user_id, client_id) WHERE client_id IS NOT NULL`,
 	}},
+	{4, "imports commit in short chunks and are published at once", []string{
+		// import_id columns carry no foreign key on purpose: rows of an
+		// import that is not 'done' are hidden, and a key with ON DELETE
+		// SET NULL would make them visible.
+		`CREATE TABLE imports (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			user_id INTEGER NOT NULL,
+			state TEXT NOT NULL CHECK (state IN ('running','done','failed','discarded')),
+			owner TEXT NOT NULL,
+			dry_run INTEGER NOT NULL DEFAULT 0,
+			articles_created INTEGER NOT NULL DEFAULT 0,
+			articles_skipped INTEGER NOT NULL DEFAULT 0,
+			spans_created INTEGER NOT NULL DEFAULT 0,
+			problem_count INTEGER NOT NULL DEFAULT 0,
+			error TEXT NOT NULL DEFAULT '',
+			started_at DATETIME NOT NULL,
+			heartbeat_at DATETIME NOT NULL,
+			finished_at DATETIME,
+			cleaned_at DATETIME)`,
+		`CREATE UNIQUE INDEX idx_imports_running ON imports (project_id) WHERE state = 'running'`,
+		`CREATE INDEX idx_imports_project ON imports (project_id, id)`,
+		`ALTER TABLE articles ADD COLUMN import_id INTEGER`,
+		`ALTER TABLE annotations ADD COLUMN import_id INTEGER`,
+		`ALTER TABLE labels ADD COLUMN import_id INTEGER`,
+		`ALTER TABLE sources ADD COLUMN import_id INTEGER`,
+		`CREATE INDEX idx_articles_import ON articles (import_id) WHERE import_id IS NOT NULL`,
+		`CREATE INDEX idx_annotations_import ON annotations (import_id) WHERE import_id IS NOT NULL`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

@@ -91,8 +91,8 @@ func (s *Store) ListProjects(ctx context.Context, userID int64, pg Page) ([]Proj
 		return nil, nil, err
 	}
 	q := s.rd(ctx).Table("projects").Select(`projects.*,
-		(SELECT COUNT(*) FROM articles a WHERE a.project_id = projects.id) AS article_count,
-		(SELECT COUNT(*) FROM annotations n WHERE n.project_id = projects.id) AS annotation_count,
+		(SELECT COUNT(*) FROM articles a WHERE a.project_id = projects.id AND `+visible("a")+`) AS article_count,
+		(SELECT COUNT(*) FROM annotations n WHERE n.project_id = projects.id AND `+visible("n")+`) AS annotation_count,
 		(SELECT COUNT(*) FROM article_done d JOIN articles a ON a.id = d.article_id
 			WHERE a.project_id = projects.id AND d.user_id = ?) AS done_count`, userID).
 		Order("projects.id").Limit(pg.limit() + 1)

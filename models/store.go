@@ -219,7 +219,7 @@ func (s *Store) articleText(ctx context.Context, id int64) (int64, string, error
 	}
 	var projectID int64
 	var text string
-	err := s.rd(ctx).Raw("SELECT project_id, text FROM articles WHERE id = ?", id).Row().Scan(&projectID, &text)
+	err := s.rd(ctx).Raw("SELECT project_id, text FROM articles WHERE id = ? AND "+visible("articles"), id).Row().Scan(&projectID, &text)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", notFound("article")
 	}

@@ -9,9 +9,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -60,7 +62,9 @@ func cmdImport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	ctx := context.Background()
+	// Ctrl-C stops the import; its chunks are never published and are removed
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	user, err := importUser(ctx, store, *userName)
 	if err != nil {
 		return err
@@ -72,6 +76,9 @@ func cmdImport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		Strict: *strict, DryRun: *dryRun, MaxArticles: limits.MaxArticles, MaxTextBytes: limits.MaxTextBytes},
 		ingest.Parse(inputs, *format, limits))
 	if err != nil {
+		if ctx.Err() != nil {
+			return errors.New("import interrupted; nothing was stored")
+		}
 		var b strings.Builder
 		b.WriteString(err.Error())
 		for i, p := range models.ImportProblemsOf(err) {

@@ -174,6 +174,12 @@ func cmdServe(args []string, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "  --demo: the database already has data; nothing loaded.")
 		}
 	}
+	// hidden rows of imports that crashed or were interrupted
+	go func() {
+		if err := store.SweepImports(ctx); err != nil {
+			slog.Warn("cleaning up unfinished imports", "err", err)
+		}
+	}()
 	if err := seeds.EnsureOutlets(ctx, store); err != nil {
 		return fmt.Errorf("load outlet list: %w", err)
 	}

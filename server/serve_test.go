@@ -243,16 +243,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 		wg.Wait()
 		s = startServe(t, db)
 	}
-	s.cmd.Process.Signal(os.Interrupt)
-	s.cmd.Wait()
-	store, err := openStore(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if res, err := store.IntegrityCheck(context.Background()); err != nil || res != "ok" {
-		t.Fatalf("integrity_check = %q %v", res, err)
-	}
+	store := stopAndCheck(t, s)
 	if len(acked) < 50 {
 		t.Fatalf("only %d writes acknowledged; the test did not load the server", len(acked))
 	}
@@ -274,3 +265,20 @@ func jsonDecode(res *http.Response, v any) error {
 }
 
 func openStore(path string) (*models.Store, error) { return models.Open(path) }
+
+// stopAndCheck stops the server with SIGINT, opens its database and
+// checks PRAGMA integrity_check; the store is closed when the test ends.
+func stopAndCheck(t *testing.T, s *server) *models.Store {
+	t.Helper()
+	s.cmd.Process.Signal(os.Interrupt)
+	s.cmd.Wait()
+	store, err := openStore(s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if res, err := store.IntegrityCheck(context.Background()); err != nil || res != "ok" {
+		t.Fatalf("integrity_check = %q %v", res, err)
+	}
+	return store
+}

@@ -46,6 +46,7 @@ func authzMatrix(p, a, ann, spare int64) map[string]matrixCase {
 		"GET /projects/:id/articles":          {fmt.Sprintf("/projects/%d/articles", p), "", [4]int{401, 200, 200, 200}},
 		"POST /projects/:id/articles":         {fmt.Sprintf("/projects/%d/articles", p), `{"text":"New text."}`, [4]int{401, 201, 201, 201}},
 		"POST /projects/:id/import":           {fmt.Sprintf("/projects/%d/import", p), `[{"text":"Imported text."}]`, [4]int{401, 200, 200, 200}},
+		"GET /projects/:id/imports":           {fmt.Sprintf("/projects/%d/imports", p), "", [4]int{401, 200, 200, 200}},
 		"GET /articles/:id":                   {fmt.Sprintf("/articles/%d", a), "", [4]int{401, 200, 200, 200}},
 		"PATCH /articles/:id":                 {fmt.Sprintf("/articles/%d", a), `{"title":"New title"}`, [4]int{401, 403, 403, 200}},
 		"DELETE /articles/:id":                {fmt.Sprintf("/articles/%d", a), "", [4]int{401, 403, 403, 204}},

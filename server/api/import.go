@@ -66,6 +66,27 @@ func (h *Handler) importArticles(c *gin.Context) {
 	c.JSON(http.StatusOK, rep)
 }
 
+// listImports is a project's import history, newest first: who imported
+// what and when, and whether it was published, failed or was a dry run.
+func (h *Handler) listImports(c *gin.Context) {
+	pid, err := pathID(c, "project")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	pg, err := page(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, next, err := h.store.ListImports(c.Request.Context(), pid, pg)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	list(c, rows, next)
+}
+
 // rawInMemory is how much of a raw body is kept in memory; larger bodies
 // are spooled to a temporary file (zips need random access anyway).
 const rawInMemory = 1 << 20
@@ -76,7 +97,7 @@ func (h *Handler) importSource(c *gin.Context, format string) (models.ImportSour
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mt == "multipart/form-data" {
 		if err := c.Request.ParseMultipartForm(32 << 20); err != nil {
-			if isMaxBytes(err) {
+			if isMaxBytes(err) || errors.As(err, new(*bodyTimeoutError)) {
 				return nil, noop, err
 			}
 			return nil, noop, fieldErr("file", "cannot read the multipart upload: "+err.Error())

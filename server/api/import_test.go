@@ -87,6 +87,7 @@ func zipBytes(t *testing.T, files ...[2]string) string {
 }
 
 type report struct {
+	ImportID        int64                  `json:"import_id"`
 	DryRun          bool                   `json:"dry_run"`
 	ArticlesCreated int                    `json:"articles_created"`
 	ArticlesSkipped int                    `json:"articles_skipped"`
@@ -170,6 +171,36 @@ func TestImportJSONLWithSpansDryRunAndIdempotence(t *testing.T) {
 	full, _ := e.store.GetArticle(context.Background(), a.ID)
 	if full.Source == nil || full.Source.Domain != "rt.com" {
 		t.Fatalf("source %+v", full.Source)
+	}
+	// the history: newest first, the two dry runs discarded, two done
+	r = e.do("GET", fmt.Sprintf("/api/v1/projects/%d/imports?limit=3", e.project.ID), "ann", "")
+	var hist struct {
+		Items []struct {
+			ID              int64  `json:"id"`
+			User            string `json:"user"`
+			State           string `json:"state"`
+			DryRun          bool   `json:"dry_run"`
+			ArticlesCreated int    `json:"articles_created"`
+			ArticlesSkipped int    `json:"articles_skipped"`
+			Error           string `json:"error"`
+		} `json:"items"`
+		Next *string `json:"next_cursor"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &hist) != nil || len(hist.Items) != 3 || hist.Next == nil {
+		t.Fatalf("history page 1: %d %s", r.Status, r.Body)
+	}
+	if h := hist.Items[0]; h.State != "done" || h.ArticlesSkipped != 2 || h.User != "admin" || h.ID != rep.ImportID {
+		t.Fatalf("newest import %+v (report %+v)", h, rep)
+	}
+	if h := hist.Items[2]; h.State != "discarded" || !h.DryRun || h.User != "ann" || h.Error != "dry run" {
+		t.Fatalf("second dry run %+v", h)
+	}
+	r = e.do("GET", fmt.Sprintf("/api/v1/projects/%d/imports?limit=3&cursor=%s", e.project.ID, *hist.Next), "ann", "")
+	if r.Status != 200 || json.Unmarshal(r.Body, &hist) != nil || len(hist.Items) != 1 || hist.Items[0].State != "discarded" || hist.Next != nil {
+		t.Fatalf("history page 2: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("GET", "/api/v1/projects/9999/imports", "ann", ""); r.Status != 404 {
+		t.Fatalf("history of a missing project: %d", r.Status)
 	}
 }
 

@@ -85,6 +85,7 @@ func (h *Handler) Routes() []Route {
 		{"GET", "/projects/:id/articles", authed, h.listArticles},
 		{"POST", "/projects/:id/articles", authed, h.createArticles},
 		{"POST", "/projects/:id/import", authed, h.importArticles},
+		{"GET", "/projects/:id/imports", authed, h.listImports},
 		{"GET", "/articles/:id", authed, h.getArticle},
 		{"PATCH", "/articles/:id", adminOnly, h.patchArticle},
 		{"DELETE", "/articles/:id", adminOnly, h.deleteArticle},

@@ -1,0 +1,338 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Imports never hold the single writer for long. An import writes in
+// short chunks (ImportChunk each), committing between them so annotators'
+// saves get the writer in turn; every row it writes carries its import_id
+// and stays hidden from every read until the import is published, which
+// is one UPDATE of its row in the imports table. A failed, cancelled,
+// strict-rejected or dry-run import is never published: its rows are
+// deleted afterwards, again in short chunks. Readers therefore see all
+// of an import or none of it, as with one big transaction, and a crash
+// in the middle leaves only hidden rows, which the next import into that
+// project (or the next `slant serve`) removes.
+
+// ImportChunk is how long an import holds the writer, by default, before
+// it commits and lets others write.
+const ImportChunk = 25 * time.Millisecond
+
+// importStale is how long a running import may go without a heartbeat
+// before another process may treat it as dead. Within one machine a dead
+// owner is recognised at once (see ownerAlive).
+const importStale = 2 * time.Minute
+
+// heartbeatEvery is how often a running import proves it is alive.
+var heartbeatEvery = 20 * time.Second
+
+// Import states.
+const (
+	stateRunning   = "running"
+	stateDone      = "done"
+	stateFailed    = "failed"
+	stateDiscarded = "discarded"
+)
+
+// hiddenImports lists the imports whose rows no reader may see.
+const hiddenImports = `(SELECT id FROM imports WHERE state <> 'done')`
+
+// visible is the condition that a row of table alias (articles,
+// annotations) is visible: not written by an unpublished import.
+func visible(alias string) string {
+	return "(" + alias + ".import_id IS NULL OR " + alias + ".import_id NOT IN " + hiddenImports + ")"
+}
+
+// ImportRecord is one import in a project's history.
+type ImportRecord struct {
+	ID              int64      `json:"id"`
+	ProjectID       int64      `json:"project_id"`
+	UserID          int64      `json:"-"`
+	User            string     `json:"user"`
+	State           string     `json:"state"`
+	DryRun          bool       `json:"dry_run"`
+	ArticlesCreated int        `json:"articles_created"`
+	ArticlesSkipped int        `json:"articles_skipped"`
+	SpansCreated    int        `json:"spans_created"`
+	ProblemCount    int        `json:"problem_count"`
+	Error           string     `json:"error"`
+	StartedAt       time.Time  `json:"started_at"`
+	FinishedAt      *time.Time `json:"finished_at"`
+}
+
+// ListImports returns a project's imports, newest first.
+func (s *Store) ListImports(ctx context.Context, projectID int64, pg Page) ([]ImportRecord, *string, error) {
+	if _, err := s.GetProject(ctx, projectID); err != nil {
+		return nil, nil, err
+	}
+	after, err := decodeCursor(pg.Cursor, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	q := `SELECT i.id, i.project_id, i.user_id, COALESCE(u.name, ''), i.state, i.dry_run, i.articles_created,
+		i.articles_skipped, i.spans_created, i.problem_count, i.error, i.started_at, i.finished_at
+		FROM imports i LEFT JOIN users u ON u.id = i.user_id WHERE i.project_id = ?`
+	args := []any{projectID}
+	if after != nil {
+		q += ` AND i.id < ?`
+		args = append(args, after[0])
+	}
+	q += ` ORDER BY i.id DESC LIMIT ?`
+	args = append(args, pg.limit()+1)
+	rows, err := s.rd(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	out := []ImportRecord{}
+	for rows.Next() {
+		var r ImportRecord
+		var fin sql.NullTime
+		if err := rows.Scan(&r.ID, &r.ProjectID, &r.UserID, &r.User, &r.State, &r.DryRun, &r.ArticlesCreated,
+			&r.ArticlesSkipped, &r.SpansCreated, &r.ProblemCount, &r.Error, &r.StartedAt, &fin); err != nil {
+			return nil, nil, err
+		}
+		r.StartedAt = r.StartedAt.UTC()
+		if fin.Valid {
+			t := fin.Time.UTC()
+			r.FinishedAt = &t
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	out, next := pageOf(out, pg.limit(), func(r ImportRecord) []int64 { return []int64{r.ID} })
+	return out, next, nil
+}
+
+// startImport registers a running import into the project, after taking
+// over (and cleaning up) one whose process has died. A live import into
+// the same project is a conflict: two imports at once could not dedupe
+// against each other.
+func (s *Store) startImport(ctx context.Context, opts ImportOptions) (int64, error) {
+	var running struct {
+		ID        int64
+		UserID    int64
+		Owner     string
+		Heartbeat time.Time
+		StartedAt time.Time
+	}
+	err := s.rd(ctx).Raw(`SELECT id, user_id, owner, heartbeat_at, started_at FROM imports WHERE project_id = ? AND state = 'running'`,
+		opts.ProjectID).Row().Scan(&running.ID, &running.UserID, &running.Owner, &running.Heartbeat, &running.StartedAt)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, err
+	case ownerAlive(running.Owner, running.Heartbeat):
+		who := "user " + itoa(int(running.UserID))
+		if u, err := s.GetUser(ctx, running.UserID); err == nil {
+			who = u.Name
+		}
+		return 0, &ConflictError{Message: fmt.Sprintf("import %d into this project (by %s, started %s) is still running; try again when it has finished",
+			running.ID, who, running.StartedAt.UTC().Format(time.RFC3339))}
+	default:
+		if err := s.endImport(ctx, running.ID, stateFailed, "abandoned: the process running it stopped", nil); err != nil && !errors.Is(err, errImportGone) {
+			return 0, err
+		}
+	}
+	// Hidden rows left by failed imports would collide with this one's
+	// (external ids are unique per project), so they go first.
+	if err := s.cleanImports(ctx, opts.ProjectID); err != nil {
+		return 0, err
+	}
+	now := time.Now().UTC()
+	var id int64
+	err = s.wr(ctx).Raw(`INSERT INTO imports (project_id, user_id, state, owner, dry_run, started_at, heartbeat_at)
+		VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id`, opts.ProjectID, opts.UserID, selfOwner(), opts.DryRun, now, now).Row().Scan(&id)
+	if err != nil {
+		if isUnique(err) || strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return 0, &ConflictError{Message: "another import into this project has just started; try again when it has finished"}
+		}
+		if strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
+			return 0, notFound("project")
+		}
+		return 0, err
+	}
+	return id, nil
+}
+
+var errImportGone = errors.New("import is no longer running (taken over or its project deleted)")
+
+// endImport moves a running import to state (done, failed, discarded)
+// and records its figures. errImportGone: it was not running any more.
+func (s *Store) endImport(ctx context.Context, id int64, state, msg string, rep *ImportReport) error {
+	var created, skipped, spans, problems int
+	if rep != nil {
+		created, skipped, spans, problems = rep.ArticlesCreated, rep.ArticlesSkipped, rep.SpansCreated, rep.ProblemCount
+	}
+	if len(msg) > 2000 {
+		msg = msg[:2000]
+	}
+	res := s.wr(ctx).Exec(`UPDATE imports SET state = ?, error = ?, articles_created = ?, articles_skipped = ?,
+		spans_created = ?, problem_count = ?, finished_at = ? WHERE id = ? AND state = 'running'`,
+		state, msg, created, skipped, spans, problems, time.Now().UTC(), id)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return errImportGone
+	}
+	return nil
+}
+
+// cleanImports deletes the hidden rows of a project's failed and
+// discarded imports (projectID 0: of every project), a chunk per
+// transaction so that annotators' writes interleave.
+func (s *Store) cleanImports(ctx context.Context, projectID int64) error {
+	q := `SELECT id FROM imports WHERE state IN ('failed', 'discarded') AND cleaned_at IS NULL`
+	args := []any{}
+	if projectID != 0 {
+		q += ` AND project_id = ?`
+		args = append(args, projectID)
+	}
+	var ids []int64
+	if err := s.rd(ctx).Raw(q, args...).Scan(&ids).Error; err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.cleanImport(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cleanImport deletes what one unpublished import wrote. Labels and
+// outlets it created are removed only while nothing else uses them and
+// nobody has edited them (an edit moves updated_at past created_at).
+func (s *Store) cleanImport(ctx context.Context, id int64) error {
+	steps := []string{
+		`DELETE FROM annotations WHERE id IN (SELECT id FROM annotations WHERE import_id = ? LIMIT 2000)`,
+		`DELETE FROM articles WHERE id IN (SELECT id FROM articles WHERE import_id = ? LIMIT 200)`,
+	}
+	for _, step := range steps {
+		for {
+			res := s.wr(ctx).Exec(step, id)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				break
+			}
+		}
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.wr(ctx).Exec(`DELETE FROM labels WHERE import_id = ? AND updated_at = created_at
+			AND NOT EXISTS (SELECT 1 FROM annotations n WHERE n.label_id = labels.id)`, id).Error; err != nil {
+			return err
+		}
+		if err := tx.wr(ctx).Exec(`DELETE FROM sources WHERE import_id = ? AND updated_at = created_at
+			AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.source_id = sources.id)`, id).Error; err != nil {
+			return err
+		}
+		return tx.wr(ctx).Exec(`UPDATE imports SET cleaned_at = ? WHERE id = ?`, time.Now().UTC(), id).Error
+	})
+}
+
+// SweepImports marks running imports whose process has died as failed
+// and removes the hidden rows of every unpublished import. `slant serve`
+// runs it at start; an import runs it for its own project.
+func (s *Store) SweepImports(ctx context.Context) error {
+	rows, err := s.rd(ctx).Raw(`SELECT id, owner, heartbeat_at FROM imports WHERE state = 'running'`).Rows()
+	if err != nil {
+		return err
+	}
+	type run struct {
+		id    int64
+		owner string
+		hb    time.Time
+	}
+	var runs []run
+	for rows.Next() {
+		var r run
+		if err := rows.Scan(&r.id, &r.owner, &r.hb); err != nil {
+			rows.Close()
+			return err
+		}
+		runs = append(runs, r)
+	}
+	rows.Close()
+	for _, r := range runs {
+		if ownerAlive(r.owner, r.hb) {
+			continue
+		}
+		if err := s.endImport(ctx, r.id, stateFailed, "abandoned: the process running it stopped", nil); err != nil && !errors.Is(err, errImportGone) {
+			return err
+		}
+	}
+	return s.cleanImports(ctx, 0)
+}
+
+// An import's owner is "host:pid:start", start being the process start
+// time from /proc (empty where there is no /proc). SQLite in WAL mode is
+// used from one machine, so a process of this host that no longer exists
+// (or is another process with a recycled pid) cannot be running it.
+
+var (
+	selfOnce   sync.Once
+	selfOwnerS string
+)
+
+func selfOwner() string {
+	selfOnce.Do(func() {
+		host, _ := os.Hostname()
+		pid := os.Getpid()
+		selfOwnerS = host + ":" + strconv.Itoa(pid) + ":" + procStart(pid)
+	})
+	return selfOwnerS
+}
+
+// procStart is field 22 of /proc/PID/stat (start time in clock ticks
+// since boot), or "" when it cannot be read.
+func procStart(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')') // the command name may hold spaces
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return ""
+	}
+	return f[19] // fields after ")" start at field 3
+}
+
+// ownerAlive tells whether the import owned by owner, last seen at hb,
+// may still be running.
+func ownerAlive(owner string, hb time.Time) bool {
+	if time.Since(hb) > importStale {
+		return false
+	}
+	parts := strings.Split(owner, ":")
+	if len(parts) != 3 {
+		return true
+	}
+	host, _ := os.Hostname()
+	if parts[0] != host || parts[2] == "" {
+		return true // another machine, or no /proc: only the heartbeat tells
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return true
+	}
+	return procStart(pid) == parts[2]
+}

@@ -1,0 +1,406 @@
+package models_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"slant/models"
+)
+
+// pausedSource yields its items, but before item at it closes paused and
+// waits for resume: the import is then between two committed chunks.
+type pausedSource struct {
+	items          []*models.ImportItem
+	at             int
+	paused, resume chan struct{}
+	once           sync.Once
+	fail           error // returned after the last item
+}
+
+// release lets the import go on (once; a test's cleanup releases it too,
+// so a failing test does not leave it holding the store open).
+func (p *pausedSource) release() { p.once.Do(func() { close(p.resume) }) }
+
+func newPaused(at int, its ...*models.ImportItem) *pausedSource {
+	return &pausedSource{items: its, at: at, paused: make(chan struct{}), resume: make(chan struct{})}
+}
+
+func (p *pausedSource) src(yield func(*models.ImportItem) error) error {
+	for i, it := range p.items {
+		if i == p.at {
+			close(p.paused)
+			<-p.resume
+		}
+		if err := yield(it); err != nil {
+			return err
+		}
+	}
+	return p.fail
+}
+
+type importResult struct {
+	rep *models.ImportReport
+	err error
+}
+
+// startImport runs an import in the background and waits until its
+// source pauses.
+func startImport(t *testing.T, s *models.Store, opts models.ImportOptions, p *pausedSource) chan importResult {
+	t.Helper()
+	done := make(chan importResult, 1)
+	t.Cleanup(p.release)
+	go func() {
+		rep, err := s.Import(ctx, opts, p.src)
+		done <- importResult{rep, err}
+	}()
+	select {
+	case <-p.paused:
+	case r := <-done:
+		t.Fatalf("import ended before pausing: %+v %v", r.rep, r.err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("import never reached its pause")
+	}
+	return done
+}
+
+func finish(t *testing.T, done chan importResult) importResult {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(30 * time.Second):
+		t.Fatal("import did not finish")
+	}
+	return importResult{}
+}
+
+// rawCount counts rows straight from the file, hidden ones included.
+func rawCount(t *testing.T, s *models.Store, query string, args ...any) int {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+s.Path()+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func rawExec(t *testing.T, s *models.Store, query string, args ...any) {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+s.Path()+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// within runs fn and fails the test if it does not return in time: an
+// import that still held the writer would make fn wait for ever.
+func within(t *testing.T, what string, fn func() error) error {
+	t.Helper()
+	ch := make(chan error, 1)
+	go func() { ch <- fn() }()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s did not get the writer while the import was paused between chunks", what)
+	}
+	return nil
+}
+
+func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
+	t.Parallel()
+	s, u, p := importFixture(t)
+	ann, err := s.CreateUser(ctx, "annotator", models.RoleAnnotator, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := "e0"
+	existing, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{ExternalID: &ext, Text: "Existing text about the harbour."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := existing[0]
+	ps := newPaused(2,
+		art("n1", "https://newoutlet.example/a", "New article 🎉 with a claim.", span("opinion", 0, 11, "New article")),
+		&models.ImportItem{File: "f.jsonl", Line: 2, ExternalRef: "e0", Spans: []models.ImportSpan{span("opinion", 0, 8, "Existing")}},
+		art("n2", "", "Second new article."),
+	)
+	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
+
+	// the first chunks are committed, and hidden
+	hiddenArts := rawCount(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`)
+	hiddenSpans := rawCount(t, s, `SELECT COUNT(*) FROM annotations WHERE import_id IS NOT NULL`)
+	if hiddenArts != 1 || hiddenSpans != 2 {
+		t.Fatalf("while paused the file holds %d imported articles and %d spans; want 1 and 2 committed", hiddenArts, hiddenSpans)
+	}
+	var n1 int64
+	db, _ := sql.Open("sqlite3", "file:"+s.Path())
+	if err := db.QueryRow(`SELECT id FROM articles WHERE external_id = 'n1'`).Scan(&n1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	arts, _, err := s.ListArticles(ctx, models.ArticleFilter{ProjectID: p.ID, UserID: ann.ID}, models.Page{})
+	if err != nil || len(arts) != 1 || arts[0].ID != e.ID || arts[0].AnnotationCount != 0 {
+		t.Fatalf("article list during the import: %+v %v; want only the existing article, with no spans", arts, err)
+	}
+	if _, err := s.GetArticle(ctx, n1); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("GetArticle of an unpublished article: %v, want not found", err)
+	}
+	if _, err := s.ArticleByExternalID(ctx, p.ID, "n1"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("ArticleByExternalID of an unpublished article: %v, want not found", err)
+	}
+	for _, f := range []models.AnnotationFilter{{ProjectID: p.ID}, {ArticleID: e.ID}, {ArticleID: n1}} {
+		if n, err := s.CountAnnotations(ctx, f); err != nil || n != 0 {
+			t.Fatalf("count %+v during the import = %d, %v; want 0", f, n, err)
+		}
+	}
+	if _, _, err := s.ListAnnotations(ctx, models.AnnotationFilter{ArticleID: n1}, models.Page{}); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("listing spans of an unpublished article: %v, want not found", err)
+	}
+	projects, _, err := s.ListProjects(ctx, ann.ID, models.Page{})
+	if err != nil || len(projects) != 1 || projects[0].ArticleCount != 1 || projects[0].AnnotationCount != 0 {
+		t.Fatalf("project counts during the import: %+v %v", projects, err)
+	}
+	exported := 0
+	if err := s.ExportAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID}, func(*models.ExportRow) error { exported++; return nil }); err != nil || exported != 0 {
+		t.Fatalf("export during the import: %d rows, %v", exported, err)
+	}
+	v1, err := s.ExportVersionOf(ctx, models.AnnotationFilter{ProjectID: p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// nobody can write onto what is not published
+	if _, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: n1, UserID: ann.ID, Label: "opinion", Start: 0, End: 3}); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("annotating an unpublished article: %v, want not found", err)
+	}
+	if err := s.SetDone(ctx, ann.ID, n1, true); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("marking an unpublished article done: %v, want not found", err)
+	}
+	if err := s.DeleteArticle(ctx, n1); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("deleting an unpublished article: %v, want not found", err)
+	}
+	// a second import into the project waits its turn; another project is free
+	if _, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "Other text."))); !errors.Is(err, models.ErrConflict) {
+		t.Fatalf("second import into the same project: %v, want a conflict", err)
+	}
+	other := &models.Project{Name: "Other"}
+	if err := s.CreateProject(ctx, other, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := s.Import(ctx, models.ImportOptions{ProjectID: other.ID, UserID: u.ID}, items(art("", "", "Other text."))); err != nil || rep.ArticlesCreated != 1 {
+		t.Fatalf("import into another project during the import: %+v %v", rep, err)
+	}
+	// an annotator's save gets the writer while the import is under way
+	var manual *models.AnnotationView
+	if err := within(t, "an annotator's save", func() error {
+		var err error
+		manual, err = s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: e.ID, UserID: ann.ID, Label: "opinion", Start: 9, End: 13, AnnotatorName: "annotator"})
+		return err
+	}); err != nil {
+		t.Fatalf("annotator's save during the import: %v", err)
+	}
+	mark := time.Now().UTC()
+	time.Sleep(5 * time.Millisecond)
+
+	ps.release()
+	r := finish(t, done)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.rep.ArticlesCreated != 2 || r.rep.ArticlesSkipped != 0 || r.rep.SpansCreated != 2 || r.rep.ImportID == 0 {
+		t.Fatalf("report %+v", r.rep)
+	}
+	arts, _, err = s.ListArticles(ctx, models.ArticleFilter{ProjectID: p.ID, UserID: ann.ID}, models.Page{})
+	if err != nil || len(arts) != 3 {
+		t.Fatalf("after publishing: %d articles, %v; want 3", len(arts), err)
+	}
+	if a, err := s.GetArticle(ctx, n1); err != nil || a.Source == nil || a.Source.Domain != "newoutlet.example" {
+		t.Fatalf("published article: %+v %v", a, err)
+	}
+	spans, _, err := s.ListAnnotations(ctx, models.AnnotationFilter{ArticleID: e.ID}, models.Page{})
+	if err != nil || len(spans) != 2 || spans[0].Origin != models.OriginImport || spans[1].ID != manual.ID {
+		t.Fatalf("existing article's spans after publishing: %+v %v; want the imported and the manual one", spans, err)
+	}
+	// spans written before mark but published after it are news to an
+	// incremental pull from mark
+	since, _, err := s.ListAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID, UpdatedSince: &mark}, models.Page{})
+	if err != nil || len(since) != 2 {
+		t.Fatalf("updated_since the pause: %d spans, %v; want the 2 published by the import", len(since), err)
+	}
+	v2, err := s.ExportVersionOf(ctx, models.AnnotationFilter{ProjectID: p.ID})
+	if err != nil || reflect.DeepEqual(v1, v2) {
+		t.Fatalf("export version did not change on publishing: %+v -> %+v %v", v1, v2, err)
+	}
+	hist, _, err := s.ListImports(ctx, p.ID, models.Page{})
+	if err != nil || len(hist) != 1 || hist[0].State != "done" || hist[0].ID != r.rep.ImportID || hist[0].ArticlesCreated != 2 ||
+		hist[0].SpansCreated != 2 || hist[0].User != "importer" || hist[0].FinishedAt == nil {
+		t.Fatalf("import history: %+v %v", hist, err)
+	}
+}
+
+func TestUnpublishedImportsLeaveNothing(t *testing.T) {
+	t.Parallel()
+	input := func() []*models.ImportItem {
+		return []*models.ImportItem{
+			art("x1", "https://brand-new-outlet.example/1", "Fresh text one.", span("Novel_Label", 0, 5, "Fresh")),
+			art("x2", "", "Fresh text two.", span("opinion", 0, 5, "Fresh")),
+			art("x3", "", "Fresh text three.", span("opinion", 0, 5, "Wrong")), // a problem
+		}
+	}
+	cases := []struct {
+		name    string
+		opts    models.ImportOptions
+		fail    error
+		cancel  bool
+		state   string
+		wantErr bool
+	}{
+		{name: "fatal error from the source", fail: &models.ImportProblem{File: "f.jsonl", Line: 4, Message: "truncated file"}, state: "failed", wantErr: true},
+		{name: "strict with a problem", opts: models.ImportOptions{Strict: true}, state: "failed", wantErr: true},
+		{name: "dry run", opts: models.ImportOptions{DryRun: true}, state: "discarded"},
+		{name: "client went away", cancel: true, state: "failed", wantErr: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, u, p := importFixture(t)
+			opts := tc.opts
+			opts.ProjectID, opts.UserID, opts.CreateLabels, opts.Chunk = p.ID, u.ID, true, time.Nanosecond
+			its := input()
+			c, cancel := context.WithCancel(ctx)
+			defer cancel()
+			src := func(yield func(*models.ImportItem) error) error {
+				for i, it := range its {
+					if i == 2 && tc.cancel {
+						cancel()
+					}
+					if err := yield(it); err != nil {
+						return err
+					}
+				}
+				return tc.fail
+			}
+			rep, err := s.Import(c, opts, src)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if tc.opts.DryRun {
+				// the dry run's report is the real import's report
+				real, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}, items(input()...))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.ImportID == real.ImportID {
+					t.Fatal("dry run and import share an id")
+				}
+				rep.ImportID, real.ImportID, rep.DryRun = 0, 0, false
+				if !reflect.DeepEqual(rep, real) {
+					t.Fatalf("dry run reported %+v\nthe import   %+v", rep, real)
+				}
+				rawExec(t, s, `DELETE FROM annotations`)
+				rawExec(t, s, `DELETE FROM articles`)
+				rawExec(t, s, `DELETE FROM labels WHERE key = 'novel_label'`)
+				rawExec(t, s, `DELETE FROM sources WHERE domain = 'brand-new-outlet.example'`)
+			}
+			for q, want := range map[string]int{
+				`SELECT COUNT(*) FROM articles`:                                          0,
+				`SELECT COUNT(*) FROM annotations`:                                       0,
+				`SELECT COUNT(*) FROM labels WHERE key = 'novel_label'`:                  0,
+				`SELECT COUNT(*) FROM sources WHERE domain = 'brand-new-outlet.example'`: 0,
+				`SELECT COUNT(*) FROM imports WHERE state = '` + tc.state + `' AND cleaned_at IS NOT NULL AND finished_at IS NOT NULL`: 1,
+			} {
+				if got := rawCount(t, s, q); got != want {
+					t.Errorf("%s = %d, want %d", q, got, want)
+				}
+			}
+			if _, err := s.LabelByKey(ctx, p.ID, "opinion"); err != nil {
+				t.Errorf("a label that was there before the import is gone: %v", err)
+			}
+		})
+	}
+}
+
+func TestAbandonedImportIsTakenOverAndCannotPublish(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"next import", "sweep"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			s, u, p := importFixture(t)
+			its := []*models.ImportItem{art("a1", "", "Alpha text."), art("a2", "", "Beta text."), art("a3", "", "Gamma text.")}
+			ps := newPaused(2, its...)
+			done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
+			if n := rawCount(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`); n != 2 {
+				t.Fatalf("%d hidden articles before the take-over, want 2", n)
+			}
+			// pretend its process died: a pid of this host that is not running
+			host, _ := os.Hostname()
+			rawExec(t, s, `UPDATE imports SET owner = ? WHERE state = 'running'`, host+":2147483646:12345")
+			switch how {
+			case "next import":
+				// the same external ids must not collide with the dead import's rows
+				rep, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(art("a1", "", "Alpha text."), art("a2", "", "Beta text.")))
+				if err != nil || rep.ArticlesCreated != 2 {
+					t.Fatalf("import after a dead one: %+v %v", rep, err)
+				}
+			case "sweep":
+				if err := s.SweepImports(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := rawCount(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IN (SELECT id FROM imports WHERE state <> 'done')`); n != 0 {
+				t.Fatalf("%d rows of the dead import remain", n)
+			}
+			ps.release()
+			r := finish(t, done)
+			if r.err == nil || !strings.Contains(r.err.Error(), "no longer running") {
+				t.Fatalf("the taken-over import finished with %+v, %v; want it refused", r.rep, r.err)
+			}
+			want := 0
+			if how == "next import" {
+				want = 2
+			}
+			if n := rawCount(t, s, `SELECT COUNT(*) FROM articles`); n != want {
+				t.Fatalf("%d articles stored, want %d (only the successful import's)", n, want)
+			}
+			if n := rawCount(t, s, `SELECT COUNT(*) FROM imports WHERE state = 'failed' AND error LIKE 'abandoned%'`); n != 1 {
+				t.Fatalf("%d imports recorded as abandoned, want 1", n)
+			}
+		})
+	}
+}
+
+func TestImportIntoProjectDeletedMidwayFails(t *testing.T) {
+	t.Parallel()
+	s, u, p := importFixture(t)
+	ps := newPaused(1, art("", "", "One."), art("", "", "Two."))
+	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
+	if err := within(t, "deleting the project", func() error { return s.DeleteProject(ctx, p.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	ps.release()
+	if r := finish(t, done); r.err == nil {
+		t.Fatalf("import into a deleted project succeeded: %+v", r.rep)
+	}
+	if n := rawCount(t, s, `SELECT COUNT(*) FROM articles`); n != 0 {
+		t.Fatalf("%d articles left behind", n)
+	}
+}
