@@ -136,9 +136,13 @@ func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*Annotat
 	if err != nil {
 		return nil, err
 	}
-	err = s.wr(ctx).Raw(`INSERT INTO annotations (`+annotationInsertCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-		a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note, attrs, a.Origin, a.ClientID,
-		a.CreatedAt, a.UpdatedAt).Row().Scan(&a.ID)
+	args := []any{a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note, attrs, a.Origin, a.ClientID,
+		a.CreatedAt, a.UpdatedAt}
+	if s.insAnnotation != nil && !s.inTx {
+		err = s.insAnnotation.QueryRowContext(dbContext(ctx), args...).Scan(&a.ID)
+	} else {
+		err = s.wr(ctx).Raw(`INSERT INTO annotations (`+annotationInsertCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, args...).Row().Scan(&a.ID)
+	}
 	if err != nil {
 		switch {
 		case isUnique(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"):

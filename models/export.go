@@ -46,6 +46,14 @@ type ExportRow struct {
 // and holds only one article's text in memory at a time. The same
 // *ExportRow is reused between calls.
 func (s *Store) ExportAnnotations(ctx context.Context, f AnnotationFilter, each func(*ExportRow) error) error {
+	if s.exportSlots != nil && !s.inTx {
+		select {
+		case s.exportSlots <- struct{}{}:
+			defer func() { <-s.exportSlots }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return s.r.WithContext(dbContext(ctx)).Transaction(func(tx *gorm.DB) error {
 		var project Project
 		if err := tx.First(&project, f.ProjectID).Error; err != nil {

@@ -90,6 +90,8 @@ type ImportOptions struct {
 	// Chunk is how long the import may hold the writer before it commits
 	// a chunk and lets other writers in (0: ImportChunk).
 	Chunk time.Duration
+	// heartbeat overrides heartbeatEvery (tests)
+	heartbeat time.Duration
 }
 
 // ImportReport says what an import did (or, for a dry run, would do).
@@ -435,7 +437,10 @@ func (s *Store) Import(ctx context.Context, opts ImportOptions, src ImportSource
 	rep.ImportID = id
 	im := &importer{s: s, importID: id, ctx: ctx, opts: opts, rep: rep, labels: map[string]*Label{}, srcs: map[string]int64{},
 		byExt: map[[16]byte]int64{}, byURL: map[[16]byte]int64{}, byText: map[[16]byte]int64{}}
-	stop := s.keepAlive(ctx, id)
+	if opts.heartbeat <= 0 {
+		opts.heartbeat = heartbeatEvery
+	}
+	stop := s.keepAlive(ctx, id, opts.heartbeat)
 	err = im.run(src)
 	stop()
 	if err == nil && opts.Strict && rep.ProblemCount > 0 {
@@ -495,13 +500,13 @@ func (im *importer) run(src ImportSource) error {
 
 // keepAlive refreshes the import's heartbeat while it runs, so a slow
 // source (a long fetch, a huge zip member) does not look abandoned.
-func (s *Store) keepAlive(ctx context.Context, id int64) (stop func()) {
+func (s *Store) keepAlive(ctx context.Context, id int64, every time.Duration) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(heartbeatEvery)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {

@@ -33,7 +33,7 @@ const ImportChunk = 25 * time.Millisecond
 const importStale = 2 * time.Minute
 
 // heartbeatEvery is how often a running import proves it is alive.
-var heartbeatEvery = 20 * time.Second
+const heartbeatEvery = 20 * time.Second
 
 // Import states.
 const (

@@ -26,6 +26,14 @@ type Store struct {
 	inTx  bool
 	path  string
 	texts *textCache
+	// exportSlots bounds the read transactions (exports) to one fewer
+	// than the read connections, so a statement gorm prepares outside a
+	// transaction always finds a connection (see gormConfig).
+	exportSlots chan struct{}
+	// insAnnotation is the hot write (a span create), prepared once on the
+	// writer pool by database/sql, which prepares on whichever connection
+	// it is handed and so cannot deadlock the way gorm's cache does.
+	insAnnotation *sql.Stmt
 }
 
 // DSN builds the connection string with the pragmas every pooled
@@ -43,12 +51,20 @@ func DSN(path string, immediate bool) string {
 	return "file:" + path + "?" + v.Encode()
 }
 
-func gormConfig() *gorm.Config {
+// gormConfig is the configuration of both pools. prepared says whether
+// gorm may cache prepared statements. The writer must not: gorm prepares
+// a new statement on the pool, outside any transaction, while a
+// transaction that needs the same SQL waits for that preparation, so with
+// one connection a transaction and a plain write of the same statement
+// deadlock (seen with an import's heartbeat). The read pool keeps the
+// cache: its transactions are read-only exports, fewer than its
+// connections (see exportSlots).
+func gormConfig(prepared bool) *gorm.Config {
 	return &gorm.Config{
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		Logger:                 logger.Discard,
-		PrepareStmt:            true,
+		PrepareStmt:            prepared,
 		SkipDefaultTransaction: false,
 	}
 }
@@ -61,7 +77,7 @@ func Open(path string) (*Store, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
-	w, err := gorm.Open(sqlite.Open(DSN(path, true)), gormConfig())
+	w, err := gorm.Open(sqlite.Open(DSN(path, true)), gormConfig(false))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -73,7 +89,7 @@ func Open(path string) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
-	r, err := gorm.Open(sqlite.Open(DSN(path, false)), gormConfig())
+	r, err := gorm.Open(sqlite.Open(DSN(path, false)), gormConfig(true))
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -82,7 +98,13 @@ func Open(path string) (*Store, error) {
 	n := max(4, 2*runtime.NumCPU())
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	return &Store{r: r, w: w, path: path, texts: newTextCache(64 << 20)}, nil
+	ins, err := wdb.Prepare(`INSERT INTO annotations (` + annotationInsertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`)
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return &Store{r: r, w: w, path: path, texts: newTextCache(64 << 20), exportSlots: make(chan struct{}, n-1), insAnnotation: ins}, nil
 }
 
 // Path is the database file.
@@ -93,6 +115,9 @@ func (s *Store) Close() error {
 	var errs []error
 	if rdb, err := s.r.DB(); err == nil {
 		errs = append(errs, rdb.Close())
+	}
+	if s.insAnnotation != nil {
+		s.insAnnotation.Close()
 	}
 	if wdb, err := s.w.DB(); err == nil {
 		errs = append(errs, s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error)
@@ -108,7 +133,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(s)
 	}
 	return s.w.WithContext(dbContext(ctx)).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{r: g, w: g, inTx: true, path: s.path})
+		return fn(&Store{r: g, w: g, inTx: true, path: s.path, exportSlots: s.exportSlots})
 	})
 }
 

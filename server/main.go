@@ -139,13 +139,14 @@ func cmdServe(args []string, stderr io.Writer) error {
 	fs.IntVar(&limits.MaxArticles, "import-max-articles", envInt("SLANT_IMPORT_MAX_ARTICLES", limits.MaxArticles), "most articles in one import (env SLANT_IMPORT_MAX_ARTICLES)")
 	fs.IntVar(&limits.MaxTextBytes, "import-max-text", envInt("SLANT_IMPORT_MAX_TEXT", limits.MaxTextBytes), "largest article text in bytes (env SLANT_IMPORT_MAX_TEXT)")
 	bodyTimeout := fs.Duration("body-timeout", envDuration("SLANT_BODY_TIMEOUT", api.DefaultBodyTimeout), "time a client has to send a request body, else 408 (env SLANT_BODY_TIMEOUT)")
+	importChunk := fs.Duration("import-chunk", envDuration("SLANT_IMPORT_CHUNK", models.ImportChunk), "how long an import may hold the database writer before it lets saves in (env SLANT_IMPORT_CHUNK)")
 	importTimeout := fs.Duration("import-body-timeout", envDuration("SLANT_IMPORT_BODY_TIMEOUT", api.DefaultImportBodyTimeout), "time a client has to send an import upload, else 408 (env SLANT_IMPORT_BODY_TIMEOUT)")
 	allowHosts := fs.String("import-allow-hosts", env("SLANT_IMPORT_ALLOW_HOSTS", ""), "comma-separated hosts URL import may fetch although they are private or loopback (env SLANT_IMPORT_ALLOW_HOSTS)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
-	if *bodyTimeout <= 0 || *importTimeout <= 0 {
-		return errors.New("--body-timeout and --import-body-timeout must be positive durations such as 2m or 90s")
+	if *bodyTimeout <= 0 || *importTimeout <= 0 || *importChunk <= 0 {
+		return errors.New("--body-timeout, --import-body-timeout and --import-chunk must be positive durations such as 2m, 90s or 25ms")
 	}
 	for _, h := range strings.Split(*allowHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -188,7 +189,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	}
 
 	router, _ := api.New(store, api.Config{MaxBodyBytes: *maxBody, SecureCookies: *secure, UI: frontend.FS(), Import: limits,
-		BodyTimeout: *bodyTimeout, ImportBodyTimeout: *importTimeout})
+		BodyTimeout: *bodyTimeout, ImportBodyTimeout: *importTimeout, ImportChunk: *importChunk})
 	const headerTimeout = 10 * time.Second
 	srv := &http.Server{
 		Handler:           router,

@@ -28,7 +28,7 @@ func (h *Handler) importArticles(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	opts := models.ImportOptions{ProjectID: pid, UserID: userOf(c).ID,
+	opts := models.ImportOptions{ProjectID: pid, UserID: userOf(c).ID, Chunk: h.cfg.ImportChunk,
 		MaxArticles: h.cfg.Import.MaxArticles, MaxTextBytes: h.cfg.Import.MaxTextBytes}
 	format := c.DefaultQuery("format", "auto")
 	if !slices.Contains(ingest.Formats, format) {

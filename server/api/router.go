@@ -29,6 +29,10 @@ type Config struct {
 	// means the default.
 	BodyTimeout       time.Duration
 	ImportBodyTimeout time.Duration
+	// ImportChunk is how long an import holds the database's single
+	// writer before it commits a chunk and lets annotators' saves in
+	// (0: models.ImportChunk).
+	ImportChunk time.Duration
 }
 
 // DefaultMaxBodyBytes is 10 MiB.

@@ -32,7 +32,7 @@ func TestQuickRunProducesEveryFigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := []byte(res.Markdown())
-	for _, fig := range []string{"1. create span, 1 client", "2. read article", "3. bulk pre-annotations", "4. export 2000 spans as csv", "4. export 2000 spans as jsonl", "5. import 200 JSONL articles"} {
+	for _, fig := range []string{"1. create span, 1 client", "2. read article", "3. bulk pre-annotations", "4. export 2000 spans as csv", "4. export 2000 spans as jsonl", "5. import 200 JSONL articles", "5b. saves during a 200-article import"} {
 		if !strings.Contains(string(md), fig) {
 			t.Errorf("figure %q missing from:\n%s", fig, md)
 		}
