@@ -3,6 +3,7 @@ package ingest
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -76,6 +77,44 @@ func FuzzPTC(f *testing.F) {
 			if it.Article != nil && it.Article.Text != text {
 				t.Fatalf("text changed: %q -> %q", text, it.Article.Text)
 			}
+		}
+	})
+}
+
+// fuzzFormats are the formats FuzzEveryFormat feeds, each with the file
+// name it arrives under (crawl, csv and ptc have their own targets above).
+var fuzzFormats = []struct{ format, name string }{
+	{"json", "f.json"}, {"jsonl", "f.jsonl"}, {"txt", "f.txt"}, {"html", "f.html"},
+	{"doccano", "f.jsonl"}, {"paragraphs", "f.jsonl"}, {"slant", "f.jsonl"}, {"slant", "f.csv"},
+	{"w3c", "f.jsonl"}, {"parquet", "f.parquet"}, {"auto", "f.zip"}, {"auto", "f"},
+}
+
+// FuzzEveryFormat runs arbitrary bytes through every other parser: none
+// may panic or hang, texts must be valid UTF-8 (parseAll), and parsing is
+// deterministic (the same bytes give the same items, problems included,
+// in the same order), so an import report can be reproduced.
+func FuzzEveryFormat(f *testing.F) {
+	seeds := []string{
+		`[{"title":"T","text":"Body é 🎉","url":"https://a.example/x","spans":[{"label":"opinion","start":0,"end":4}]}]`,
+		`{"external_id":"k1","text":"One\r\ntwo.","metadata":{"a":1}}` + "\n" + `{"text":""}` + "\n",
+		"Title line\n\nFirst paragraph.\n\nSecond.",
+		"<html><head><title>T</title></head><body><article><p>Para <b>one</b>.</p><script>x()</script></article></body></html>",
+		`{"text":"The glorious leader.","label":[[4,12,"Loaded_Language"]]}`,
+		`{"id":"p1","paragraph":"نص عربي قصير","domain":"example.com","labels":[{"start":0,"end":2,"technique":"Loaded_Language"}]}`,
+		`{"annotation_id":1,"external_id":"e","label":"opinion","start":0,"end":3,"text":"abc"}`,
+		"annotation_id,external_id,label,start,end,text\n1,e,opinion,0,3,abc\n",
+		`{"@context":"http://www.w3.org/ns/anno.jsonld","type":"Annotation","body":{"value":"opinion"},"target":{"source":"urn:x","selector":[{"type":"TextPositionSelector","start":0,"end":3}]}}`,
+		"PAR1\x00\x00PAR1", "PK\x03\x04", "",
+	}
+	for i, s := range seeds {
+		f.Add(s, uint8(i))
+	}
+	f.Fuzz(func(t *testing.T, s string, which uint8) {
+		ff := fuzzFormats[int(which)%len(fuzzFormats)]
+		first := parseAll(t, []Input{BytesInput(ff.name, []byte(s))}, ff.format)
+		again := parseAll(t, []Input{BytesInput(ff.name, []byte(s))}, ff.format)
+		if !reflect.DeepEqual(first, again) {
+			t.Fatalf("%s parsed the same bytes differently:\n%+v\n%+v", ff.format, first, again)
 		}
 	})
 }
