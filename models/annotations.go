@@ -240,10 +240,19 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("annotations.origin = ?", f.Origin)
 	}
 	if f.UpdatedSince != nil {
-		// an import's spans keep the time they were written, but appear
-		// when it is published: they count as changed then
-		q = q.Where("(annotations.updated_at >= ? OR annotations.import_id IN (SELECT id FROM imports WHERE state = 'done' AND finished_at >= ?))",
-			f.UpdatedSince.UTC(), f.UpdatedSince.UTC())
+		// An import's spans keep the time they were written but appear
+		// when it is published, so they count as changed then. Project-wide,
+		// the two halves are a UNION so that each uses its index (as an OR,
+		// SQLite scanned the whole project); within one article, an OR over
+		// its few spans is cheaper than building the id list per article.
+		since := f.UpdatedSince.UTC()
+		const published = `SELECT id FROM imports WHERE state = 'done' AND finished_at >= ?`
+		if f.ProjectID != 0 && f.ArticleID == 0 {
+			q = q.Where(`annotations.id IN (SELECT id FROM annotations WHERE project_id = ? AND updated_at >= ?
+				UNION ALL SELECT id FROM annotations WHERE import_id IN (`+published+`))`, f.ProjectID, since, since)
+		} else {
+			q = q.Where(`(annotations.updated_at >= ? OR annotations.import_id IN (`+published+`))`, since, since)
+		}
 	}
 	if f.Source != "" {
 		q = q.Where("annotations.article_id IN (SELECT a.id FROM articles a JOIN sources src ON src.id = a.source_id WHERE src.domain = ?)",
