@@ -25,18 +25,26 @@ export class ApiError extends Error {
   }
 }
 
-// api calls /api/v1 + path. body is JSON-encoded when given.
-export async function api(method, path, body, { quiet401 = false } = {}) {
+// api calls /api/v1 + path. body is JSON-encoded when given; a FormData
+// body is sent as it is, without a Content-Type of ours (the browser sets
+// multipart/form-data with its boundary). onUploadProgress({sent, total,
+// done}) sends through XMLHttpRequest, the one browser API that reports
+// upload progress (total is 0 when unknown; done: all sent, the server is
+// at work). signal (an AbortSignal) cancels: the promise then rejects with
+// the AbortError, not an ApiError.
+export async function api(method, path, body, { quiet401 = false, onUploadProgress, signal } = {}) {
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken;
+  const payload = body === undefined ? undefined : form ? body : JSON.stringify(body);
   let res;
   try {
-    res = await fetch("/api/v1" + path, {
-      method, headers, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = onUploadProgress
+      ? await xhrFetch(method, "/api/v1" + path, headers, payload, onUploadProgress, signal)
+      : await fetch("/api/v1" + path, { method, headers, credentials: "same-origin", body: payload, signal });
   } catch (err) {
+    if (err && err.name === "AbortError") throw err;
     const e = new ApiError(0, { error: { message: "network error: the server could not be reached" } });
     e.cause = err;
     throw e;
@@ -57,6 +65,30 @@ export async function api(method, path, body, { quiet401 = false } = {}) {
     throw e;
   }
   return data;
+}
+
+// xhrFetch is the part of fetch that api uses, over XMLHttpRequest, with
+// upload progress: it resolves to {status, ok, headers.get, text()}.
+function xhrFetch(method, url, headers, body, onProgress, signal) {
+  return new Promise((resolve, reject) => {
+    const abortError = () => new DOMException("the request was cancelled", "AbortError");
+    if (signal && signal.aborted) { reject(abortError()); return; }
+    const x = new XMLHttpRequest();
+    x.open(method, url);
+    x.withCredentials = true;
+    for (const [k, v] of Object.entries(headers)) x.setRequestHeader(k, v);
+    x.upload.addEventListener("progress", (ev) => onProgress({ sent: ev.loaded, total: ev.lengthComputable ? ev.total : 0, done: false }));
+    x.upload.addEventListener("load", () => onProgress({ sent: 0, total: 0, done: true }));
+    x.addEventListener("load", () => resolve({
+      status: x.status, ok: x.status >= 200 && x.status < 300,
+      headers: { get: (name) => x.getResponseHeader(name) },
+      text: async () => x.responseText,
+    }));
+    x.addEventListener("error", () => reject(new TypeError("XMLHttpRequest failed")));
+    x.addEventListener("abort", () => reject(abortError()));
+    if (signal) signal.addEventListener("abort", () => x.abort(), { once: true });
+    x.send(body === undefined ? null : body);
+  });
 }
 
 // qs builds a query string from the non-empty values of obj.

@@ -4,6 +4,7 @@ import { h, clear } from "./dom.js";
 import { loginView, setupView, projectsView, articlesView } from "./pages.js";
 import { sourcesView, settingsView, exportView, tokensView, accountView } from "./admin.js";
 import { annotateView } from "./annotate.js";
+import { importView } from "./import.js";
 
 const root = document.getElementById("app");
 const state = { user: null, cleanup: null, afterLogin: "" };
@@ -13,6 +14,7 @@ const routes = [
   [/^\/projects\/(\d+)$/, articlesView],
   [/^\/projects\/(\d+)\/settings$/, settingsView],
   [/^\/projects\/(\d+)\/export$/, exportView],
+  [/^\/projects\/(\d+)\/import$/, importView],
   [/^\/articles\/(\d+)$/, annotateView],
   [/^\/sources$/, sourcesView],
   [/^\/tokens$/, tokensView],

@@ -120,6 +120,7 @@ function projectList(items, ctx) {
       bar,
       h("div", { class: "actions" },
         h("a", { class: "btn", href: "#/projects/" + p.id, text: "Articles" }),
+        h("a", { class: "btn", href: "#/projects/" + p.id + "/import", text: "Import" }),
         h("a", { class: "btn", href: "#/projects/" + p.id + "/export", text: "Export" }),
         ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + p.id + "/settings", text: "Labels" }) : null)));
   }
@@ -156,7 +157,8 @@ export async function articlesView(root, [pidStr], ctx) {
   root.appendChild(h("section", { class: "page" },
     h("nav", { class: "crumbs" }, h("a", { href: "#/projects", text: "Projects" }), " / "),
     h("div", { class: "page-head" }, h("h1", { text: project.name }),
-      h("div", { class: "actions" }, h("a", { class: "btn", href: "#/projects/" + pid + "/export", text: "Export" }),
+      h("div", { class: "actions" }, h("a", { class: "btn", href: "#/projects/" + pid + "/import", text: "Import", attrs: { id: "project-import" } }),
+        h("a", { class: "btn", href: "#/projects/" + pid + "/export", text: "Export" }),
         ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + pid + "/settings", text: "Labels" }) : null)),
     project.description ? h("p", { class: "muted", text: project.description }) : null,
     filters, err,
@@ -197,6 +199,9 @@ export async function articlesView(root, [pidStr], ctx) {
       cursor = page.next_cursor;
       more.hidden = !cursor;
       info.textContent = loaded ? "Showing " + fmtNumber(loaded) + (cursor ? " articles so far." : " articles.") : "No articles match.";
+      if (!loaded && !Object.values(params).some(Boolean)) {
+        clear(info).append("This project has no articles yet. ", h("a", { href: "#/projects/" + pid + "/import", text: "Import articles" }), ".");
+      }
       saveNav({ pid, params, ids, next: cursor });
     } catch (e) {
       err.appendChild(errorBox(e));
