@@ -456,6 +456,19 @@ func (s *Store) Import(ctx context.Context, opts ImportOptions, src ImportSource
 			return rep, nil
 		}
 	}
+	// a fatal problem (a file that cannot be read, a limit) is counted and
+	// listed, in the history too, even when the list is full
+	var fatal *ImportProblem
+	var limit *ImportLimitError
+	if errors.As(err, &limit) {
+		fatal = &limit.ImportProblem
+	} else {
+		errors.As(err, &fatal)
+	}
+	if fatal != nil {
+		rep.ProblemCount++
+		rep.Problems = append(rep.Problems, *fatal)
+	}
 	state, msg := stateFailed, err.Error()
 	if errors.Is(err, errRollback) {
 		state, msg = stateDiscarded, "dry run"
@@ -469,9 +482,8 @@ func (s *Store) Import(ctx context.Context, opts ImportOptions, src ImportSource
 	if errors.Is(err, errRollback) {
 		return rep, nil
 	}
-	var p *ImportProblem
-	if errors.As(err, &p) {
-		return nil, ImportFailed(p.Error()+"; nothing was stored", append(rep.Problems, *p))
+	if fatal != nil && limit == nil {
+		return nil, ImportFailed(fatal.Error()+"; nothing was stored", rep.Problems)
 	}
 	return nil, err
 }

@@ -271,12 +271,13 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 		opts    models.ImportOptions
 		fail    error
 		cancel  bool
-		state   string
-		wantErr bool
+		state    string
+		wantErr  bool
+		problems int // problem_count in the history: the bad span, and a fatal problem
 	}{
-		{name: "fatal error from the source", fail: &models.ImportProblem{File: "f.jsonl", Line: 4, Message: "truncated file"}, state: "failed", wantErr: true},
-		{name: "strict with a problem", opts: models.ImportOptions{Strict: true}, state: "failed", wantErr: true},
-		{name: "dry run", opts: models.ImportOptions{DryRun: true}, state: "discarded"},
+		{name: "fatal error from the source", fail: &models.ImportProblem{File: "f.jsonl", Line: 4, Message: "truncated file"}, state: "failed", wantErr: true, problems: 2},
+		{name: "strict with a problem", opts: models.ImportOptions{Strict: true}, state: "failed", wantErr: true, problems: 1},
+		{name: "dry run", opts: models.ImportOptions{DryRun: true}, state: "discarded", problems: 1},
 		{name: "client went away", cancel: true, state: "failed", wantErr: true},
 	}
 	for _, tc := range cases {
@@ -300,6 +301,7 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 				return tc.fail
 			}
 			rep, err := s.Import(c, opts, src)
+			importErr := err
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
 			}
@@ -334,6 +336,16 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 			}
 			if _, err := s.LabelByKey(ctx, p.ID, "opinion"); err != nil {
 				t.Errorf("a label that was there before the import is gone: %v", err)
+			}
+			hist, _, err := s.ListImports(ctx, p.ID, models.Page{})
+			if err != nil || len(hist) == 0 || hist[len(hist)-1].ProblemCount != tc.problems || hist[len(hist)-1].Error == "" {
+				t.Errorf("history %+v %v; want the first import with %d problem(s) and its reason", hist, err, tc.problems)
+			}
+			if tc.fail != nil {
+				ps := models.ImportProblemsOf(importErr)
+				if len(ps) != 2 || ps[1].Message != "truncated file" || !strings.Contains(hist[len(hist)-1].Error, "truncated file") {
+					t.Errorf("fatal problem: error lists %+v, history %+v", ps, hist[len(hist)-1])
+				}
 			}
 		})
 	}

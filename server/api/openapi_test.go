@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"slant/models/modelstest"
+	"slant/server/ingest"
 )
 
 var (
@@ -123,5 +124,23 @@ func validateResponse(t *testing.T, req *http.Request, res resp) {
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Errorf("response of %s %s (%d) does not match openapi.yaml: %v\nbody: %.400s", req.Method, req.URL.Path, res.Status, err, res.Body)
+	}
+}
+
+// The import format enum is the parsers' list.
+func TestOpenAPIImportFormatsAreTheParsers(t *testing.T) {
+	t.Parallel()
+	doc, _ := spec(t)
+	op := doc.Paths.Find("/projects/{id}/import").Post
+	var got []string
+	for _, p := range op.Parameters {
+		if p.Value.Name == "format" {
+			for _, v := range p.Value.Schema.Value.Enum {
+				got = append(got, v.(string))
+			}
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(ingest.Formats, ",") {
+		t.Fatalf("openapi.yaml lists formats %v, the parsers are %v", got, ingest.Formats)
 	}
 }
