@@ -229,7 +229,11 @@ func (im *importer) row(query string, args ...any) *sql.Row {
 	if st := im.queries[query]; st != nil {
 		return st.QueryRowContext(dbContext(im.ctx), args...)
 	}
-	return im.s.rd(im.ctx).Raw(query, args...).Row()
+	rdb, err := im.s.r.DB()
+	if err != nil {
+		panic(err) // only a gorm.DB without a connection pool has none
+	}
+	return rdb.QueryRowContext(dbContext(im.ctx), query, args...)
 }
 
 // rawTx digs the *sql.Tx out of a gorm transaction, or nil.
@@ -441,6 +445,20 @@ func (s *Store) Import(ctx context.Context, opts ImportOptions, src ImportSource
 		opts.heartbeat = heartbeatEvery
 	}
 	stop := s.keepAlive(ctx, id, opts.heartbeat)
+	defer func() {
+		// A panic must not leave the writer held, the heartbeat beating
+		// (the project would refuse imports until a restart) or hidden
+		// rows behind: fail the import like any error, then re-panic.
+		if r := recover(); r != nil {
+			im.rollback()
+			stop()
+			bg := context.WithoutCancel(ctx)
+			if s.endImport(bg, id, stateFailed, fmt.Sprintf("internal error: %v", r), rep) == nil {
+				s.cleanImport(bg, id)
+			}
+			panic(r)
+		}
+	}()
 	err = im.run(src)
 	stop()
 	if err == nil && opts.Strict && rep.ProblemCount > 0 {
@@ -488,21 +506,67 @@ func (s *Store) Import(ctx context.Context, opts ImportOptions, src ImportSource
 	return nil, err
 }
 
-// run feeds src through the importer, committing a chunk whenever the
-// writer has been held for opts.Chunk.
+// errStopped tells a source that the import stopped taking items.
+var errStopped = errors.New("import stopped")
+
+// run feeds src through the importer. The source runs in its own
+// goroutine, so that reading and parsing (a zip member read whole, a
+// slow HTML extraction) never happen while the writer is held: the open
+// chunk is committed whenever the next item is not ready yet, and at the
+// latest after opts.Chunk.
 func (im *importer) run(src ImportSource) error {
 	if err := im.loadIndex(); err != nil {
 		return err
 	}
-	err := src(func(it *ImportItem) error {
-		if err := im.item(it); err != nil {
-			return err
+	items := make(chan *ImportItem, 32)
+	stopped := make(chan struct{})
+	srcErr := make(chan error, 1)
+	go func() {
+		defer close(items)
+		defer func() {
+			if r := recover(); r != nil { // a parser bug fails the import, not the process
+				srcErr <- fmt.Errorf("import: the parser failed: %v", r)
+			}
+		}()
+		srcErr <- src(func(it *ImportItem) error {
+			select {
+			case items <- it:
+				return nil
+			case <-stopped:
+				return errStopped
+			}
+		})
+	}()
+	var err error
+	for err == nil {
+		var it *ImportItem
+		ok := true
+		select {
+		case it, ok = <-items:
+		default:
+			if err = im.commit(); err != nil {
+				continue
+			}
+			select {
+			case it, ok = <-items:
+			case <-im.ctx.Done():
+				err = im.ctx.Err()
+				continue
+			}
 		}
-		if im.tx != nil && time.Since(im.txStart) >= im.opts.Chunk {
-			return im.commit()
+		if !ok {
+			break
 		}
-		return nil
-	})
+		if err = im.item(it); err == nil && im.tx != nil && time.Since(im.txStart) >= im.opts.Chunk {
+			err = im.commit()
+		}
+	}
+	close(stopped)
+	for range items { // let the source return
+	}
+	if e := <-srcErr; err == nil {
+		err = e
+	}
 	if err == nil {
 		err = im.commit()
 	}

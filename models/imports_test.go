@@ -98,6 +98,22 @@ func rawCount(t *testing.T, s *models.Store, query string, args ...any) int {
 	return n
 }
 
+// waitRaw waits until query counts want rows.
+func waitRaw(t *testing.T, s *models.Store, query string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := rawCount(t, s, query)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s = %d, want %d", query, got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func rawExec(t *testing.T, s *models.Store, query string, args ...any) {
 	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+s.Path()+"?_busy_timeout=5000")
@@ -143,14 +159,14 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 		&models.ImportItem{File: "f.jsonl", Line: 2, ExternalRef: "e0", Spans: []models.ImportSpan{span("opinion", 0, 8, "Existing")}},
 		art("n2", "", "Second new article."),
 	)
-	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
+	// the default chunk length: the import must commit when its source
+	// stalls, not only when a chunk is full
+	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, ps)
 
-	// the first chunks are committed, and hidden
-	hiddenArts := rawCount(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`)
-	hiddenSpans := rawCount(t, s, `SELECT COUNT(*) FROM annotations WHERE import_id IS NOT NULL`)
-	if hiddenArts != 1 || hiddenSpans != 2 {
-		t.Fatalf("while paused the file holds %d imported articles and %d spans; want 1 and 2 committed", hiddenArts, hiddenSpans)
-	}
+	// what came before the pause is committed (the importer commits as soon
+	// as its source has nothing ready), and hidden
+	waitRaw(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`, 1)
+	waitRaw(t, s, `SELECT COUNT(*) FROM annotations WHERE import_id IS NOT NULL`, 2)
 	var n1 int64
 	db, _ := sql.Open("sqlite3", "file:"+s.Path())
 	if err := db.QueryRow(`SELECT id FROM articles WHERE external_id = 'n1'`).Scan(&n1); err != nil {
@@ -267,10 +283,10 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 		}
 	}
 	cases := []struct {
-		name    string
-		opts    models.ImportOptions
-		fail    error
-		cancel  bool
+		name     string
+		opts     models.ImportOptions
+		fail     error
+		cancel   bool
 		state    string
 		wantErr  bool
 		problems int // problem_count in the history: the bad span, and a fatal problem
@@ -360,9 +376,7 @@ func TestAbandonedImportIsTakenOverAndCannotPublish(t *testing.T) {
 			its := []*models.ImportItem{art("a1", "", "Alpha text."), art("a2", "", "Beta text."), art("a3", "", "Gamma text.")}
 			ps := newPaused(2, its...)
 			done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
-			if n := rawCount(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`); n != 2 {
-				t.Fatalf("%d hidden articles before the take-over, want 2", n)
-			}
+			waitRaw(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`, 2)
 			// pretend its process died: a pid of this host that is not running
 			host, _ := os.Hostname()
 			rawExec(t, s, `UPDATE imports SET owner = ? WHERE state = 'running'`, host+":2147483646:12345")
@@ -491,5 +505,38 @@ func TestLongExportsNeverBlockAnnotators(t *testing.T) {
 		if r.firstSeen && r.rows != 5 || !r.firstSeen && r.rows != 6 && r.rows != 5 {
 			t.Fatalf("export saw %d rows (snapshot before the save: %v)", r.rows, r.firstSeen)
 		}
+	}
+}
+
+// A parser that panics fails its import like any error: nothing stays
+// behind, the writer is free and the project takes the next import.
+func TestImportParserPanicFailsCleanly(t *testing.T) {
+	t.Parallel()
+	s, u, p := importFixture(t)
+	src := func(yield func(*models.ImportItem) error) error {
+		for _, it := range []*models.ImportItem{art("", "", "First text."), art("", "", "Second text.")} {
+			if err := yield(it); err != nil {
+				return err
+			}
+		}
+		var m map[string]int
+		m["boom"]++ // a parser bug
+		return nil
+	}
+	_, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, src)
+	if err == nil || !strings.Contains(err.Error(), "parser failed") {
+		t.Fatalf("import with a panicking parser: %v", err)
+	}
+	if n := rawCount(t, s, `SELECT COUNT(*) FROM articles`); n != 0 {
+		t.Fatalf("%d articles left behind", n)
+	}
+	if err := within(t, "the next import", func() error {
+		rep, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "First text.")))
+		if err == nil && rep.ArticlesCreated != 1 {
+			err = errors.New("not created")
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
