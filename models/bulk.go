@@ -73,7 +73,7 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 		}
 		labels := map[string]int64{}
 		var ls []Label
-		if err := tx.rd(ctx).Where("project_id = ?", projectID).Find(&ls).Error; err != nil {
+		if err := tx.rd(ctx).Where("project_id = ?", projectID).Where(visible("labels")).Find(&ls).Error; err != nil {
 			return err
 		}
 		for _, l := range ls {

@@ -186,10 +186,12 @@ func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*Expor
 	if err := f.apply(s.rd(ctx).Table("annotations")).Select("MAX(annotations.updated_at)").Row().Scan(&maxAnn); err != nil {
 		return nil, err
 	}
-	if err := s.rd(ctx).Raw(`SELECT (SELECT MAX(updated_at) FROM articles WHERE project_id = ?),
-		(SELECT MAX(s.updated_at) FROM sources s JOIN articles a ON a.source_id = s.id WHERE a.project_id = ?),
+	// hidden rows of a running import must not move the version (it
+	// would move back when a failed import is cleaned up)
+	if err := s.rd(ctx).Raw(`SELECT (SELECT MAX(updated_at) FROM articles WHERE project_id = ? AND `+visible("articles")+`),
+		(SELECT MAX(s.updated_at) FROM sources s JOIN articles a ON a.source_id = s.id WHERE a.project_id = ? AND `+visible("a")+`),
 		(SELECT updated_at FROM projects WHERE id = ?),
-		(SELECT MAX(updated_at) FROM labels WHERE project_id = ?),
+		(SELECT MAX(updated_at) FROM labels WHERE project_id = ? AND `+visible("labels")+`),
 		(SELECT MAX(finished_at) FROM imports WHERE project_id = ? AND state = 'done')`,
 		f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&maxArt, &maxSrc, &proj, &maxLabel, &maxImport); err != nil {
 		return nil, err

@@ -155,18 +155,23 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	}
 	e := existing[0]
 	ps := newPaused(2,
-		art("n1", "https://newoutlet.example/a", "New article 🎉 with a claim.", span("opinion", 0, 11, "New article")),
+		art("n1", "https://newoutlet.example/a", "New article 🎉 with a claim.", span("opinion", 0, 11, "New article"), span("Novel_Claim", 21, 26, "claim")),
 		&models.ImportItem{File: "f.jsonl", Line: 2, ExternalRef: "e0", Spans: []models.ImportSpan{span("opinion", 0, 8, "Existing")}},
 		art("n2", "", "Second new article."),
 	)
 	// the default chunk length: the import must commit when its source
 	// stalls, not only when a chunk is full
-	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, ps)
+	v0, err := s.ExportVersionOf(ctx, models.AnnotationFilter{ProjectID: p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}, ps)
 
 	// what came before the pause is committed (the importer commits as soon
 	// as its source has nothing ready), and hidden
 	waitRaw(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`, 1)
-	waitRaw(t, s, `SELECT COUNT(*) FROM annotations WHERE import_id IS NOT NULL`, 2)
+	waitRaw(t, s, `SELECT COUNT(*) FROM annotations WHERE import_id IS NOT NULL`, 3)
+	waitRaw(t, s, `SELECT COUNT(*) FROM labels WHERE import_id IS NOT NULL`, 1)
 	var n1 int64
 	db, _ := sql.Open("sqlite3", "file:"+s.Path())
 	if err := db.QueryRow(`SELECT id FROM articles WHERE external_id = 'n1'`).Scan(&n1); err != nil {
@@ -201,8 +206,15 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 		t.Fatalf("export during the import: %d rows, %v", exported, err)
 	}
 	v1, err := s.ExportVersionOf(ctx, models.AnnotationFilter{ProjectID: p.ID})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || !reflect.DeepEqual(v0, v1) {
+		t.Fatalf("export version moved during the import: %+v -> %+v %v", v0, v1, err)
+	}
+	// the label the import created is not there yet for anyone
+	if _, err := s.LabelByKey(ctx, p.ID, "novel_claim"); err == nil {
+		t.Fatal("a label created by an unpublished import can be looked up")
+	}
+	if labels, err := s.ListLabels(ctx, p.ID); err != nil || len(labels) != 3 {
+		t.Fatalf("labels during the import: %d %v; want the 3 defaults", len(labels), err)
 	}
 	// nobody can write onto what is not published
 	if _, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: n1, UserID: ann.ID, Label: "opinion", Start: 0, End: 3}); !errors.Is(err, models.ErrNotFound) {
@@ -242,7 +254,7 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if r.rep.ArticlesCreated != 2 || r.rep.ArticlesSkipped != 0 || r.rep.SpansCreated != 2 || r.rep.ImportID == 0 {
+	if r.rep.ArticlesCreated != 2 || r.rep.ArticlesSkipped != 0 || r.rep.SpansCreated != 3 || r.rep.ImportID == 0 {
 		t.Fatalf("report %+v", r.rep)
 	}
 	arts, _, err = s.ListArticles(ctx, models.ArticleFilter{ProjectID: p.ID, UserID: ann.ID}, models.Page{})
@@ -259,8 +271,11 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	// spans written before mark but published after it are news to an
 	// incremental pull from mark
 	since, _, err := s.ListAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID, UpdatedSince: &mark}, models.Page{})
-	if err != nil || len(since) != 2 {
-		t.Fatalf("updated_since the pause: %d spans, %v; want the 2 published by the import", len(since), err)
+	if err != nil || len(since) != 3 {
+		t.Fatalf("updated_since the pause: %d spans, %v; want the 3 published by the import", len(since), err)
+	}
+	if _, err := s.LabelByKey(ctx, p.ID, "novel_claim"); err != nil {
+		t.Fatalf("the import's label after publishing: %v", err)
 	}
 	v2, err := s.ExportVersionOf(ctx, models.AnnotationFilter{ProjectID: p.ID})
 	if err != nil || reflect.DeepEqual(v1, v2) {
@@ -268,7 +283,7 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	}
 	hist, _, err := s.ListImports(ctx, p.ID, models.Page{})
 	if err != nil || len(hist) != 1 || hist[0].State != "done" || hist[0].ID != r.rep.ImportID || hist[0].ArticlesCreated != 2 ||
-		hist[0].SpansCreated != 2 || hist[0].User != "importer" || hist[0].FinishedAt == nil {
+		hist[0].SpansCreated != 3 || hist[0].User != "importer" || hist[0].FinishedAt == nil {
 		t.Fatalf("import history: %+v %v", hist, err)
 	}
 }

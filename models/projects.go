@@ -216,14 +216,14 @@ func (s *Store) ListLabels(ctx context.Context, projectID int64) ([]Label, error
 		return nil, err
 	}
 	var out []Label
-	err := s.rd(ctx).Where("project_id = ?", projectID).Order("sort_order, id").Find(&out).Error
+	err := s.rd(ctx).Where("project_id = ?", projectID).Where(visible("labels")).Order("sort_order, id").Find(&out).Error
 	return out, err
 }
 
 // GetLabel returns one label.
 func (s *Store) GetLabel(ctx context.Context, id int64) (*Label, error) {
 	var l Label
-	if err := s.rd(ctx).First(&l, id).Error; err != nil {
+	if err := s.rd(ctx).Where(visible("labels")).First(&l, id).Error; err != nil {
 		return nil, notFoundOr(err, "label")
 	}
 	return &l, nil
@@ -232,7 +232,7 @@ func (s *Store) GetLabel(ctx context.Context, id int64) (*Label, error) {
 // LabelByKey finds a project's label by key.
 func (s *Store) LabelByKey(ctx context.Context, projectID int64, key string) (*Label, error) {
 	var l Label
-	if err := s.rd(ctx).Where("project_id = ? AND key = ?", projectID, key).First(&l).Error; err != nil {
+	if err := s.rd(ctx).Where("project_id = ? AND key = ?", projectID, key).Where(visible("labels")).First(&l).Error; err != nil {
 		if err == gorm.ErrRecordNotFound {
 			return nil, Invalid("label", "unknown label key "+quoteKey(key)+" for this project")
 		}
@@ -273,12 +273,18 @@ func (s *Store) DeleteLabel(ctx context.Context, id int64) error {
 		if _, err := tx.GetLabel(ctx, id); err != nil {
 			return err
 		}
-		var n int64
-		if err := tx.rd(ctx).Model(&Annotation{}).Where("label_id = ?", id).Count(&n).Error; err != nil {
+		var n, hidden int64
+		if err := tx.rd(ctx).Model(&Annotation{}).Where("label_id = ?", id).Where(visible("annotations")).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
 			return &ConflictError{Message: "label is used by " + itoa(int(n)) + " annotation(s); delete or relabel them first"}
+		}
+		if err := tx.rd(ctx).Model(&Annotation{}).Where("label_id = ?", id).Count(&hidden).Error; err != nil {
+			return err
+		}
+		if hidden > 0 {
+			return &ConflictError{Message: "label is used by an import that has not finished; try again when it has"}
 		}
 		return tx.wr(ctx).Delete(&Label{}, id).Error
 	})
