@@ -90,6 +90,11 @@ type ImportOptions struct {
 	// Chunk is how long the import may hold the writer before it commits
 	// a chunk and lets other writers in (0: ImportChunk).
 	Chunk time.Duration
+	// Pause is how long the import leaves the writer free after each full
+	// chunk. Within one process other writers queue for the writer and get
+	// it at once; another process (slant serve next to slant import) only
+	// polls for the lock, with back-off, and needs the gap to get in.
+	Pause time.Duration
 	// heartbeat overrides heartbeatEvery (tests)
 	heartbeat time.Duration
 }
@@ -346,6 +351,9 @@ func (im *importer) createArticle(a *Article) error {
 	res, err := im.insArticle.ExecContext(dbContext(im.ctx), a.ProjectID, a.SourceID, a.ExternalID, a.URL, a.Title, a.Author,
 		a.PublishedAt, a.Language, a.Text, a.TextSHA256, a.Length, a.Metadata, now, now, im.importID)
 	if err != nil {
+		if strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
+			return notFound("project (deleted during the import)")
+		}
 		return err
 	}
 	a.ID, err = res.LastInsertId()
@@ -558,7 +566,9 @@ func (im *importer) run(src ImportSource) error {
 			break
 		}
 		if err = im.item(it); err == nil && im.tx != nil && time.Since(im.txStart) >= im.opts.Chunk {
-			err = im.commit()
+			if err = im.commit(); err == nil && im.opts.Pause > 0 {
+				time.Sleep(im.opts.Pause)
+			}
 		}
 	}
 	close(stopped)
@@ -697,7 +707,17 @@ func (im *importer) item(it *ImportItem) error {
 		dupID = im.byText[short(hash)]
 	}
 	if dupID != 0 {
-		return im.duplicate(it, dupID, hash)
+		// the index is from the start of the import; annotators may have
+		// deleted the article since, and then it is imported again
+		var existing string
+		switch err := im.row(qHash, dupID).Scan(&existing); {
+		case errors.Is(err, sql.ErrNoRows):
+			dupID = 0
+		case err != nil:
+			return err
+		default:
+			return im.duplicate(it, dupID, hash, existing)
+		}
 	}
 	a := Article{
 		ProjectID: im.opts.ProjectID, ExternalID: in.ExternalID, URL: url,
@@ -731,7 +751,7 @@ func (im *importer) item(it *ImportItem) error {
 			return err
 		}
 		im.index(dupID, a.ExternalID, "", h)
-		return im.duplicate(it, dupID, hash)
+		return im.duplicate(it, dupID, hash, h)
 	}
 	im.rep.ArticlesCreated++
 	im.index(a.ID, a.ExternalID, a.URL, hash)
@@ -741,14 +761,10 @@ func (im *importer) item(it *ImportItem) error {
 
 // duplicate handles an item whose article is already there as dupID:
 // its spans go onto that article when the texts are the same.
-func (im *importer) duplicate(it *ImportItem, dupID int64, hash string) error {
+func (im *importer) duplicate(it *ImportItem, dupID int64, hash, existing string) error {
 	im.rep.ArticlesSkipped++
 	if len(it.Spans) == 0 {
 		return nil
-	}
-	var existing string
-	if err := im.row(qHash, dupID).Scan(&existing); err != nil {
-		return err
 	}
 	if existing != hash {
 		im.problem(ImportProblem{File: it.File, Line: it.Line, Field: "text",
@@ -779,6 +795,12 @@ func (im *importer) spans(it *ImportItem, id int64, hash string, existing bool) 
 	if im.lastID != id || im.lastHash != hash {
 		var text string
 		if err := im.row(qText, id).Scan(&text); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				for i := range it.Spans {
+					im.problem(im.spanProblem(it, &it.Spans[i], "", "span not imported: its article was deleted during the import"))
+				}
+				return nil
+			}
 			return err
 		}
 		im.lastID, im.lastHash, im.lastIx = id, hash, NewSpanIndex(text)
@@ -853,6 +875,12 @@ func (im *importer) spans(it *ImportItem, id int64, hash string, existing bool) 
 		a := Annotation{ProjectID: im.opts.ProjectID, ArticleID: id, LabelID: label.ID, UserID: im.opts.UserID,
 			Start: sp.Start, End: sp.End, Quote: quote, Note: sp.Note, Attributes: attrs, Origin: OriginImport}
 		created, err := im.createSpan(&a)
+		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
+			// the article or the label was deleted during the import
+			im.problem(im.spanProblem(it, sp, "", "span not imported: its article or label "+quoteKey(label.Key)+" was deleted during the import"))
+			delete(im.labels, label.Key)
+			continue
+		}
 		if err != nil {
 			return err
 		}

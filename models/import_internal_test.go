@@ -38,19 +38,20 @@ func TestHeartbeatDuringLongChunksDoesNotDeadlock(t *testing.T) {
 		}
 		return nil
 	}
-	done := make(chan error, 1)
+	type result struct {
+		rep *ImportReport
+		err error
+	}
+	done := make(chan result, 1)
 	go func() {
 		rep, err := s.Import(ctx, ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: 20 * time.Millisecond, heartbeat: time.Millisecond}, src)
-		if err == nil && rep.ArticlesCreated != n {
-			t.Errorf("created %d, want %d", rep.ArticlesCreated, n)
-		}
-		done <- err
+		done <- result{rep, err}
 	}()
 	select {
-	case err := <-done:
+	case r := <-done:
 		s.Close()
-		if err != nil {
-			t.Fatal(err)
+		if r.err != nil || r.rep.ArticlesCreated != n {
+			t.Fatalf("%+v %v; want %d articles", r.rep, r.err, n)
 		}
 	case <-time.After(60 * time.Second):
 		// the store is left open: closing it would wait on the deadlock

@@ -43,8 +43,10 @@ const (
 	stateDiscarded = "discarded"
 )
 
-// hiddenImports lists the imports whose rows no reader may see.
-const hiddenImports = `(SELECT id FROM imports WHERE state <> 'done')`
+// hiddenImports lists the imports whose rows no reader may see: those
+// not published and not yet cleaned up (whatever cleanImport keeps, an
+// outlet someone has used or edited, is in use and stays visible).
+const hiddenImports = `(SELECT id FROM imports WHERE state <> 'done' AND cleaned_at IS NULL)`
 
 // visible is the condition that a row of table alias (articles,
 // annotations) is visible: not written by an unpublished import.
@@ -141,7 +143,7 @@ func (s *Store) startImport(ctx context.Context, opts ImportOptions) (int64, err
 		return 0, &ConflictError{Message: fmt.Sprintf("import %d into this project (by %s, started %s) is still running; try again when it has finished",
 			running.ID, who, running.StartedAt.UTC().Format(time.RFC3339))}
 	default:
-		if err := s.endImport(ctx, running.ID, stateFailed, "abandoned: the process running it stopped", nil); err != nil && !errors.Is(err, errImportGone) {
+		if err := s.abandonImport(ctx, running.ID, running.Heartbeat); err != nil {
 			return 0, err
 		}
 	}
@@ -178,16 +180,29 @@ func (s *Store) endImport(ctx context.Context, id int64, state, msg string, rep 
 	if len(msg) > 2000 {
 		msg = msg[:2000]
 	}
-	res := s.wr(ctx).Exec(`UPDATE imports SET state = ?, error = ?, articles_created = ?, articles_skipped = ?,
-		spans_created = ?, problem_count = ?, finished_at = ? WHERE id = ? AND state = 'running'`,
-		state, msg, created, skipped, spans, problems, time.Now().UTC(), id)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return errImportGone
-	}
-	return nil
+	// finished_at is taken once the writer is held, right before the
+	// commit: an incremental pull (updated_since) that read just before
+	// the publish passes a time earlier than it, so it sees the import
+	// next time
+	return s.Tx(ctx, func(tx *Store) error {
+		res := tx.wr(ctx).Exec(`UPDATE imports SET state = ?, error = ?, articles_created = ?, articles_skipped = ?,
+			spans_created = ?, problem_count = ?, finished_at = ? WHERE id = ? AND state = 'running'`,
+			state, msg, created, skipped, spans, problems, time.Now().UTC(), id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errImportGone
+		}
+		return nil
+	})
+}
+
+// abandonImport fails a running import judged dead, unless it has shown
+// a sign of life since it was judged (a heartbeat after hb).
+func (s *Store) abandonImport(ctx context.Context, id int64, hb time.Time) error {
+	return s.wr(ctx).Exec(`UPDATE imports SET state = 'failed', error = 'abandoned: the process running it stopped', finished_at = ?
+		WHERE id = ? AND state = 'running' AND heartbeat_at <= ?`, time.Now().UTC(), id, hb.UTC()).Error
 }
 
 // cleanImports deletes the hidden rows of a project's failed and
@@ -271,17 +286,20 @@ func (s *Store) SweepImports(ctx context.Context) error {
 		if ownerAlive(r.owner, r.hb) {
 			continue
 		}
-		if err := s.endImport(ctx, r.id, stateFailed, "abandoned: the process running it stopped", nil); err != nil && !errors.Is(err, errImportGone) {
+		if err := s.abandonImport(ctx, r.id, r.hb); err != nil {
 			return err
 		}
 	}
 	return s.cleanImports(ctx, 0)
 }
 
-// An import's owner is "host:pid:start", start being the process start
-// time from /proc (empty where there is no /proc). SQLite in WAL mode is
-// used from one machine, so a process of this host that no longer exists
-// (or is another process with a recycled pid) cannot be running it.
+// An import's owner is "host:pid:start:pidns": the process start time and
+// pid namespace from /proc (empty where there is no /proc). SQLite in WAL
+// mode is used from one machine, so a process of this host and pid
+// namespace that no longer exists (or is another process with a recycled
+// pid) cannot be running it, and one that does exists is alive however
+// long its heartbeat has been silent (a stopped `slant import`, a long
+// chunk). Anything we cannot see into goes by the heartbeat.
 
 var (
 	selfOnce   sync.Once
@@ -292,7 +310,7 @@ func selfOwner() string {
 	selfOnce.Do(func() {
 		host, _ := os.Hostname()
 		pid := os.Getpid()
-		selfOwnerS = host + ":" + strconv.Itoa(pid) + ":" + procStart(pid)
+		selfOwnerS = host + ":" + strconv.Itoa(pid) + ":" + procStart(pid) + ":" + pidNamespace()
 	})
 	return selfOwnerS
 }
@@ -316,23 +334,27 @@ func procStart(pid int) string {
 	return f[19] // fields after ")" start at field 3
 }
 
+// pidNamespace names this process's pid namespace ("" without /proc).
+func pidNamespace() string {
+	ns, _ := os.Readlink("/proc/self/ns/pid")
+	return strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+}
+
 // ownerAlive tells whether the import owned by owner, last seen at hb,
 // may still be running.
 func ownerAlive(owner string, hb time.Time) bool {
-	if time.Since(hb) > importStale {
-		return false
-	}
+	fresh := time.Since(hb) <= importStale
 	parts := strings.Split(owner, ":")
-	if len(parts) != 3 {
-		return true
+	if len(parts) != 4 {
+		return fresh
 	}
 	host, _ := os.Hostname()
-	if parts[0] != host || parts[2] == "" {
-		return true // another machine, or no /proc: only the heartbeat tells
+	if parts[0] != host || parts[2] == "" || parts[3] != pidNamespace() {
+		return fresh // another machine or pid namespace, or no /proc
 	}
 	pid, err := strconv.Atoi(parts[1])
 	if err != nil {
-		return true
+		return fresh
 	}
 	return procStart(pid) == parts[2]
 }

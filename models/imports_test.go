@@ -392,9 +392,17 @@ func TestAbandonedImportIsTakenOverAndCannotPublish(t *testing.T) {
 			ps := newPaused(2, its...)
 			done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
 			waitRaw(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`, 2)
+			// its owner is alive (this process), so a silent heartbeat alone
+			// does not make it abandoned
+			rawExec(t, s, `UPDATE imports SET heartbeat_at = ? WHERE state = 'running'`, time.Now().Add(-time.Hour).UTC())
+			if _, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "Other."))); !errors.Is(err, models.ErrConflict) {
+				t.Fatalf("import next to a live one with a silent heartbeat: %v, want a conflict", err)
+			}
 			// pretend its process died: a pid of this host that is not running
 			host, _ := os.Hostname()
-			rawExec(t, s, `UPDATE imports SET owner = ? WHERE state = 'running'`, host+":2147483646:12345")
+			ns, _ := os.Readlink("/proc/self/ns/pid")
+			ns = strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
+			rawExec(t, s, `UPDATE imports SET owner = ? WHERE state = 'running'`, host+":2147483646:12345:"+ns)
 			switch how {
 			case "next import":
 				// the same external ids must not collide with the dead import's rows
@@ -432,17 +440,19 @@ func TestAbandonedImportIsTakenOverAndCannotPublish(t *testing.T) {
 func TestImportIntoProjectDeletedMidwayFails(t *testing.T) {
 	t.Parallel()
 	s, u, p := importFixture(t)
-	ps := newPaused(1, art("", "", "One."), art("", "", "Two."))
-	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
+	ps := newPaused(1, art("", "https://fresh-outlet.example/1", "One."), art("", "", "Two."))
+	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, ps)
+	waitRaw(t, s, `SELECT COUNT(*) FROM sources WHERE domain = 'fresh-outlet.example'`, 1)
 	if err := within(t, "deleting the project", func() error { return s.DeleteProject(ctx, p.ID) }); err != nil {
 		t.Fatal(err)
 	}
 	ps.release()
-	if r := finish(t, done); r.err == nil {
-		t.Fatalf("import into a deleted project succeeded: %+v", r.rep)
+	if r := finish(t, done); !errors.Is(r.err, models.ErrNotFound) && (r.err == nil || !strings.Contains(r.err.Error(), "no longer running")) {
+		t.Fatalf("import into a deleted project: %+v %v; want the project not found, or the import no longer running", r.rep, r.err)
 	}
-	if n := rawCount(t, s, `SELECT COUNT(*) FROM articles`); n != 0 {
-		t.Fatalf("%d articles left behind", n)
+	// the outlet profile it created went with it
+	if n := rawCount(t, s, `SELECT COUNT(*) FROM sources WHERE domain = 'fresh-outlet.example'`); n != 0 {
+		t.Fatalf("the import's outlet is left behind")
 	}
 }
 
@@ -553,5 +563,39 @@ func TestImportParserPanicFailsCleanly(t *testing.T) {
 		return err
 	}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An article the file refers to is deleted while the import runs: the
+// import neither fails nor points at the deleted row; the article comes
+// back from the file with its spans.
+func TestImportSurvivesDeletionsBetweenChunks(t *testing.T) {
+	t.Parallel()
+	s, u, p := importFixture(t)
+	ext := "e0"
+	text := "The council's plan is reckless, critics said."
+	existing, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{ExternalID: &ext, Text: text}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := newPaused(1,
+		art("x1", "", "Unrelated first article."),
+		art("e0", "", text, span("opinion", 22, 30, "reckless")),
+	)
+	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, ps)
+	if err := within(t, "deleting the article", func() error { return s.DeleteArticle(ctx, existing[0].ID) }); err != nil {
+		t.Fatal(err)
+	}
+	ps.release()
+	r := finish(t, done)
+	if r.err != nil || r.rep.ArticlesCreated != 2 || r.rep.SpansCreated != 1 {
+		t.Fatalf("import after a deletion: %+v %v; want both articles created and the span", r.rep, r.err)
+	}
+	a, err := s.ArticleByExternalID(ctx, p.ID, "e0")
+	if err != nil || a.ID == existing[0].ID {
+		t.Fatalf("article e0 after the import: %+v %v", a, err)
+	}
+	if n, err := s.CountAnnotations(ctx, models.AnnotationFilter{ArticleID: a.ID}); err != nil || n != 1 {
+		t.Fatalf("spans on the re-imported article: %d %v", n, err)
 	}
 }

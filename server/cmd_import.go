@@ -72,9 +72,15 @@ func cmdImport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		inputs = withProgress(inputs, stderr)
 	}
-	rep, err := store.Import(ctx, models.ImportOptions{ProjectID: *project, UserID: user.ID, CreateLabels: *createLabels,
-		Strict: *strict, DryRun: *dryRun, MaxArticles: limits.MaxArticles, MaxTextBytes: limits.MaxTextBytes},
-		ingest.Parse(inputs, *format, limits))
+	opts := models.ImportOptions{ProjectID: *project, UserID: user.ID, CreateLabels: *createLabels,
+		Strict: *strict, DryRun: *dryRun, MaxArticles: limits.MaxArticles, MaxTextBytes: limits.MaxTextBytes}
+	if serverRunning(*dbPath) {
+		// the server's saves can only poll for the database lock from
+		// another process: leave them a gap after every chunk
+		opts.Pause = models.ImportChunk
+		fmt.Fprintln(stderr, "slant serve is using this database: the import pauses between chunks so that annotators' saves get through.\nImporting through the server (the Import page or POST /api/v1/projects/ID/import) avoids the pauses.")
+	}
+	rep, err := store.Import(ctx, opts, ingest.Parse(inputs, *format, limits))
 	if err != nil {
 		if ctx.Err() != nil {
 			return errors.New("import interrupted; nothing was stored")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -151,7 +152,7 @@ func TestImportKilledMidwayLeavesNothingAndNeverBlocksAnnotators(t *testing.T) {
 	var acked []int64
 	var failures []string
 	var slowest time.Duration
-	annotate := func(ctx context.Context, wg *sync.WaitGroup, seed int) {
+	annotate := func(ctx context.Context, wg *sync.WaitGroup, seed int, serverMayDie bool) {
 		defer wg.Done()
 		for i := 0; ctx.Err() == nil; i++ {
 			start := i % 1000
@@ -161,7 +162,12 @@ func TestImportKilledMidwayLeavesNothingAndNeverBlocksAnnotators(t *testing.T) {
 			t0 := time.Now()
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
-				return // the server was killed
+				if !serverMayDie {
+					mu.Lock()
+					failures = append(failures, err.Error())
+					mu.Unlock()
+				}
+				return
 			}
 			d := time.Since(t0)
 			var out struct{ ID int64 }
@@ -183,8 +189,10 @@ func TestImportKilledMidwayLeavesNothingAndNeverBlocksAnnotators(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go annotate(ctx, &wg, 1)
+	go annotate(ctx, &wg, 1, false)
 	imp := exec.Command(slantBinary(t), "import", "--project", "1", "--db", db, corpusA)
+	var impErr bytes.Buffer
+	imp.Stderr = &impErr
 	if err := imp.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +209,9 @@ func TestImportKilledMidwayLeavesNothingAndNeverBlocksAnnotators(t *testing.T) {
 	waitHidden(t, db, 3000, alive)
 	imp.Process.Kill()
 	<-exited
+	if !strings.Contains(impErr.String(), "slant serve is using this database") {
+		t.Errorf("slant import did not notice the running server: %q", impErr.String())
+	}
 	time.Sleep(200 * time.Millisecond) // a few more saves after the kill
 	stop()
 	wg.Wait()
@@ -238,7 +249,7 @@ func TestImportKilledMidwayLeavesNothingAndNeverBlocksAnnotators(t *testing.T) {
 	mu.Unlock()
 	ctx, stop = context.WithCancel(context.Background())
 	wg.Add(1)
-	go annotate(ctx, &wg, 2)
+	go annotate(ctx, &wg, 2, true)
 	f, err := os.Open(corpusB)
 	if err != nil {
 		t.Fatal(err)

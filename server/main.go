@@ -175,10 +175,21 @@ func cmdServe(args []string, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "  --demo: the database already has data; nothing loaded.")
 		}
 	}
-	// hidden rows of imports that crashed or were interrupted
+	defer holdServeLock(*dbPath)()
+	// hidden rows of imports that crashed or were interrupted, now and
+	// then every minute (a `slant import` may die next to the server)
 	go func() {
-		if err := store.SweepImports(ctx); err != nil {
-			slog.Warn("cleaning up unfinished imports", "err", err)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if err := store.SweepImports(ctx); err != nil && ctx.Err() == nil {
+				slog.Warn("cleaning up unfinished imports", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 	}()
 	if err := seeds.EnsureOutlets(ctx, store); err != nil {
