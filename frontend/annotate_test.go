@@ -204,6 +204,11 @@ func TestOverlapEditDeleteUndo(t *testing.T) {
 		g, err := e.store.GetAnnotation(ctx, inner.ID)
 		return err == nil && g.LabelKey == "state_media_framing"
 	})
+	// the page has handled the answer too (it re-opens the editor with the
+	// saved span): only then may the next click go in, or the re-render
+	// can replace the next editor's fields under the typing
+	e.waitJS(`document.getElementById('ed-label') && document.getElementById('ed-label').value === "state_media_framing" &&
+		document.querySelector('#editor .quote').textContent === "reckless plan"`)
 
 	// Edit note and speaker of the outer span, opened from the side panel.
 	e.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#span-list button[data-key="%d"]`, outer.ID))))

@@ -336,6 +336,17 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
 			}
+			for q, want := range map[string]int{
+				`SELECT COUNT(*) FROM articles`:                                          0,
+				`SELECT COUNT(*) FROM annotations`:                                       0,
+				`SELECT COUNT(*) FROM labels WHERE key = 'novel_label'`:                  0,
+				`SELECT COUNT(*) FROM sources WHERE domain = 'brand-new-outlet.example'`: 0,
+				`SELECT COUNT(*) FROM imports WHERE state = '` + tc.state + `' AND cleaned_at IS NOT NULL AND finished_at IS NOT NULL`: 1,
+			} {
+				if got := rawCount(t, s, q); got != want {
+					t.Errorf("%s = %d, want %d", q, got, want)
+				}
+			}
 			if tc.opts.DryRun {
 				// the dry run's report is the real import's report
 				real, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}, items(input()...))
@@ -348,21 +359,6 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 				rep.ImportID, real.ImportID, rep.DryRun = 0, 0, false
 				if !reflect.DeepEqual(rep, real) {
 					t.Fatalf("dry run reported %+v\nthe import   %+v", rep, real)
-				}
-				rawExec(t, s, `DELETE FROM annotations`)
-				rawExec(t, s, `DELETE FROM articles`)
-				rawExec(t, s, `DELETE FROM labels WHERE key = 'novel_label'`)
-				rawExec(t, s, `DELETE FROM sources WHERE domain = 'brand-new-outlet.example'`)
-			}
-			for q, want := range map[string]int{
-				`SELECT COUNT(*) FROM articles`:                                          0,
-				`SELECT COUNT(*) FROM annotations`:                                       0,
-				`SELECT COUNT(*) FROM labels WHERE key = 'novel_label'`:                  0,
-				`SELECT COUNT(*) FROM sources WHERE domain = 'brand-new-outlet.example'`: 0,
-				`SELECT COUNT(*) FROM imports WHERE state = '` + tc.state + `' AND cleaned_at IS NOT NULL AND finished_at IS NOT NULL`: 1,
-			} {
-				if got := rawCount(t, s, q); got != want {
-					t.Errorf("%s = %d, want %d", q, got, want)
 				}
 			}
 			if _, err := s.LabelByKey(ctx, p.ID, "opinion"); err != nil {
