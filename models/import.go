@@ -88,7 +88,9 @@ type ImportOptions struct {
 	MaxTextBytes int   // 0: no limit
 	MaxProblems  int   // problems listed in the report (default 1000); all are counted
 	// Chunk is how long the import may hold the writer before it commits
-	// a chunk and lets other writers in (0: ImportChunk).
+	// a chunk and lets other writers in (0: ImportChunk). Negative: the
+	// whole import in one transaction, as before 2026-11-29; other writers
+	// wait for all of it (the baseline of benchmark figure 5b).
 	Chunk time.Duration
 	// Pause is how long the import leaves the writer free after each full
 	// chunk. Within one process other writers queue for the writer and get
@@ -432,7 +434,7 @@ func (s *Store) Import(ctx context.Context, opts ImportOptions, src ImportSource
 	if opts.MaxProblems <= 0 {
 		opts.MaxProblems = 1000
 	}
-	if opts.Chunk <= 0 {
+	if opts.Chunk == 0 {
 		opts.Chunk = ImportChunk
 	}
 	rep := &ImportReport{DryRun: opts.DryRun, LabelsCreated: []string{}, Problems: []ImportProblem{}}
@@ -552,8 +554,10 @@ func (im *importer) run(src ImportSource) error {
 		select {
 		case it, ok = <-items:
 		default:
-			if err = im.commit(); err != nil {
-				continue
+			if im.opts.Chunk > 0 {
+				if err = im.commit(); err != nil {
+					continue
+				}
 			}
 			select {
 			case it, ok = <-items:
@@ -565,7 +569,7 @@ func (im *importer) run(src ImportSource) error {
 		if !ok {
 			break
 		}
-		if err = im.item(it); err == nil && im.tx != nil && time.Since(im.txStart) >= im.opts.Chunk {
+		if err = im.item(it); err == nil && im.tx != nil && im.opts.Chunk > 0 && time.Since(im.txStart) >= im.opts.Chunk {
 			if err = im.commit(); err == nil && im.opts.Pause > 0 {
 				time.Sleep(im.opts.Pause)
 			}

@@ -595,3 +595,40 @@ func TestImportSurvivesDeletionsBetweenChunks(t *testing.T) {
 		t.Fatalf("spans on the re-imported article: %d %v", n, err)
 	}
 }
+
+// A save that waits for the writer (behind an import chunk, a bulk push)
+// is stamped when it gets it: updated_at follows commit order, so an
+// incremental pull from the newest updated_at it has seen misses nothing.
+func TestSavesAreStampedHoldingTheWriter(t *testing.T) {
+	t.Parallel()
+	s, u, p := importFixture(t)
+	arts, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Text: "Waiting for the writer."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold, held := make(chan struct{}), make(chan struct{})
+	go s.Tx(ctx, func(*models.Store) error { close(held); <-hold; return nil })
+	<-held
+	created := make(chan *models.AnnotationView, 1)
+	go func() {
+		a, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: arts[0].ID, UserID: u.ID, Label: "opinion", Start: 0, End: 7, AnnotatorName: "importer"})
+		if err != nil {
+			t.Error(err)
+		}
+		created <- a
+	}()
+	time.Sleep(50 * time.Millisecond) // the save is waiting for the writer now
+	released := time.Now()
+	close(hold)
+	a := <-created
+	if a == nil {
+		t.FailNow()
+	}
+	if a.UpdatedAt.Before(released) {
+		t.Fatalf("updated_at %v is before the writer was free (%v)", a.UpdatedAt, released)
+	}
+	stored, err := s.GetAnnotation(ctx, a.ID)
+	if err != nil || !stored.UpdatedAt.Equal(a.UpdatedAt) {
+		t.Fatalf("stored %v, answered %v (%v)", stored.UpdatedAt, a.UpdatedAt, err)
+	}
+}

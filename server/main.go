@@ -145,7 +145,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
-	if *bodyTimeout <= 0 || *importTimeout <= 0 || *importChunk <= 0 {
+	if *bodyTimeout <= 0 || *importTimeout <= 0 || *importChunk == 0 {
 		return errors.New("--body-timeout, --import-body-timeout and --import-chunk must be positive durations such as 2m, 90s or 25ms")
 	}
 	for _, h := range strings.Split(*allowHosts, ",") {

@@ -31,7 +31,8 @@ type Config struct {
 	ImportBodyTimeout time.Duration
 	// ImportChunk is how long an import holds the database's single
 	// writer before it commits a chunk and lets annotators' saves in
-	// (0: models.ImportChunk).
+	// (0: models.ImportChunk; negative: one transaction per import, for
+	// benchmark baselines only).
 	ImportChunk time.Duration
 }
 
