@@ -139,7 +139,13 @@ func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*Annotat
 	args := []any{a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note, attrs, a.Origin, a.ClientID,
 		a.CreatedAt, a.UpdatedAt}
 	if s.insAnnotation != nil && !s.inTx {
-		err = s.insertStamped(ctx, &a, args)
+		// stamped by SQLite as the INSERT runs, so holding the writer
+		var stamp string
+		if err = s.insAnnotation.QueryRowContext(dbContext(ctx), args[:len(args)-2]...).Scan(&a.ID, &stamp); err == nil {
+			if t, ok := parseSQLiteTime(stamp); ok {
+				a.CreatedAt, a.UpdatedAt = t, t
+			}
+		}
 	} else {
 		err = s.wr(ctx).Raw(`INSERT INTO annotations (`+annotationInsertCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, args...).Row().Scan(&a.ID)
 	}
@@ -157,31 +163,6 @@ func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*Annotat
 		return s.GetAnnotation(ctx, a.ID)
 	}
 	return view, nil
-}
-
-// insertStamped inserts a new span in a write transaction of its own and
-// takes its timestamps once the writer is held. Writes then commit in
-// the order of their updated_at, so a client that pulls with
-// updated_since = the newest updated_at it has seen misses nothing (a
-// time taken before waiting for the writer, behind an import's chunk,
-// could be older than a span committed earlier).
-func (s *Store) insertStamped(ctx context.Context, a *Annotation, args []any) error {
-	wdb, err := s.w.DB()
-	if err != nil {
-		return err
-	}
-	tx, err := wdb.BeginTx(dbContext(ctx), nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	now := time.Now().UTC()
-	a.CreatedAt, a.UpdatedAt = now, now
-	args[len(args)-2], args[len(args)-1] = now, now
-	if err := tx.StmtContext(dbContext(ctx), s.insAnnotation).QueryRowContext(dbContext(ctx), args...).Scan(&a.ID); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 const annotationViewCols = `annotations.id, annotations.project_id, annotations.article_id, annotations.label_id, annotations.user_id,

@@ -624,11 +624,25 @@ func TestSavesAreStampedHoldingTheWriter(t *testing.T) {
 	if a == nil {
 		t.FailNow()
 	}
-	if a.UpdatedAt.Before(released) {
+	if a.UpdatedAt.Before(released.Truncate(time.Millisecond)) { // SQLite's clock has ms resolution
 		t.Fatalf("updated_at %v is before the writer was free (%v)", a.UpdatedAt, released)
 	}
 	stored, err := s.GetAnnotation(ctx, a.ID)
 	if err != nil || !stored.UpdatedAt.Equal(a.UpdatedAt) {
 		t.Fatalf("stored %v, answered %v (%v)", stored.UpdatedAt, a.UpdatedAt, err)
+	}
+	// the stored text is the driver's own format for that time, so times
+	// written by SQLite and by Go compare correctly as text
+	db, err := sql.Open("sqlite3", "file:"+s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var raw string
+	if err := db.QueryRow(`SELECT CAST(updated_at AS TEXT) FROM annotations WHERE id = ?`, a.ID).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if want := a.UpdatedAt.UTC().Format("2006-01-02 15:04:05.999999999-07:00"); raw != want {
+		t.Fatalf("stored %q, the driver would write %q", raw, want)
 	}
 }

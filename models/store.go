@@ -32,7 +32,11 @@ type Store struct {
 	exportSlots chan struct{}
 	// insAnnotation is the hot write (a span create), prepared once on the
 	// writer pool by database/sql, which prepares on whichever connection
-	// it is handed and so cannot deadlock the way gorm's cache does.
+	// it is handed and so cannot deadlock the way gorm's cache does. SQLite
+	// stamps created_at/updated_at (sqlNow) as it runs, that is while the
+	// writer is held: a save queued behind an import chunk must not carry
+	// a time older than spans committed before it, or an incremental pull
+	// (updated_since = the newest updated_at seen) would miss it.
 	insAnnotation *sql.Stmt
 }
 
@@ -50,6 +54,12 @@ func DSN(path string, immediate bool) string {
 	}
 	return "file:" + path + "?" + v.Encode()
 }
+
+// sqlNow is the current UTC time as SQL, in exactly the text the driver
+// writes for a time.Time ("2006-01-02 15:04:05.999999999-07:00": the
+// fraction without trailing zeros), so stored times keep sorting as text.
+// SQLite's clock has millisecond resolution.
+const sqlNow = `(rtrim(rtrim(strftime('%Y-%m-%d %H:%M:%f', 'now'), '0'), '.') || '+00:00')`
 
 // gormConfig is the configuration of both pools. prepared says whether
 // gorm may cache prepared statements. The writer must not: gorm prepares
@@ -98,7 +108,7 @@ func Open(path string) (*Store, error) {
 	n := max(4, 2*runtime.NumCPU())
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	ins, err := wdb.Prepare(`INSERT INTO annotations (` + annotationInsertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`)
+	ins, err := wdb.Prepare(`INSERT INTO annotations (` + annotationInsertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,` + sqlNow + `,` + sqlNow + `) RETURNING id, created_at`)
 	if err != nil {
 		wdb.Close()
 		rdb.Close()
