@@ -43,13 +43,18 @@ func TestKeyboardOnly(t *testing.T) {
 	e.key(kb.Escape)
 	e.waitJS(`!document.getElementById('help').open`)
 
+	// the new article's own text must be drawn: the old view's text (ready
+	// too) stays on the page for a moment after the hash changes, and a key
+	// pressed then goes to the view that is leaving
 	e.key("d")
-	e.waitJS(`location.hash === '#/articles/` + itoa(arts[1].ID) + `' && document.querySelector('#article-text[data-ready="1"]')`)
+	e.waitJS(`location.hash === '#/articles/` + itoa(arts[1].ID) + `' && document.querySelector('#article-text[data-ready="1"]') &&
+		document.getElementById('article-text').textContent === "Another article to read."`)
 	done, err := e.store.IsDone(context.Background(), u.ID, arts[0].ID)
 	if err != nil || !done {
 		t.Fatalf("first article done = %v, %v", done, err)
 	}
 	e.key("p")
-	e.waitJS(`location.hash === '#/articles/` + itoa(arts[0].ID) + `' && document.querySelector('#article-text[data-ready="1"]')`)
+	e.waitJS(`location.hash === '#/articles/` + itoa(arts[0].ID) + `' && document.querySelector('#article-text[data-ready="1"]') &&
+		document.getElementById('article-text').textContent.startsWith("Officials said")`)
 	e.waitJS(`document.getElementById('done-btn').textContent.includes('Done')`)
 }
