@@ -1,6 +1,7 @@
 // The annotate view: read an article, select a passage, press a label's
 // hotkey. Spans are saved at once (shown as pending until the server has
-// stored them), edited in the side panel, and undone with Ctrl+Z.
+// stored them), edited in the side panel (an editor with unsaved changes
+// asks before it closes), and undone with Ctrl+Z.
 import { api, listAll } from "./api.js";
 import { h, clear, extLink, badge, fmtDate, toast } from "./dom.js";
 import { OffsetIndex, snapUTF16 } from "./offsets.js";
@@ -36,6 +37,17 @@ export function adjustSelection(text, u0, u1, snap) {
   return [u0, u1];
 }
 
+// textDirection is "rtl" or "ltr" after the first strong character of s
+// (as dir="auto" decides), or null when s has none (digits, punctuation,
+// emoji). Letters of the right-to-left scripts and RLM/ALM count as
+// right-to-left; every other letter and LRM as left-to-right.
+const STRONG = /[\p{L}\u200E\u200F\u061C]/u;
+const RTL = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\u200F\u061C]/u;
+export function textDirection(s) {
+  const m = STRONG.exec(s);
+  return m ? (RTL.test(m[0]) ? "rtl" : "ltr") : null;
+}
+
 function quoteShort(s, n = 140) {
   const t = s.replace(/\s+/g, " ");
   return t.length > n ? t.slice(0, n - 1) + "…" : t;
@@ -60,7 +72,6 @@ export async function annotateView(root, [idStr], ctx) {
   const alias = new Map(); // id of a deleted span -> id of its re-creation by undo
   const resolve = (id) => { while (alias.has(id)) id = alias.get(id); return id; };
   let showAll = false, editing = null, tmpSeq = 0;
-  let nudgeEditor = null; // (which, dir) => moves a boundary of the open editor's draft
   let snap = localStorage.getItem("slant.snap") === "1";
 
   // ---- layout ----
@@ -169,7 +180,7 @@ export async function annotateView(root, [idStr], ctx) {
       const sw = h("span", { class: "swatch" });
       sw.style.backgroundColor = colorOf(a.label);
       const li = h("li", { class: "span-item" + (a.key === editing ? " active" : "") + (a.pending ? " pending" : "") },
-        h("button", { type: "button", class: "span-btn", dataset: { key: String(a.key) }, on: { click: () => { focusSpan(a.key, true); } } },
+        h("button", { type: "button", class: "span-btn", dataset: { key: String(a.key) }, on: { click: () => openSpan(a.key, true) } },
           h("span", { class: "span-head" }, sw, h("span", { class: "span-label", text: nameOf(a.label) }),
             a.attributes && a.attributes.speaker ? h("span", { class: "speaker", text: "— " + a.attributes.speaker }) : null,
             a.annotator !== me ? h("span", { class: "annotator", text: a.annotator }) : null),
@@ -221,7 +232,7 @@ export async function annotateView(root, [idStr], ctx) {
       drop(tmp.key);
       put(withUTF16(a));
       undo.push({ op: "create", id: a.id });
-      if (labelKey === SPEAKER_LABEL) openEditor(a.key, "speaker");
+      if (labelKey === SPEAKER_LABEL) whenClean(() => openEditor(a.key, "speaker"));
     } catch (e) {
       drop(tmp.key);
       showError("Span not saved", e);
@@ -231,7 +242,31 @@ export async function annotateView(root, [idStr], ctx) {
   // ---- edit ----
   function canEdit(a) { return a.annotator === me || ctx.isAdmin; }
 
-  function openEditor(key, focusField) {
+  // ed is the open editor, or null: its span's key and what the rest of the
+  // view asks of it. An editor with unsaved changes never closes silently:
+  // whenClean shows its bar (Save · Discard · Keep editing) first.
+  let ed = null;
+
+  // whenClean runs then() at once when no editor is open or the open one
+  // has nothing unsaved; else it shows the editor's bar and runs then()
+  // only after the annotator chose Save (and it worked) or Discard.
+  function whenClean(then) {
+    if (!ed || !ed.dirty()) { then(); return true; }
+    ed.ask(then);
+    return false;
+  }
+
+  // openSpan opens the editor of another span (from the text, the list or
+  // a chip) once the open editor may go; scroll centres it in the text.
+  function openSpan(key, scroll) {
+    if (key === editing) { if (scroll) focusSpan(key, false); return; }
+    whenClean(() => (scroll ? focusSpan(key, true) : openEditor(key)));
+  }
+
+  // openEditor draws the editor of a span. carry (after a save, see
+  // reopenEditor) holds values typed while the save was on its way and
+  // the focus to restore.
+  function openEditor(key, focusField, carry) {
     const a = anns.get(key);
     if (!a || a.pending) return;
     editing = key;
@@ -245,29 +280,41 @@ export async function annotateView(root, [idStr], ctx) {
     const note = h("textarea", { value: a.note || "", rows: 3, disabled: !editable, attrs: { id: "ed-note" } });
     const showSpeaker = () => { speakerField.hidden = labelSel.value !== SPEAKER_LABEL && !speaker.value; };
     labelSel.addEventListener("change", showSpeaker);
-    showSpeaker();
+    // What the controls showed when the editor opened; "unsaved" means they
+    // differ now (read back from the controls: a textarea turns CRLF into
+    // LF, a select shows "" for a label it does not list).
+    const initial = { label: labelSel.value, note: note.value, speaker: speaker.value.trim() };
     const here = [...anns.values()].filter((o) => o.key !== key && o.u0 < a.u1 && a.u0 < o.u1 && !o.pending);
 
     // Boundaries: a draft in code points, stepped one code point at a time
     // (so never into a surrogate pair); the highlight moves only once the
-    // server has accepted the change.
+    // server has accepted the change. The arrows follow the screen: in a
+    // right-to-left span, ← moves a boundary towards later text.
     let draft = { start: a.start, end: a.end };
+    const rtl = spanDirection(a) === "rtl";
+    const later = rtl ? "ArrowLeft" : "ArrowRight"; // the arrow that moves towards later text
+    const step = (arrow) => (arrow === later ? 1 : -1);
     const quoteEl = h("blockquote", { class: "quote", text: a.text, attrs: { id: "ed-quote", dir: "auto" } });
     const offsetsEl = h("span", { attrs: { id: "ed-offsets", "aria-live": "polite" } });
-    const boundBtn = (id, text, label, keys) => h("button", { type: "button", class: "btn btn-small", text, title: label + " (" + keys.replace("Arrow", "").replace(/\+/g, " + ") + ")",
-      attrs: { id, "aria-label": label, "aria-keyshortcuts": keys } });
-    const startL = boundBtn("ed-start-left", "←", "Start one character earlier", "Alt+ArrowLeft");
-    const startR = boundBtn("ed-start-right", "→", "Start one character later", "Alt+ArrowRight");
-    const endL = boundBtn("ed-end-left", "←", "End one character earlier", "Alt+Shift+ArrowLeft");
-    const endR = boundBtn("ed-end-right", "→", "End one character later", "Alt+Shift+ArrowRight");
+    const boundBtn = (id, which, arrow) => {
+      const keys = "Alt+" + (which === "end" ? "Shift+" : "") + arrow;
+      const label = (which === "end" ? "End" : "Start") + " one character " + (step(arrow) > 0 ? "later" : "earlier");
+      return h("button", { type: "button", class: "btn btn-small", text: arrow === "ArrowLeft" ? "←" : "→", title: label + " (" + keys.replace("Arrow", "").replace(/\+/g, " + ") + ")",
+        attrs: { id, "aria-label": label, "aria-keyshortcuts": keys }, on: { click: () => nudge(which, step(arrow)) } });
+    };
+    const startL = boundBtn("ed-start-left", "start", "ArrowLeft");
+    const startR = boundBtn("ed-start-right", "start", "ArrowRight");
+    const endL = boundBtn("ed-end-left", "end", "ArrowLeft");
+    const endR = boundBtn("ed-end-right", "end", "ArrowRight");
     const resetB = h("button", { type: "button", class: "btn btn-small", text: "Reset", title: "Back to the saved boundaries", attrs: { id: "ed-bounds-reset" } });
     const paintDraft = () => {
       const changed = draft.start !== a.start || draft.end !== a.end;
       quoteEl.textContent = changed ? idx.slice(draft.start, draft.end) : a.text;
       offsetsEl.textContent = "[" + draft.start + ", " + draft.end + ")" + (changed ? " (saved: [" + a.start + ", " + a.end + "); press Save)" : "");
-      const limits = [[startL, draft.start <= 0], [startR, draft.end - draft.start <= 1], [endL, draft.end - draft.start <= 1], [endR, draft.end >= idx.length]];
+      const atLimit = (which, dir) => (which === "start" ? (dir < 0 ? draft.start <= 0 : draft.end - draft.start <= 1) : (dir < 0 ? draft.end - draft.start <= 1 : draft.end >= idx.length));
+      const limits = [[startL, "start", "ArrowLeft"], [startR, "start", "ArrowRight"], [endL, "end", "ArrowLeft"], [endR, "end", "ArrowRight"]];
       // aria-disabled, not disabled: a focused button keeps the focus at a limit
-      for (const [b, off] of limits) b.setAttribute("aria-disabled", off ? "true" : "false");
+      for (const [b, which, arrow] of limits) b.setAttribute("aria-disabled", atLimit(which, step(arrow)) ? "true" : "false");
       resetB.hidden = !changed;
       quoteEl.classList.toggle("draft", changed);
     };
@@ -278,18 +325,75 @@ export async function annotateView(root, [idStr], ctx) {
       paintDraft();
       return true;
     };
-    startL.addEventListener("click", () => nudge("start", -1));
-    startR.addEventListener("click", () => nudge("start", 1));
-    endL.addEventListener("click", () => nudge("end", -1));
-    endR.addEventListener("click", () => nudge("end", 1));
     resetB.addEventListener("click", () => { draft = { start: a.start, end: a.end }; paintDraft(); });
-    const bounds = editable ? h("div", { class: "bounds", attrs: { role: "group", "aria-label": "Boundaries" } },
+    const bounds = editable ? h("div", { class: "bounds", attrs: { role: "group", "aria-label": "Boundaries", "aria-describedby": rtl ? "ed-rtl" : null } },
       h("span", { class: "field-label", text: "Start" }), startL, startR,
-      h("span", { class: "field-label", text: "End" }), endL, endR, resetB) : null;
-    paintDraft();
+      h("span", { class: "field-label", text: "End" }), endL, endR, resetB,
+      rtl ? h("span", { class: "hint", text: "Right-to-left text: ← moves towards later text.", attrs: { id: "ed-rtl" } }) : null) : null;
+
+    const changes = () => [
+      labelSel.value !== initial.label && "label",
+      note.value !== initial.note && "note",
+      speaker.value.trim() !== initial.speaker && "speaker",
+      (draft.start !== a.start || draft.end !== a.end) && "boundaries",
+    ].filter(Boolean);
+    const buildPatch = () => {
+      const attrs = { ...(a.attributes || {}) };
+      if (speaker.value.trim()) attrs.speaker = speaker.value.trim(); else delete attrs.speaker;
+      const patch = { label: labelSel.value, note: note.value, attributes: attrs };
+      if (draft.start !== a.start || draft.end !== a.end) Object.assign(patch, { start: draft.start, end: draft.end, text: idx.slice(draft.start, draft.end) });
+      return patch;
+    };
+
+    // The unsaved-changes bar. It holds the action that asked (close, open
+    // another span, go to another article) in pending until the annotator
+    // picks: Save (Enter, it has the focus) saves and then goes on, Discard
+    // (Esc) drops the changes and goes on, Keep editing drops the action.
+    // An undo goes on after Discard only: after Save, the save is the last
+    // thing to undo.
+    let pending = null, pendingAfterSave = true, returnFocus = null, saving = false;
+    const barMsg = h("span", { class: "unsaved-msg", attrs: { id: "ed-unsaved-msg" } });
+    const barSave = h("button", { type: "button", class: "btn btn-small btn-primary", text: "Save", title: "Save the changes, then go on (Enter)", attrs: { id: "ed-unsaved-save" } });
+    const barDiscard = h("button", { type: "button", class: "btn btn-small", text: "Discard", title: "Drop the changes, then go on (Esc)", attrs: { id: "ed-unsaved-discard" } });
+    const barKeep = h("button", { type: "button", class: "btn btn-small", text: "Keep editing", attrs: { id: "ed-unsaved-keep" } });
+    const bar = h("div", { class: "unsaved", hidden: true, attrs: { id: "ed-unsaved", role: "group", "aria-labelledby": "ed-unsaved-msg" } },
+      h("span", {}, barMsg, " ", h("span", { class: "hint", text: "Enter saves · Esc discards" })), h("span", { class: "unsaved-actions" }, barSave, barDiscard, barKeep));
+    const ask = (then, afterSave = true) => {
+      pending = then || null;
+      pendingAfterSave = afterSave;
+      if (bar.hidden) returnFocus = form.contains(document.activeElement) ? document.activeElement : null;
+      barMsg.textContent = "Unsaved changes (" + changes().join(", ") + ")";
+      bar.hidden = false;
+      barSave.focus({ preventScroll: true });
+      bar.scrollIntoView({ block: "nearest" });
+    };
+    const goOn = (saved) => {
+      const then = saved && !pendingAfterSave ? null : pending;
+      closeEditor();
+      if (then) then();
+    };
+    const discard = () => goOn(false);
+    barSave.addEventListener("click", async () => {
+      if (saving) return;
+      saving = true;
+      barSave.setAttribute("aria-disabled", "true");
+      const ok = await saveEdit(key, buildPatch(), { reopen: false });
+      saving = false;
+      barSave.setAttribute("aria-disabled", "false");
+      if (ed !== self) return; // another editor took over meanwhile
+      if (!ok) { barSave.focus({ preventScroll: true }); return; } // the error is shown; the changes stay
+      goOn(true);
+    });
+    barDiscard.addEventListener("click", discard);
+    barKeep.addEventListener("click", () => {
+      pending = null;
+      bar.hidden = true;
+      (returnFocus && returnFocus.isConnected ? returnFocus : labelSel).focus({ preventScroll: true });
+    });
 
     const form = h("form", { class: "card editor", attrs: { id: "editor", role: "dialog", "aria-label": "Edit span" } },
-      h("div", { class: "editor-head" }, h("h2", { text: "Span" }), h("button", { type: "button", class: "btn btn-small", text: "Close (Esc)", on: { click: closeEditor } })),
+      h("div", { class: "editor-head" }, h("h2", { text: "Span" }), h("button", { type: "button", class: "btn btn-small", text: "Close (Esc)", attrs: { id: "ed-close" }, on: { click: () => whenClean(closeEditor) } })),
+      bar,
       quoteEl,
       h("p", { class: "muted small" }, offsetsEl, " · by " + a.annotator + (a.origin && a.origin !== "human" ? " · " + a.origin : "")),
       bounds,
@@ -300,45 +404,96 @@ export async function annotateView(root, [idStr], ctx) {
         h("button", { type: "submit", class: "btn btn-primary", text: "Save", attrs: { id: "ed-save" } }),
         h("button", { type: "button", class: "btn btn-danger", text: "Delete", attrs: { id: "ed-delete" }, on: { click: () => deleteSpan(key) } })) : h("p", { class: "muted", text: "Only the annotator or an admin can change this span." }),
       here.length ? h("div", { class: "also" }, h("span", { class: "muted", text: "Also here: " }),
-        ...here.map((o) => { const b = h("button", { type: "button", class: "chip", text: nameOf(o.label) + (o.annotator !== me ? " · " + o.annotator : ""), on: { click: () => focusSpan(o.key, true) } }); b.style.borderColor = colorOf(o.label); return b; })) : null);
+        ...here.map((o) => { const b = h("button", { type: "button", class: "chip", text: nameOf(o.label) + (o.annotator !== me ? " · " + o.annotator : ""), on: { click: () => openSpan(o.key, true) } }); b.style.borderColor = colorOf(o.label); return b; })) : null);
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      const attrs = { ...(a.attributes || {}) };
-      if (speaker.value.trim()) attrs.speaker = speaker.value.trim(); else delete attrs.speaker;
-      const patch = { label: labelSel.value, note: note.value, attributes: attrs };
-      if (draft.start !== a.start || draft.end !== a.end) Object.assign(patch, { start: draft.start, end: draft.end, text: idx.slice(draft.start, draft.end) });
-      saveEdit(key, patch);
+      saveEdit(key, buildPatch());
     });
     form.addEventListener("keydown", (ev) => {
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); form.requestSubmit(); }
     });
+
+    if (carry) {
+      if (carry.label !== undefined) labelSel.value = carry.label;
+      if (carry.note !== undefined) note.value = carry.note;
+      if (carry.speaker !== undefined) speaker.value = carry.speaker;
+      if (carry.draft) draft = carry.draft;
+    }
+    showSpeaker();
+    paintDraft();
+
+    const self = {
+      key,
+      dirty: () => changes().length > 0,
+      ask,
+      asking: () => !bar.hidden,
+      discard,
+      // snapshot: the controls' values and the focus inside the editor
+      snapshot: () => {
+        const f = form.contains(document.activeElement) ? document.activeElement : null;
+        return { label: labelSel.value, note: note.value, speaker: speaker.value, draft: { ...draft },
+          focus: f && f.id ? { id: f.id, start: f.selectionStart ?? null, end: f.selectionEnd ?? null } : null };
+      },
+      nudge: editable ? (which, arrow) => nudge(which, step(arrow)) : null,
+    };
+    ed = self;
     clear(editorBox).appendChild(form);
-    nudgeEditor = editable ? nudge : null;
+    const back = carry && carry.focus ? document.getElementById(carry.focus.id) : null;
+    if (back && form.contains(back)) {
+      back.focus({ preventScroll: true });
+      if (carry.focus.start !== null && typeof back.setSelectionRange === "function") back.setSelectionRange(carry.focus.start, carry.focus.end);
+      return;
+    }
     const f = focusField === "speaker" ? (speakerField.hidden = false, speaker) : labelSel;
     if (focusField !== undefined || document.activeElement === document.body || !textEl.contains(document.activeElement)) f.focus({ preventScroll: true });
+  }
+
+  // spanDirection tells which way a span's text runs on screen: from its
+  // first strong character, else the direction of the article element
+  // (dir="auto": the first strong character of the whole text). The span's
+  // own text decides first because the article is one element: an Arabic
+  // quote in an English article is still drawn right to left.
+  function spanDirection(a) {
+    return textDirection(text.slice(a.u0, a.u1)) || (getComputedStyle(textEl).direction === "rtl" ? "rtl" : "ltr");
   }
 
   function closeEditor() {
     const wasInEditor = editorBox.contains(document.activeElement);
     editing = null;
-    nudgeEditor = null;
+    ed = null;
     clear(editorBox);
     view.setCurrent(null);
     scheduleList();
     if (wasInEditor) textEl.focus({ preventScroll: true });
   }
 
-  async function saveEdit(key, patch, { record = true } = {}) {
+  // reopenEditor redraws the open editor from the stored span after a save.
+  // What the annotator changed while the save was on its way (the
+  // difference between sent and now) is kept, and so are the focus and
+  // the caret: a slow answer never wipes fresh typing.
+  function reopenEditor(key, sent) {
+    const now = ed && ed.key === key ? ed.snapshot() : null;
+    let carry;
+    if (sent && now) {
+      carry = { focus: now.focus };
+      for (const f of ["label", "note", "speaker"]) if (now[f] !== sent[f]) carry[f] = now[f];
+      if (now.draft.start !== sent.draft.start || now.draft.end !== sent.draft.end) carry.draft = now.draft;
+    }
+    openEditor(key, undefined, carry);
+  }
+
+  async function saveEdit(key, patch, { record = true, reopen = true } = {}) {
     const a = anns.get(key);
     if (!a) return false;
     const before = { label: a.label, note: a.note, attributes: a.attributes || {}, start: a.start, end: a.end, text: a.text };
+    const sent = ed && ed.key === key ? ed.snapshot() : null;
     try {
       const b = await api("PATCH", "/annotations/" + a.id, patch);
       b.key = key;
       put(withUTF16(b));
       if (record) undo.push({ op: "edit", id: a.id, before });
       clearError();
-      if (editing === key) openEditor(key);
+      if (editing === key && reopen) reopenEditor(key, sent);
       toast("Saved.");
       return true;
     } catch (e) {
@@ -362,8 +517,12 @@ export async function annotateView(root, [idStr], ctx) {
   }
 
   async function undoLast() {
-    const u = undo.pop();
+    const u = undo.at(-1);
     if (!u) { toast("Nothing to undo."); return; }
+    // undoing a create or an edit of the open span redraws or closes its
+    // editor: with unsaved changes there, ask first
+    if (u.op !== "delete" && resolve(u.id) === editing && ed && ed.dirty()) { ed.ask(undoLast, false); return; }
+    undo.pop();
     try {
       if (u.op === "create") {
         const id = resolve(u.id);
@@ -389,14 +548,18 @@ export async function annotateView(root, [idStr], ctx) {
   }
 
   // ---- navigation ----
-  async function go(dir) {
+  // go and markDoneAndNext leave the article: an editor with unsaved
+  // changes asks first.
+  function go(dir) { whenClean(() => goNow(dir)); }
+  async function goNow(dir) {
     try {
       const next = await neighbour(project.id, articleID, dir);
       if (next === null) { toast(dir > 0 ? "This is the last article of the list." : "This is the first article of the list."); return; }
       ctx.navigate("#/articles/" + next);
     } catch (e) { showError("Could not find the " + (dir > 0 ? "next" : "previous") + " article", e); }
   }
-  async function markDoneAndNext() {
+  function markDoneAndNext() { whenClean(markDoneAndNextNow); }
+  async function markDoneAndNextNow() {
     try {
       if (!done) await api("POST", "/articles/" + articleID + "/done");
       done = true; paintDone();
@@ -415,7 +578,7 @@ export async function annotateView(root, [idStr], ctx) {
     // the innermost (shortest) span at the click
     let best = null;
     for (const k of keys) { const a = anns.get(k); if (a && !a.pending && (!best || a.u1 - a.u0 < best.u1 - best.u0)) best = a; }
-    if (best) openEditor(best.key);
+    if (best) openSpan(best.key, false);
   });
 
   // Keyboard selection inside the text: arrows move a caret, Shift+arrows
@@ -438,7 +601,7 @@ export async function annotateView(root, [idStr], ctx) {
 
   // boundaryKey: Alt(+Shift)+Left/Right while an editable span editor is open.
   function boundaryKey(ev) {
-    return nudgeEditor !== null && ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.key === "ArrowLeft" || ev.key === "ArrowRight");
+    return ed !== null && ed.nudge !== null && ev.altKey && !ev.ctrlKey && !ev.metaKey && (ev.key === "ArrowLeft" || ev.key === "ArrowRight");
   }
 
   const spanKeysInOrder = () => sorted().filter((a) => !a.pending).map((a) => a.key);
@@ -447,9 +610,11 @@ export async function annotateView(root, [idStr], ctx) {
     if (!keys.length) return;
     let i = keys.indexOf(editing ?? view.current);
     i = i < 0 ? (dir > 0 ? 0 : keys.length - 1) : (i + dir + keys.length) % keys.length;
-    focusSpan(keys[i], false);
-    openEditor(keys[i]);
-    textEl.focus({ preventScroll: true });
+    whenClean(() => {
+      focusSpan(keys[i], false);
+      openEditor(keys[i]);
+      textEl.focus({ preventScroll: true });
+    });
   }
 
   function onKey(ev) {
@@ -457,12 +622,13 @@ export async function annotateView(root, [idStr], ctx) {
     const t = ev.target;
     const typing = t && ((t.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset|color)$/.test(t.type)) || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
     if (ev.key === "Escape") {
-      if (editing !== null) { ev.preventDefault(); closeEditor(); }
+      // the second Esc, with the unsaved-changes bar shown, discards
+      if (ed && ed.asking()) { ev.preventDefault(); ed.discard(); } else if (editing !== null) { ev.preventDefault(); whenClean(closeEditor); }
       return;
     }
     if (boundaryKey(ev) && !(typing && t.tagName !== "SELECT")) {
       ev.preventDefault();
-      nudgeEditor(ev.shiftKey ? "end" : "start", ev.key === "ArrowLeft" ? -1 : 1);
+      ed.nudge(ev.shiftKey ? "end" : "start", ev.key);
       return;
     }
     if (typing) return;
@@ -482,13 +648,19 @@ export async function annotateView(root, [idStr], ctx) {
     }
   }
   document.addEventListener("keydown", onKey);
+  // Leaving with unsaved changes: the browser asks on reload or close, the
+  // router (app.js) on a link, Back or Log out; the editor's bar then asks.
+  const onBeforeUnload = (ev) => { if (ed && ed.dirty()) { ev.preventDefault(); ev.returnValue = ""; } };
+  window.addEventListener("beforeunload", onBeforeUnload);
 
   await loadSpans();
+  if (ctx.setLeaveGuard) ctx.setLeaveGuard((proceed) => (ed && ed.dirty() ? (ed.ask(proceed), true) : false));
   // expose a small hook for tests and the console
   const hook = { view, idx, anns, adjustSelection: (a, b) => adjustSelection(text, a, b, snap) };
   window.slantAnnotate = hook;
   return () => {
     document.removeEventListener("keydown", onKey);
+    window.removeEventListener("beforeunload", onBeforeUnload);
     if (help.open) help.close();
     if (window.slantAnnotate === hook) delete window.slantAnnotate;
   };
@@ -499,10 +671,10 @@ function helpDialog(labels) {
     ...labels.filter((l) => l.hotkey).map((l) => [l.hotkey, "Label the selection: " + l.name]),
     ["Shift + arrows", "Select text with the keyboard (in the focused text; Ctrl for whole words)"],
     ["Ctrl + Z", "Undo the last create, edit (label, note, boundaries) or delete"],
-    ["Alt + ← / →", "In the span editor: start one character earlier / later (Save to store)"],
-    ["Alt + Shift + ← / →", "In the span editor: end one character earlier / later (Save to store)"],
+    ["Alt + ← / →", "In the span editor: move the start one character left / right on screen; in right-to-left text ← is later (Save to store)"],
+    ["Alt + Shift + ← / →", "In the span editor: the same for the end"],
     ["J / K", "Next / previous span (opens the editor)"],
-    ["Esc", "Close the span editor"],
+    ["Esc", "Close the span editor; with unsaved changes it asks first (Enter saves, Esc again discards)"],
     ["Ctrl + Enter", "Save the span editor"],
     ["N / P", "Next / previous article"],
     ["D", "Mark done and go to the next article"],

@@ -7,7 +7,8 @@ import { annotateView } from "./annotate.js";
 import { importView } from "./import.js";
 
 const root = document.getElementById("app");
-const state = { user: null, cleanup: null, afterLogin: "" };
+// guard: the shown view's leave guard, or null; shown: the hash it shows.
+const state = { user: null, cleanup: null, afterLogin: "", guard: null, shown: "" };
 
 const routes = [
   [/^\/projects$/, projectsView],
@@ -31,9 +32,26 @@ function currentPath() {
   return p === "" || p === "/" ? "/projects" : p;
 }
 
-// ctx is what every view gets.
-function ctx() {
-  return { user: state.user, navigate, isAdmin: state.user && state.user.role === "admin", onSession: startSession };
+// ctx is what every view gets. setLeaveGuard(guard) lets a view hold a
+// navigation away from it (the annotate view with unsaved changes):
+// guard(proceed) returns true when it holds it, and calls proceed() later
+// if the user lets it go on. It lasts until the next render.
+function ctx(gen) {
+  return { user: state.user, navigate, isAdmin: state.user && state.user.role === "admin", onSession: startSession,
+    setLeaveGuard: (guard) => { if (gen === renderGen) state.guard = guard; } };
+}
+
+// onHashChange renders the new address, unless the shown view holds the
+// navigation: then the address goes back to the shown view's.
+function onHashChange() {
+  if (state.guard && state.user && location.hash !== state.shown) {
+    const to = location.hash;
+    if (state.guard(() => navigate(to))) {
+      history.replaceState(null, "", state.shown || "#/projects");
+      return;
+    }
+  }
+  render();
 }
 
 function header() {
@@ -51,6 +69,7 @@ function header() {
 }
 
 async function logout() {
+  if (state.guard && state.guard(logout)) return;
   try { await api("DELETE", "/session"); } catch { /* the session may be gone already */ }
   state.user = null;
   setCsrf("");
@@ -71,6 +90,8 @@ function startSession(sess) {
 let renderGen = 0;
 async function render() {
   const gen = ++renderGen;
+  state.guard = null;
+  state.shown = location.hash;
   if (state.cleanup) { try { state.cleanup(); } catch { /* ignore */ } state.cleanup = null; }
   const path = currentPath();
   clear(root);
@@ -79,7 +100,7 @@ async function render() {
   const run = async (view, params) => {
     let cleanup = null;
     try {
-      cleanup = (await view(box, params, ctx())) || null;
+      cleanup = (await view(box, params, ctx(gen))) || null;
     } catch (err) {
       if (gen === renderGen) box.appendChild(h("div", { class: "page" }, h("div", { class: "alert alert-error", attrs: { role: "alert" }, text: err.describe ? err.describe() : String(err) })));
     }
@@ -125,7 +146,7 @@ async function boot() {
       }
     } catch { /* login page then */ }
   }
-  window.addEventListener("hashchange", render);
+  window.addEventListener("hashchange", onHashChange);
   render();
 }
 
