@@ -224,6 +224,7 @@ func TestAdjustSpanBoundariesRTL(t *testing.T) {
 
 	// An Arabic span in an article drawn left to right as a whole.
 	e.openArticle(arts[1].ID)
+	e.waitJS(`document.getElementById('article-text').textContent === ` + js(unicodeText)) // not the leaving view's
 	if d := eval[string](e, `getComputedStyle(document.getElementById('article-text')).direction`); d != "ltr" {
 		t.Fatalf("the mixed article is drawn %s", d)
 	}

@@ -247,14 +247,18 @@ func TestUnsavedChangesLeaving(t *testing.T) {
 	e.key("n")
 	e.waitJS(barShown)
 	e.do(chromedp.Click(chromedp.ID("ed-unsaved-save")))
-	e.waitJS(`location.hash === ` + js("#/articles/"+itoa(arts[1].ID)) + ` && document.querySelector('#article-text[data-ready="1"]')`)
+	// the second article's own text: the leaving view's stays ready on the
+	// page for a moment after the hash changes
+	e.waitJS(`location.hash === ` + js("#/articles/"+itoa(arts[1].ID)) + ` && document.querySelector('#article-text[data-ready="1"]') &&
+		document.getElementById('article-text').textContent === "Another article to read."`)
 	ws, we := cpSpan(t, text, "the plan work")
 	if g, _ := e.store.GetAnnotation(ctx, a.ID); g.Start != ws || g.End != we || g.Quote != "the plan work" {
 		t.Fatalf("stored [%d,%d) %q after Save, want [%d,%d)", g.Start, g.End, g.Quote, ws, we)
 	}
 	// nothing open here: P goes back at once
 	e.key("p")
-	e.waitJS(`location.hash === ` + js(first) + ` && document.querySelector('#article-text[data-ready="1"]')`)
+	e.waitJS(`location.hash === ` + js(first) + ` && document.querySelector('#article-text[data-ready="1"]') &&
+		document.getElementById('article-text').textContent === ` + js(text))
 	e.mu.Lock()
 	dialogs := e.dialogs
 	e.mu.Unlock()
