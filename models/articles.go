@@ -111,7 +111,7 @@ func (s *Store) CreateArticles(ctx context.Context, projectID int64, ins []Artic
 			a.TextSHA256 = hex.EncodeToString(sum[:])
 			if a.URL != "" {
 				domain, _ := DomainOfURL(a.URL)
-				id, err := tx.ensureSource(ctx, domain, sources)
+				id, err := tx.ensureSource(ctx, domain, sources, 0)
 				if err != nil {
 					return err
 				}
@@ -271,7 +271,7 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, p ArticlePatch) (*A
 			a.SourceID = nil
 			if a.URL != "" {
 				domain, _ := DomainOfURL(a.URL)
-				sid, err := tx.ensureSource(ctx, domain, map[string]int64{})
+				sid, err := tx.ensureSource(ctx, domain, map[string]int64{}, 0)
 				if err != nil {
 					return err
 				}

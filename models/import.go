@@ -388,21 +388,7 @@ func (im *importer) source(domain string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	src, err := tx.SourceByDomain(im.ctx, domain)
-	if err != nil {
-		if !isNotFound(err) {
-			return 0, err
-		}
-		src = &Source{Domain: domain, Ownership: OwnershipUnknown}
-		if err := tx.CreateSource(im.ctx, src); err != nil {
-			return 0, err
-		}
-		if err := tx.wr(im.ctx).Exec(`UPDATE sources SET import_id = ?, updated_at = created_at WHERE id = ?`, im.importID, src.ID).Error; err != nil {
-			return 0, err
-		}
-	}
-	im.srcs[domain] = src.ID
-	return src.ID, nil
+	return tx.ensureSource(im.ctx, domain, im.srcs, im.importID)
 }
 
 func short(s string) [16]byte {

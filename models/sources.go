@@ -161,8 +161,11 @@ func (s *Store) UpdateSource(ctx context.Context, id int64, patch func(*Source) 
 }
 
 // ensureSource returns the id of the outlet for domain, creating an
-// "unknown" profile when the domain is new. Must run inside Tx.
-func (s *Store) ensureSource(ctx context.Context, domain string, cache map[string]int64) (int64, error) {
+// "unknown" profile when the domain is new. A profile created by an
+// import (importID != 0) is tagged with it, so that it goes again if the
+// import is not published and nobody has used or edited it. Must run
+// inside Tx.
+func (s *Store) ensureSource(ctx context.Context, domain string, cache map[string]int64, importID int64) (int64, error) {
 	if id, ok := cache[domain]; ok {
 		return id, nil
 	}
@@ -177,6 +180,11 @@ func (s *Store) ensureSource(ctx context.Context, domain string, cache map[strin
 	src = &Source{Domain: domain, Ownership: OwnershipUnknown}
 	if err := s.CreateSource(ctx, src); err != nil {
 		return 0, err
+	}
+	if importID != 0 {
+		if err := s.wr(ctx).Exec(`UPDATE sources SET import_id = ?, updated_at = created_at WHERE id = ?`, importID, src.ID).Error; err != nil {
+			return 0, err
+		}
 	}
 	cache[domain] = src.ID
 	return src.ID, nil

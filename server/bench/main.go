@@ -849,6 +849,28 @@ func baselineExport(db string, project int64) (float64, error) {
 func notifyInterrupt(c chan os.Signal) { signal.Notify(c, os.Interrupt, syscall.SIGTERM) }
 
 // 5. Importing JSONL articles (~5 KB each) vs a prepared-statement insert.
+// importArt is one article of the generated import corpus.
+type importArt struct {
+	ExternalID string `json:"external_id"`
+	Title      string `json:"title"`
+	URL        string `json:"url"`
+	Text       string `json:"text"`
+}
+
+// importCorpus generates n articles of about 5 KB (750 words) over 50
+// outlets, and the same as a JSONL body.
+func importCorpus(rng *rand.Rand, n int) ([]importArt, *bytes.Buffer) {
+	var body bytes.Buffer
+	arts := make([]importArt, n)
+	for i := range arts {
+		arts[i] = importArt{fmt.Sprintf("imp-%d", i), fmt.Sprintf("Article %d", i), fmt.Sprintf("https://www.outlet%d.example.org/a/%d", i%50, i), articleText(rng, 750)}
+		b, _ := json.Marshal(arts[i])
+		body.Write(b)
+		body.WriteByte('\n')
+	}
+	return arts, &body
+}
+
 func benchImport(cfg Config, dir, slantBin, self string, res *Results) error {
 	rng := rand.New(rand.NewSource(5))
 	db := filepath.Join(dir, "import.db")
@@ -857,20 +879,7 @@ func benchImport(cfg Config, dir, slantBin, self string, res *Results) error {
 		return err
 	}
 	fx.store.Close()
-	var body bytes.Buffer
-	type art struct {
-		ExternalID string `json:"external_id"`
-		Title      string `json:"title"`
-		URL        string `json:"url"`
-		Text       string `json:"text"`
-	}
-	arts := make([]art, cfg.ImportArts)
-	for i := range arts {
-		arts[i] = art{fmt.Sprintf("imp-%d", i), fmt.Sprintf("Article %d", i), fmt.Sprintf("https://www.outlet%d.example.org/a/%d", i%50, i), articleText(rng, 750)}
-		b, _ := json.Marshal(arts[i])
-		body.Write(b)
-		body.WriteByte('\n')
-	}
+	arts, body := importCorpus(rng, cfg.ImportArts)
 	slant, err := start(slantBin, "serve", "--db", db)
 	if err != nil {
 		return err
@@ -912,7 +921,7 @@ func benchImport(cfg Config, dir, slantBin, self string, res *Results) error {
 	}
 	now := time.Now().UTC()
 	for _, a := range arts {
-		var parsed art // decode like an importer must
+		var parsed importArt // decode like an importer must
 		b, _ := json.Marshal(a)
 		json.Unmarshal(b, &parsed)
 		if _, err := stmt.Exec(parsed.ExternalID, parsed.URL, parsed.Title, parsed.Text, now, now); err != nil {
@@ -936,13 +945,7 @@ func benchImport(cfg Config, dir, slantBin, self string, res *Results) error {
 // (--import-chunk -1ns), the design it replaced.
 func benchImportSaves(cfg Config, dir, slantBin, self string, res *Results) error {
 	rng := rand.New(rand.NewSource(6))
-	var body bytes.Buffer
-	for i := 0; i < cfg.ImportArts; i++ {
-		b, _ := json.Marshal(map[string]string{"external_id": fmt.Sprintf("imp-%d", i), "title": fmt.Sprintf("Article %d", i),
-			"url": fmt.Sprintf("https://www.outlet%d.example.org/a/%d", i%50, i), "text": articleText(rng, 750)})
-		body.Write(b)
-		body.WriteByte('\n')
-	}
+	_, body := importCorpus(rng, cfg.ImportArts)
 	text := articleText(rng, 3000)
 	length := models.CodePointLen(text)
 	type run struct {
