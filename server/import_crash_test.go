@@ -152,6 +152,9 @@ func TestImportKilledMidwayLeavesNothingAndNeverBlocksAnnotators(t *testing.T) {
 	var acked []int64
 	var failures []string
 	var slowest time.Duration
+	// unanswered counts saves whose reply was lost because the server died:
+	// each may or may not have been stored, never both acknowledged and lost.
+	var unanswered int
 	annotate := func(ctx context.Context, wg *sync.WaitGroup, seed int, serverMayDie bool) {
 		defer wg.Done()
 		for i := 0; ctx.Err() == nil; i++ {
@@ -162,11 +165,13 @@ func TestImportKilledMidwayLeavesNothingAndNeverBlocksAnnotators(t *testing.T) {
 			t0 := time.Now()
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
-				if !serverMayDie {
-					mu.Lock()
+				mu.Lock()
+				if serverMayDie {
+					unanswered++
+				} else {
 					failures = append(failures, err.Error())
-					mu.Unlock()
 				}
+				mu.Unlock()
 				return
 			}
 			d := time.Since(t0)
@@ -301,8 +306,13 @@ func TestImportKilledMidwayLeavesNothingAndNeverBlocksAnnotators(t *testing.T) {
 	if after.ArticleCount != before.ArticleCount+n {
 		t.Fatalf("%d articles after the server was killed mid-import, want %d", after.ArticleCount, before.ArticleCount+n)
 	}
-	if after.AnnotationCount != before.AnnotationCount+len(acked)+n {
-		t.Fatalf("%d spans, want %d (demo) + %d (annotator) + %d (import)", after.AnnotationCount, before.AnnotationCount, len(acked), n)
+	// Every acknowledged save must be there; a save in flight when the
+	// server died may be stored although its reply was lost (at most one per
+	// unanswered request), but nothing else may appear or disappear.
+	want := before.AnnotationCount + len(acked) + n
+	if after.AnnotationCount < want || after.AnnotationCount > want+unanswered {
+		t.Fatalf("%d spans, want %d (demo) + %d (annotator) + %d (import) + at most %d in flight when the server died",
+			after.AnnotationCount, before.AnnotationCount, len(acked), n, unanswered)
 	}
 	for _, id := range acked {
 		if st := c.get(t, fmt.Sprintf("/annotations/%d", id), nil); st != 200 {
