@@ -160,6 +160,9 @@ var migrations = []migration{
 		`CREATE INDEX idx_articles_import ON articles (import_id) WHERE import_id IS NOT NULL`,
 		`CREATE INDEX idx_annotations_import ON annotations (import_id) WHERE import_id IS NOT NULL`,
 	}},
+	{5, "admins can disable a user: sessions and tokens of a disabled user stop working", []string{
+		`ALTER TABLE users ADD COLUMN disabled_at DATETIME`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.
