@@ -38,7 +38,13 @@ func parseParquet(name string, r io.Reader, lim Limits, yield yielder) (err erro
 	if !bytes.HasPrefix(data, parquetMagic) || !bytes.HasSuffix(data, parquetMagic) {
 		return fail(name, 0, "", "not a Parquet file")
 	}
-	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	// Bounded memory before the library sees the file (parquetguard.go).
+	if err := checkParquet(data, lim.unzippedBytes()); err != nil {
+		return fail(name, 0, "", "cannot read Parquet: %v", err)
+	}
+	// The page indexes and bloom filters are not needed to read rows; not
+	// reading them keeps two more library allocations out of the way.
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return fail(name, 0, "", "cannot read Parquet: %v", err)
 	}
@@ -47,7 +53,7 @@ func parseParquet(name string, r io.Reader, lim Limits, yield yielder) (err erro
 			return fail(name, 0, col, "Parquet file has no %q column (expected slant's parquet export)", col)
 		}
 	}
-	rd := parquet.NewGenericReader[parquetSpanRow](bytes.NewReader(data)) // columns projected by name
+	rd := parquet.NewGenericReader[parquetSpanRow](f) // columns projected by name
 	defer rd.Close()
 	buf := make([]parquetSpanRow, 1024)
 	row := 0
