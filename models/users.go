@@ -148,6 +148,12 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*User,
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return nil, ErrNotFound
 	}
+	// Said only after the right password, so it reveals nothing to a guesser.
+	if disabled, err := s.isDisabled(ctx, u.ID); err != nil {
+		return nil, err
+	} else if disabled {
+		return nil, ErrUserDisabled
+	}
 	return u, nil
 }
 
@@ -220,7 +226,7 @@ func (s *Store) UserByToken(ctx context.Context, secret string) (*User, *Token, 
 	var u User
 	err := s.rd(ctx).Raw(`SELECT t.id, t.user_id, t.name, t.created_at, t.last_used_at,
 			u.id, u.name, u.role, u.password_hash, u.password_changed_at, u.created_at, u.updated_at
-		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, HashSecret(secret)).Row().
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND u.disabled_at IS NULL`, HashSecret(secret)).Row().
 		Scan(&t.ID, &t.UserID, &t.Name, &t.CreatedAt, &t.LastUsedAt,
 			&u.ID, &u.Name, &u.Role, &u.PasswordHash, &u.PasswordChangedAt, &u.CreatedAt, &u.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -264,11 +270,11 @@ func (s *Store) UserBySession(ctx context.Context, secret string) (*User, *Sessi
 	if time.Now().UTC().After(sess.ExpiresAt) {
 		return nil, nil, notFound("session")
 	}
-	u, err := s.GetUser(ctx, sess.UserID)
-	if err != nil {
-		return nil, nil, err
+	var u User
+	if err := s.rd(ctx).Where("id = ? AND disabled_at IS NULL", sess.UserID).First(&u).Error; err != nil {
+		return nil, nil, notFoundOr(err, "session")
 	}
-	return u, &sess, nil
+	return &u, &sess, nil
 }
 
 // DeleteSession ends a browser session.

@@ -32,8 +32,9 @@ import (
 const usage = `slant — source-bias and framing annotation
 
 Usage:
-  slant serve  [--db FILE] [--addr HOST:PORT] [--demo]
+  slant serve  [--db FILE] [--addr HOST:PORT] [--demo] [--public-url URL] [--allowed-hosts H,...] [--trusted-proxies CIDR,...]
   slant user add NAME --role admin|annotator [--db FILE]     (password on stdin)
+  slant user list | disable NAME | enable NAME | role NAME admin|annotator | delete NAME | revoke-tokens NAME
   slant token create --user NAME [--name LABEL] [--db FILE]  (prints the token only)
   slant export --project ID [--format csv|jsonl|doccano|w3c|ptc|parquet] [--raw] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
   slant import --project ID [--format F] [--create-labels] [--strict] [--dry-run] [--user NAME] [--json] FILE|DIR|-...
@@ -63,10 +64,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "serve":
 		return cmdServe(rest, stderr)
 	case "user":
-		if len(rest) == 0 || rest[0] != "add" {
-			return errors.New("usage: slant user add NAME --role admin|annotator")
+		if len(rest) > 0 && rest[0] == "add" {
+			return cmdUserAdd(rest[1:], stdin, stdout, stderr)
 		}
-		return cmdUserAdd(rest[1:], stdin, stdout, stderr)
+		return cmdUser(rest, stdout)
 	case "token":
 		if len(rest) == 0 || rest[0] != "create" {
 			return errors.New("usage: slant token create --user NAME [--name LABEL]")
@@ -142,11 +143,19 @@ func cmdServe(args []string, stderr io.Writer) error {
 	importChunk := fs.Duration("import-chunk", envDuration("SLANT_IMPORT_CHUNK", models.ImportChunk), "how long an import may hold the database writer before it lets saves in (env SLANT_IMPORT_CHUNK)")
 	importTimeout := fs.Duration("import-body-timeout", envDuration("SLANT_IMPORT_BODY_TIMEOUT", api.DefaultImportBodyTimeout), "time a client has to send an import upload, else 408 (env SLANT_IMPORT_BODY_TIMEOUT)")
 	allowHosts := fs.String("import-allow-hosts", env("SLANT_IMPORT_ALLOW_HOSTS", ""), "comma-separated hosts URL import may fetch although they are private or loopback (env SLANT_IMPORT_ALLOW_HOSTS)")
+	publicURL := fs.String("public-url", env("SLANT_PUBLIC_URL", ""), "the URL users open, e.g. https://slant.example.org; its host is accepted in Host headers (env SLANT_PUBLIC_URL)")
+	allowedHosts := fs.String("allowed-hosts", env("SLANT_ALLOWED_HOSTS", ""), "comma-separated more host names to answer to, besides loopback, --public-url and --addr; * for any (env SLANT_ALLOWED_HOSTS)")
+	trustedProxies := fs.String("trusted-proxies", env("SLANT_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (env SLANT_TRUSTED_PROXIES)")
+	exportStall := fs.Duration("export-stall-timeout", envDuration("SLANT_EXPORT_STALL_TIMEOUT", api.DefaultExportStallTimeout), "an export whose client reads nothing for this long is cut off (env SLANT_EXPORT_STALL_TIMEOUT)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
-	if *bodyTimeout <= 0 || *importTimeout <= 0 || *importChunk == 0 {
-		return errors.New("--body-timeout, --import-body-timeout and --import-chunk must be positive durations such as 2m, 90s or 25ms")
+	hostCfg, err := hostConfig(*addr, *publicURL, *allowedHosts, *trustedProxies)
+	if err != nil {
+		return err
+	}
+	if *bodyTimeout <= 0 || *importTimeout <= 0 || *importChunk == 0 || *exportStall <= 0 {
+		return errors.New("--body-timeout, --import-body-timeout, --import-chunk and --export-stall-timeout must be positive durations such as 2m, 90s or 25ms")
 	}
 	for _, h := range strings.Split(*allowHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -200,7 +209,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 	}
 
 	router, _ := api.New(store, api.Config{MaxBodyBytes: *maxBody, SecureCookies: *secure, UI: frontend.FS(), Import: limits,
-		BodyTimeout: *bodyTimeout, ImportBodyTimeout: *importTimeout, ImportChunk: *importChunk})
+		BodyTimeout: *bodyTimeout, ImportBodyTimeout: *importTimeout, ImportChunk: *importChunk,
+		PublicURL: hostCfg.PublicURL, AllowedHosts: hostCfg.AllowedHosts, TrustedProxies: hostCfg.TrustedProxies,
+		ExportStallTimeout: *exportStall})
 	const headerTimeout = 10 * time.Second
 	srv := &http.Server{
 		Handler:           router,

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"math"
 	"mime"
 	"net"
@@ -18,9 +21,18 @@ import (
 
 // ---- login throttling ----
 
-// loginLimiter slows down password guessing per account and per client
-// address: after maxFreeFailures failures, each further attempt is locked
-// out for an exponentially growing time (capped at 15 minutes).
+// loginLimiter counts failed password attempts per key and locks a key
+// out after maxFreeFailures failures, for an exponentially growing time
+// (capped at 15 minutes). The login handler uses three kinds of key:
+//
+//   - the pair (name, client address): checked before the password, so
+//     it is what makes guessing slow; a correct password is refused only
+//     while its own pair is locked out;
+//   - the name alone and the address alone: wider budgets that record
+//     every failure and answer further failures with 429, but never
+//     refuse a correct password, so an attacker who guesses at a name
+//     from elsewhere (or from behind the same proxy) cannot lock its
+//     owner out.
 type loginLimiter struct {
 	mu  sync.Mutex
 	m   map[string]*loginAttempts
@@ -34,7 +46,8 @@ type loginAttempts struct {
 }
 
 const (
-	maxFreeFailures = 5
+	maxFreeFailures = 5  // per (name, address) pair
+	maxWideFailures = 20 // per name and per address
 	maxLockout      = 15 * time.Minute
 	forgetAfter     = time.Hour
 )
@@ -67,26 +80,68 @@ func (l *loginLimiter) attempt(keys ...string) time.Duration {
 		return wait
 	}
 	for _, k := range keys {
-		a := l.m[k]
-		if a == nil {
-			a = &loginAttempts{}
-			l.m[k] = a
+		l.fail(k, maxFreeFailures, now)
+	}
+	l.prune(now)
+	return 0
+}
+
+// failed records a failure that was not reserved by attempt on wide keys
+// (name, address) and returns how long they are now locked out, if at all.
+func (l *loginLimiter) failed(keys ...string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	var wait time.Duration
+	for _, k := range keys {
+		if a, ok := l.m[k]; ok && now.Sub(a.last) > forgetAfter {
+			delete(l.m, k)
 		}
-		a.fails++
-		a.last = now
-		if a.fails >= maxFreeFailures {
-			lock := time.Duration(math.Min(float64(maxLockout), float64(time.Second)*math.Pow(2, float64(a.fails-maxFreeFailures))))
-			a.until = now.Add(lock)
+		if w := l.fail(k, maxWideFailures, now).until.Sub(now); w > wait {
+			wait = w
 		}
 	}
-	if len(l.m) > 100000 { // bound memory under a spray of names
+	l.prune(now)
+	return wait
+}
+
+// fail counts one failure on k, locking it once free failures are used up.
+func (l *loginLimiter) fail(k string, free int, now time.Time) *loginAttempts {
+	a := l.m[k]
+	if a == nil {
+		a = &loginAttempts{}
+		l.m[k] = a
+	}
+	a.fails++
+	a.last = now
+	if a.fails >= free {
+		lock := time.Duration(math.Min(float64(maxLockout), float64(time.Second)*math.Pow(2, float64(a.fails-free))))
+		a.until = now.Add(lock)
+	}
+	return a
+}
+
+// prune bounds memory under a spray of names.
+func (l *loginLimiter) prune(now time.Time) {
+	if len(l.m) > 100000 {
 		for k, a := range l.m {
 			if now.Sub(a.last) > forgetAfter || now.After(a.until) {
 				delete(l.m, k)
 			}
 		}
 	}
-	return 0
+}
+
+// loginKeys are the limiter keys of one attempt. Every name is counted,
+// however long: a name that cannot exist is hashed to bound the key.
+func loginKeys(name, addr string) (pair, byName, byAddr string) {
+	if len(name) > 64 {
+		sum := sha256.Sum256([]byte(name))
+		name = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	byName = "name:" + name
+	byAddr = "addr:" + addr
+	return "pair:" + addr + " " + byName, byName, byAddr
 }
 
 // succeeded forgets the account's failures and gives the other keys (the
@@ -123,7 +178,7 @@ type sessionJSON struct {
 // victim into the attacker's account, or run setup from the operator's
 // own browser on a fresh install. Browsers cannot send a cross-origin
 // application/json POST without a CORS preflight, which slant never grants.
-func sameSiteJSON(c *gin.Context) error {
+func (h *Handler) sameSiteJSON(c *gin.Context) error {
 	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt != "application/json" {
 		return errf(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as Content-Type: application/json")
 	}
@@ -131,7 +186,7 @@ func sameSiteJSON(c *gin.Context) error {
 		return errf(http.StatusForbidden, "forbidden", "cross-site request refused")
 	}
 	if o := c.GetHeader("Origin"); o != "" {
-		if u, err := url.Parse(o); err != nil || u.Host != c.Request.Host {
+		if u, err := url.Parse(o); err != nil || (u.Host != c.Request.Host && !h.hosts.isPublicOrigin(u)) {
 			return errf(http.StatusForbidden, "forbidden", "cross-origin request refused")
 		}
 	}
@@ -139,9 +194,9 @@ func sameSiteJSON(c *gin.Context) error {
 }
 
 // decodeLogin reads a login or setup body after the same-site checks.
-func decodeLogin(c *gin.Context) (*loginReq, bool) {
+func (h *Handler) decodeLogin(c *gin.Context) (*loginReq, bool) {
 	var req loginReq
-	err := sameSiteJSON(c)
+	err := h.sameSiteJSON(c)
 	if err == nil {
 		err = decodeJSON(c, &req)
 	}
@@ -152,8 +207,10 @@ func decodeLogin(c *gin.Context) (*loginReq, bool) {
 	return &req, true
 }
 
+// login checks the password first and throttles failures only: see
+// loginLimiter for the budgets.
 func (h *Handler) login(c *gin.Context) {
-	req, ok := decodeLogin(c)
+	req, ok := h.decodeLogin(c)
 	if !ok {
 		return
 	}
@@ -162,28 +219,40 @@ func (h *Handler) login(c *gin.Context) {
 			Fields: map[string]string{"name": "is required", "password": "is required"}})
 		return
 	}
-	ipKey := "ip:" + c.ClientIP()
-	if utf8.RuneCountInString(req.Name) > 64 { // no such user can exist; keep huge names out of the limiter
-		if !h.throttle(c, ipKey) {
-			fail(c, errf(http.StatusUnauthorized, "unauthorized", "wrong name or password"))
-		}
+	pair, byName, byAddr := loginKeys(req.Name, c.ClientIP())
+	if h.throttle(c, pair) {
 		return
 	}
-	userKey := "user:" + req.Name
-	if h.throttle(c, userKey, ipKey) {
-		return
+	var u *models.User
+	var err error
+	if utf8.RuneCountInString(req.Name) > 64 { // no such user can exist: same work, no query
+		_, err = h.store.Authenticate(c.Request.Context(), "", req.Password)
+	} else {
+		u, err = h.store.Authenticate(c.Request.Context(), req.Name, req.Password)
 	}
-	u, err := h.store.Authenticate(c.Request.Context(), req.Name, req.Password)
-	if err != nil {
-		if isNotFound(err) {
-			fail(c, errf(http.StatusUnauthorized, "unauthorized", "wrong name or password"))
-			return
-		}
+	switch {
+	case err == nil:
+		h.logins.succeeded(pair)
+		h.startSession(c, u)
+	case errors.Is(err, models.ErrUserDisabled):
+		h.logins.succeeded(pair)
+		fail(c, errf(http.StatusForbidden, "forbidden", err.Error()))
+	case isNotFound(err):
+		h.wrongPassword(c, errf(http.StatusUnauthorized, "unauthorized", "wrong name or password"), byName, byAddr)
+	default:
 		fail(c, err)
+	}
+}
+
+// wrongPassword answers a failed password check: with 429 and
+// Retry-After once the name or the address has used up its wider budget,
+// else with err.
+func (h *Handler) wrongPassword(c *gin.Context, err error, keys ...string) {
+	if wait := h.logins.failed(keys...); wait > 0 {
+		tooManyAttempts(c, wait)
 		return
 	}
-	h.logins.succeeded(userKey, ipKey)
-	h.startSession(c, u)
+	fail(c, err)
 }
 
 // throttle reserves a password attempt for keys, or answers 429 (and
@@ -193,10 +262,14 @@ func (h *Handler) throttle(c *gin.Context, keys ...string) bool {
 	if wait <= 0 {
 		return false
 	}
+	tooManyAttempts(c, wait)
+	return true
+}
+
+func tooManyAttempts(c *gin.Context, wait time.Duration) {
 	secs := int(math.Ceil(wait.Seconds()))
 	c.Header("Retry-After", strconv.Itoa(secs))
 	fail(c, errf(http.StatusTooManyRequests, "too_many_requests", "too many failed password attempts; try again in "+strconv.Itoa(secs)+" s"))
-	return true
 }
 
 // startSession sets the session cookie and answers with the CSRF token.
@@ -215,13 +288,10 @@ func (h *Handler) startSession(c *gin.Context, u *models.User) {
 
 // ---- first-run setup ----
 
-// fromLoopback reports whether the TCP peer is on this machine.
+// fromLoopback reports whether the client is on this machine: the TCP
+// peer, or the client a trusted proxy (--trusted-proxies) names.
 func fromLoopback(c *gin.Context) bool {
-	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		host = c.Request.RemoteAddr
-	}
-	ip := net.ParseIP(host)
+	ip := net.ParseIP(c.ClientIP())
 	return ip != nil && ip.IsLoopback()
 }
 
@@ -241,7 +311,7 @@ func (h *Handler) setup(c *gin.Context) {
 		fail(c, errf(http.StatusForbidden, "forbidden", "first-run setup is only allowed from this machine (loopback); or run: slant user add NAME --role admin"))
 		return
 	}
-	req, ok := decodeLogin(c)
+	req, ok := h.decodeLogin(c)
 	if !ok {
 		return
 	}
@@ -293,18 +363,20 @@ func (h *Handler) changePassword(c *gin.Context) {
 		return
 	}
 	u := userOf(c)
-	userKey := "user:" + u.Name // shares the login lockout: a stolen token must not allow guessing
-	if h.throttle(c, userKey) {
+	// shares the login budgets: a stolen token must not allow guessing
+	pair, byName, byAddr := loginKeys(u.Name, c.ClientIP())
+	if h.throttle(c, pair) {
 		return
 	}
 	if _, err := h.store.Authenticate(c.Request.Context(), u.Name, req.CurrentPassword); err != nil {
 		if isNotFound(err) {
-			err = fieldErr("current_password", "is wrong")
+			h.wrongPassword(c, fieldErr("current_password", "is wrong"), byName, byAddr)
+			return
 		}
 		fail(c, err)
 		return
 	}
-	h.logins.succeeded(userKey)
+	h.logins.succeeded(pair)
 	if err := h.store.SetPassword(c.Request.Context(), u.ID, req.NewPassword); err != nil {
 		if ve, ok := err.(*models.ValidationError); ok {
 			err = fieldErr("new_password", ve.Fields["password"])
@@ -319,19 +391,6 @@ type createUserReq struct {
 	Name     string `json:"name"`
 	Role     string `json:"role"`
 	Password string `json:"password"`
-}
-
-func (h *Handler) listUsers(c *gin.Context) {
-	users, err := h.store.ListUsers(c.Request.Context())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := make([]userJSON, len(users))
-	for i := range users {
-		out[i] = userView(&users[i])
-	}
-	list(c, out, nil)
 }
 
 func (h *Handler) createUser(c *gin.Context) {

@@ -20,20 +20,24 @@ type matrixCase struct {
 
 // authzMatrix is the expected status of every route for every role. A
 // route added to the router without a row here fails the test.
-func authzMatrix(p, a, ann, spare int64) map[string]matrixCase {
+func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 	pw := fmt.Sprintf(`{"current_password":%q,"new_password":"another-password"}`, testPassword)
 	return map[string]matrixCase{
-		"GET /health":                         {"/health", "", [4]int{200, 200, 200, 200}},
-		"GET /openapi.json":                   {"/openapi.json", "", [4]int{200, 200, 200, 200}},
-		"GET /setup":                          {"/setup", "", [4]int{200, 200, 200, 200}},
-		"POST /setup":                         {"/setup", `{"name":"x","password":"password-xyz"}`, [4]int{409, 409, 409, 409}},
-		"POST /session":                       {"/session", fmt.Sprintf(`{"name":"ann","password":%q}`, testPassword), [4]int{201, 201, 201, 201}},
-		"GET /session":                        {"/session", "", [4]int{401, 404, 404, 404}},
-		"DELETE /session":                     {"/session", "", [4]int{401, 204, 204, 204}},
-		"GET /me":                             {"/me", "", [4]int{401, 200, 200, 200}},
-		"POST /me/password":                   {"/me/password", pw, [4]int{401, 204, 204, 204}},
-		"GET /users":                          {"/users", "", [4]int{401, 403, 403, 200}},
-		"POST /users":                         {"/users", `{"name":"newbie","role":"annotator","password":"password-xyz"}`, [4]int{401, 403, 403, 201}},
+		"GET /health":       {"/health", "", [4]int{200, 200, 200, 200}},
+		"GET /openapi.json": {"/openapi.json", "", [4]int{200, 200, 200, 200}},
+		"GET /setup":        {"/setup", "", [4]int{200, 200, 200, 200}},
+		"POST /setup":       {"/setup", `{"name":"x","password":"password-xyz"}`, [4]int{409, 409, 409, 409}},
+		"POST /session":     {"/session", fmt.Sprintf(`{"name":"ann","password":%q}`, testPassword), [4]int{201, 201, 201, 201}},
+		"GET /session":      {"/session", "", [4]int{401, 404, 404, 404}},
+		"DELETE /session":   {"/session", "", [4]int{401, 204, 204, 204}},
+		"GET /me":           {"/me", "", [4]int{401, 200, 200, 200}},
+		"POST /me/password": {"/me/password", pw, [4]int{401, 204, 204, 204}},
+		"GET /users":        {"/users", "", [4]int{401, 403, 403, 200}},
+		"POST /users":       {"/users", `{"name":"newbie","role":"annotator","password":"password-xyz"}`, [4]int{401, 403, 403, 201}},
+		// Account changes are admins' (on "other", who has no spans, so it can be deleted).
+		"PATCH /users/:id":                    {fmt.Sprintf("/users/%d", other), `{"disabled":true}`, [4]int{401, 403, 403, 200}},
+		"DELETE /users/:id":                   {fmt.Sprintf("/users/%d", other), "", [4]int{401, 403, 403, 204}},
+		"DELETE /users/:id/tokens":            {fmt.Sprintf("/users/%d/tokens", other), "", [4]int{401, 403, 403, 200}},
 		"GET /projects":                       {"/projects", "", [4]int{401, 200, 200, 200}},
 		"POST /projects":                      {"/projects", `{"name":"New"}`, [4]int{401, 403, 403, 201}},
 		"GET /projects/:id":                   {fmt.Sprintf("/projects/%d", p), "", [4]int{401, 200, 200, 200}},
@@ -87,7 +91,7 @@ func TestAuthorizationMatrixCoversEveryRoute(t *testing.T) {
 	if len(registered) != len(h.Routes()) {
 		t.Errorf("gin has %d routes, the Routes() table %d: a route was registered outside the table", len(registered), len(h.Routes()))
 	}
-	matrix := authzMatrix(0, 0, 0, 0)
+	matrix := authzMatrix(0, 0, 0, 0, 0)
 	var missing, stale []string
 	for k := range registered {
 		if _, ok := matrix[k]; !ok {
@@ -112,7 +116,7 @@ func TestAuthorizationMatrixCoversEveryRoute(t *testing.T) {
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
 	keys := make([]string, 0)
-	for k := range authzMatrix(0, 0, 0, 0) {
+	for k := range authzMatrix(0, 0, 0, 0, 0) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -123,7 +127,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				e := newEnv(t, "Hello world, a test article.")
-				c := authzMatrix(e.project.ID, e.article.ID, e.annID, e.spareID)[key]
+				c := authzMatrix(e.project.ID, e.article.ID, e.annID, e.spareID, e.users["other"].ID)[key]
 				r := e.do(method, "/api/v1"+c.path, role, c.body)
 				if r.Status != c.expect[i] {
 					t.Fatalf("%s: got %d, want %d: %s", name, r.Status, c.expect[i], r.Body)

@@ -34,6 +34,24 @@ type Config struct {
 	// (0: models.ImportChunk; negative: one transaction per import, for
 	// benchmark baselines only).
 	ImportChunk time.Duration
+
+	// PublicURL is the address users reach slant at (behind a proxy, the
+	// proxy's); its host is allowed, and its origin may log in.
+	// AllowedHosts are more Host names to answer to ("*": any). Loopback
+	// names are always allowed; any other Host gets 421.
+	PublicURL    string
+	AllowedHosts []string
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For names the client (for login throttling and
+	// the loopback-only setup). Empty: the TCP peer is the client.
+	TrustedProxies []string
+
+	// ExportsPerUser is how many exports one user may stream at once
+	// (0: DefaultExportsPerUser). ExportStallTimeout is how long an export
+	// waits for a client that stops reading before it gives up (0:
+	// DefaultExportStallTimeout).
+	ExportsPerUser     int
+	ExportStallTimeout time.Duration
 }
 
 // DefaultMaxBodyBytes is 10 MiB.
@@ -48,9 +66,11 @@ const (
 
 // Handler holds what every handler needs. No globals.
 type Handler struct {
-	store  *models.Store
-	cfg    Config
-	logins *loginLimiter
+	store   *models.Store
+	cfg     Config
+	logins  *loginLimiter
+	hosts   *hostPolicy
+	exports *exportSlots
 }
 
 // Route is one API route with the access level it requires.
@@ -75,6 +95,9 @@ func (h *Handler) Routes() []Route {
 		{"POST", "/me/password", authed, h.changePassword},
 		{"GET", "/users", adminOnly, h.listUsers},
 		{"POST", "/users", adminOnly, h.createUser},
+		{"PATCH", "/users/:id", adminOnly, h.patchUser},
+		{"DELETE", "/users/:id", adminOnly, h.deleteUser},
+		{"DELETE", "/users/:id/tokens", adminOnly, h.revokeUserTokens},
 
 		{"GET", "/projects", authed, h.listProjects},
 		{"POST", "/projects", adminOnly, h.createProject},
@@ -105,7 +128,7 @@ func (h *Handler) Routes() []Route {
 		{"GET", "/projects/:id/annotations", authed, h.listProjectAnnotations},
 		{"POST", "/projects/:id/annotations/bulk", authed, h.bulkAnnotations},
 		{"DELETE", "/projects/:id/annotations", authed, h.deleteAnnotationsByOrigin},
-		{"GET", "/projects/:id/export", authed, h.export},
+		{"GET", "/projects/:id/export", authed, h.exports.wrap(h.export)},
 
 		{"GET", "/sources", authed, h.listSources},
 		{"POST", "/sources", adminOnly, h.createSource},
@@ -139,20 +162,22 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 	if cfg.Import.MaxTextBytes <= 0 {
 		cfg.Import.MaxTextBytes = def.MaxTextBytes
 	}
-	h := &Handler{store: store, cfg: cfg, logins: newLoginLimiter()}
+	h := &Handler{store: store, cfg: cfg, logins: newLoginLimiter(), hosts: newHostPolicy(cfg),
+		exports: newExportSlots(cfg.ExportsPerUser, cfg.ExportStallTimeout)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	// Client addresses come from the TCP peer only: X-Forwarded-For is not
-	// trusted, so it cannot dodge login throttling or the loopback-only setup.
-	if err := r.SetTrustedProxies(nil); err != nil {
-		panic(err)
+	// Client addresses come from the TCP peer, or from X-Forwarded-For
+	// only when the peer is a trusted proxy, so the header cannot dodge
+	// login throttling or the loopback-only setup.
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		panic("api.New: trusted proxies: " + err.Error()) // main validates them first
 	}
 	r.RedirectTrailingSlash = false
 	// Handlers pass c.Request.Context() (never the pooled *gin.Context) to
 	// the store: database/sql watches the context from its own goroutines,
 	// which may outlive the handler and race with gin's context reuse.
-	r.Use(requestID, recovery, logRequests, securityHeaders)
+	r.Use(requestID, recovery, logRequests, securityHeaders, h.checkHost)
 
 	v1 := r.Group("/api/v1", h.bodyDeadline, h.limitBody, h.authenticate)
 	for _, rt := range h.Routes() {
@@ -162,6 +187,10 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 		fail(c, errf(http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path))
 	})
 	r.NoRoute(func(c *gin.Context) {
+		if healthLike[c.Request.URL.Path] {
+			fail(c, errf(http.StatusNotFound, "not_found", "no route "+c.Request.URL.Path+"; the health check is GET /api/v1/health"))
+			return
+		}
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			fail(c, errf(http.StatusNotFound, "not_found", "no API route "+c.Request.Method+" "+c.Request.URL.Path))
 			return
@@ -197,6 +226,11 @@ func (h *Handler) serveUI(c *gin.Context) {
 }
 
 func (h *Handler) health(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// healthLike are paths health checks commonly probe. They answer a JSON
+// 404 that names the real one, never the UI's page with 200, which would
+// tell a load balancer that a broken server is fine.
+var healthLike = map[string]bool{"/health": true, "/healthz": true, "/ready": true, "/readyz": true, "/livez": true, "/status": true}
 
 // ---- shared request helpers ----
 
