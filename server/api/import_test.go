@@ -507,3 +507,62 @@ func TestImportExportRoundTripExact(t *testing.T) {
 		t.Fatalf("slant round trip %+v", rep)
 	}
 }
+
+// evilParquet is issue 12's 37-byte file: its footer declares a list of
+// 2^31-1 structs, and the Parquet library allocated ~200 GB for it (a
+// fatal error that killed the server). pad bytes go between the header
+// magic and the footer, to reach the spooled (> 1 MiB) raw-body path.
+func evilParquet(pad int) string {
+	m := append([]byte{0x15, 2, 0x19, 0xFC, 255, 255, 255, 255, 7}, make([]byte, 16)...)
+	out := append([]byte("PAR1"), make([]byte, pad)...)
+	out = append(out, m...)
+	out = append(out, byte(len(m)), 0, 0, 0)
+	return string(append(out, "PAR1"...))
+}
+
+// Files are detected by their magic bytes, so the evil footer reaches the
+// Parquet reader as a raw body, a multipart part and a zip member (raw or
+// in a part): each is a 422 naming the problem, and the server lives on.
+func TestImportEvilParquetFooterIs422(t *testing.T) {
+	t.Parallel()
+	e := newImportEnv(t, ingest.Limits{})
+	multi := func(name, data string) (string, []string) {
+		body, ct := multipartBody(t, [2]string{name, data})
+		return body, []string{"Content-Type", ct}
+	}
+	zipped := zipBytes(t, [2]string{"spans.parquet", evilParquet(0)}, [2]string{"notes.txt", "Title\n\nBody."})
+	cases := []struct {
+		name    string
+		body    string
+		headers []string
+	}{
+		{"raw body", evilParquet(0), []string{"Content-Type", "application/octet-stream"}},
+		{"raw body without a type", evilParquet(0), []string{"Content-Type", ""}},
+		{"raw body spooled to a file", evilParquet(2 << 20), []string{"Content-Type", "application/octet-stream"}},
+		{"raw zip", zipped, []string{"Content-Type", "application/zip"}},
+		{"raw zip detected by magic", zipped, []string{"Content-Type", "application/octet-stream"}},
+	}
+	for _, m := range []struct{ name, file, data string }{
+		{"multipart part", "spans.parquet", evilParquet(0)},
+		{"multipart part with another name", "upload.bin", evilParquet(0)},
+		{"multipart zip", "corpus.zip", zipped},
+	} {
+		body, h := multi(m.file, m.data)
+		cases = append(cases, struct {
+			name    string
+			body    string
+			headers []string
+		}{m.name, body, h})
+	}
+	for _, c := range cases {
+		r := e.do("POST", e.importPath("dry_run=true"), "ann", c.body, c.headers...)
+		obj := errorOf(t, r)
+		msg, _ := obj["message"].(string)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(msg, "cannot read Parquet") || !strings.Contains(msg, "2147483647") {
+			t.Errorf("%s: %d %s", c.name, r.Status, r.Body)
+		}
+	}
+	if r := e.do("GET", "/api/v1/health", "", ""); r.Status != http.StatusOK {
+		t.Fatalf("server after the evil files: %d", r.Status)
+	}
+}
