@@ -42,10 +42,23 @@ func FileInput(p string) (Input, error) {
 
 // BytesInput wraps data already in memory.
 func BytesInput(name string, data []byte) Input {
-	return Input{Name: name, Size: int64(len(data)), Open: func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
+	return ReaderAtInput(name, bytes.NewReader(data), int64(len(data)))
+}
+
+// ReaderAtInput reads the size bytes of ra, for example an upload spooled
+// to a temporary file. What Open returns is also an io.ReaderAt, so a zip
+// is read in place (its directory and then each entry), never copied into
+// memory whole.
+func ReaderAtInput(name string, ra io.ReaderAt, size int64) Input {
+	return Input{Name: name, Size: size, Open: func() (io.ReadCloser, error) {
+		return readerAtCloser{io.NewSectionReader(ra, 0, size)}, nil
 	}}
 }
+
+// readerAtCloser keeps ReadAt visible (io.NopCloser would hide it).
+type readerAtCloser struct{ *io.SectionReader }
+
+func (readerAtCloser) Close() error { return nil }
 
 // fail is a fatal problem: the import stops and stores nothing.
 func fail(file string, line int, field, format string, args ...any) *models.ImportProblem {
