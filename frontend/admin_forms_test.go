@@ -133,3 +133,82 @@ func (e *env) clearInput(id string) {
 	e.t.Helper()
 	eval[bool](e, `(() => { const n = document.getElementById(`+js(id)+`); n.value = ""; return true; })()`)
 }
+
+// TestAdminManagesUsers: on the account page an admin disables and
+// enables a user (whose token stops and starts working at once), is
+// refused to disable the last admin, promotes a user, revokes a user's
+// tokens, and deletes a user without spans (one with spans is refused).
+func TestAdminManagesUsers(t *testing.T) {
+	e := newEnv(t)
+	_, pw := e.user("boss", models.RoleAdmin)
+	ann, _ := e.user("ann", models.RoleAnnotator)
+	bo, _ := e.user("bo", models.RoleAnnotator)
+	ctx := context.Background()
+	_, secret, err := e.store.CreateToken(ctx, ann.ID, "notebook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, arts := e.project(models.ArticleIn{Title: "A", Text: "Some article text."})
+	if _, err := e.store.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: arts[0].ID, UserID: bo.ID, Label: "opinion", Start: 0, End: 4}); err != nil {
+		t.Fatal(err)
+	}
+	tokenWorks := func() bool {
+		_, _, err := e.store.UserByToken(ctx, secret)
+		return err == nil
+	}
+
+	e.login("boss", pw)
+	e.open("#/account", `document.querySelector('#user-rows tr[data-name="ann"]')`)
+	eval[bool](e, `window.confirm = () => true; true`)
+	row := func(name string) string { return `document.querySelector('#user-rows tr[data-name="` + name + `"]')` }
+	click := func(name, class string) {
+		e.t.Helper()
+		e.do(chromedp.Click(chromedp.CSS(`#user-rows tr[data-name="` + name + `"] .` + class)))
+	}
+
+	click("ann", "u-disable")
+	e.waitJS(row("ann") + `.dataset.disabled === 'true'`)
+	if got := eval[string](e, row("ann")+`.querySelector('.u-state').textContent`); got != "disabled" {
+		t.Errorf("state cell %q", got)
+	}
+	if tokenWorks() {
+		t.Error("a disabled user's token still works")
+	}
+	click("ann", "u-disable")
+	e.waitJS(row("ann") + `.dataset.disabled === 'false'`)
+	if !tokenWorks() {
+		t.Error("the token does not work again after enabling")
+	}
+
+	click("boss", "u-disable")
+	e.waitJS(`document.getElementById('user-errors').textContent.includes('last active admin')`)
+	if eval[string](e, row("boss")+`.dataset.disabled`) != "false" {
+		t.Error("the last admin was disabled")
+	}
+
+	e.do(chromedp.SetValue(chromedp.CSS(`#user-rows tr[data-name="ann"] .u-role`), "admin"))
+	eval[bool](e, row("ann")+`.querySelector('.u-role').dispatchEvent(new Event('change'))`)
+	e.waitFor("ann promoted", func() bool {
+		u, err := e.store.UserByName(ctx, "ann")
+		return err == nil && u.Role == models.RoleAdmin
+	})
+
+	e.waitJS(row("ann") + ` && ` + row("ann") + `.querySelector('.u-revoke')`)
+	click("ann", "u-revoke")
+	e.waitJS(`document.getElementById('toast') && document.getElementById('toast').textContent.includes('Revoked 1 token')`)
+	if tokenWorks() {
+		t.Error("a revoked token still works")
+	}
+
+	click("bo", "u-delete")
+	e.waitJS(`document.getElementById('user-errors').textContent.includes('disable')`)
+	if _, err := e.store.UserByName(ctx, "bo"); err != nil {
+		t.Errorf("a user with spans was deleted: %v", err)
+	}
+	click("ann", "u-delete")
+	e.waitJS(`!` + row("ann"))
+	if _, err := e.store.UserByName(ctx, "ann"); err == nil {
+		t.Error("ann was not deleted")
+	}
+	e.assertCSRF()
+}

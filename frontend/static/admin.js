@@ -284,11 +284,38 @@ export async function accountView(root, _params, ctx) {
   if (ctx.isAdmin) await usersSection(users);
 }
 
-// usersSection lists the users and, for admins, adds new ones.
+// usersSection lists the users for admins, who can add users, change a
+// role, disable or enable an account, revoke a user's API tokens and
+// delete a user without spans. The server refuses to leave no active admin.
 async function usersSection(box) {
   const tbody = h("tbody", { attrs: { id: "user-rows" } });
-  const err = h("div");
-  const row = (u) => h("tr", { dataset: { name: u.name } }, h("td", { text: u.name }), h("td", {}, h("span", { class: "role role-" + u.role, text: u.role })), h("td", { text: fmtDate(u.created_at) }));
+  const err = h("div", { attrs: { id: "user-errors" } });
+  // run performs one change, shows its error (if any) above the table and reloads.
+  async function run(fn, done) {
+    let out, failure = null;
+    try { out = await fn(); } catch (e) { failure = e; }
+    await load(); // clears err
+    if (failure) err.appendChild(errorBox(failure));
+    else if (done) toast(done(out));
+  }
+  function row(u) {
+    const path = "/users/" + u.id;
+    const roleSel = h("select", { class: "u-role", attrs: { "aria-label": "Role of " + u.name } },
+      h("option", { value: "annotator", text: "annotator" }), h("option", { value: "admin", text: "admin" }));
+    roleSel.value = u.role;
+    roleSel.addEventListener("change", () => run(() => api("PATCH", path, { role: roleSel.value }), (a) => a.name + " is now " + a.role + "."));
+    const toggle = h("button", { type: "button", class: "btn btn-small u-disable", text: u.disabled ? "Enable" : "Disable",
+      on: { click: () => run(() => api("PATCH", path, { disabled: !u.disabled }), (a) => a.name + (a.disabled ? " is disabled: their sessions ended and their tokens stopped working." : " is enabled again.")) } });
+    const revoke = h("button", { type: "button", class: "btn btn-small u-revoke", text: "Revoke tokens",
+      on: { click: () => { if (confirm("Revoke every API token of " + u.name + "? Their scripts stop working.")) run(() => api("DELETE", path + "/tokens"), (r) => "Revoked " + r.revoked + " token(s) of " + u.name + "."); } } });
+    const del = h("button", { type: "button", class: "btn btn-danger btn-small u-delete", text: "Delete",
+      on: { click: () => { if (confirm("Delete the user " + u.name + "? A user with spans cannot be deleted; disable them instead.")) run(() => api("DELETE", path), () => "Deleted " + u.name + "."); } } });
+    return h("tr", { dataset: { name: u.name, disabled: String(!!u.disabled) }, class: u.disabled ? "muted" : null },
+      h("td", { text: u.name }), h("td", {}, roleSel),
+      h("td", { class: "u-state", text: u.disabled ? "disabled" : "active" }),
+      h("td", { text: fmtDate(u.created_at) }),
+      h("td", { class: "u-actions" }, toggle, " ", revoke, " ", del));
+  }
   async function load() {
     clear(err);
     try {
@@ -326,7 +353,7 @@ async function usersSection(box) {
   });
 
   box.appendChild(h("section", { class: "card", attrs: { id: "users" } }, h("h2", { text: "Users" }), err,
-    h("table", { class: "table" }, h("thead", {}, h("tr", {}, ...["Name", "Role", "Created"].map((t) => h("th", { text: t, attrs: { scope: "col" } })))), tbody),
+    h("table", { class: "table" }, h("thead", {}, h("tr", {}, ...["Name", "Role", "State", "Created", ""].map((t) => h("th", { text: t, attrs: { scope: "col" } })))), tbody),
     form));
   await load();
 }
