@@ -49,24 +49,6 @@ func validOrigin(o string) bool {
 	return o == OriginHuman || o == OriginImport || modelOriginRe.MatchString(o)
 }
 
-func validateAnnotationFields(note string, attrs JSONMap, origin string) error {
-	if !utf8.ValidString(note) {
-		return Invalid("note", "must be valid UTF-8")
-	}
-	if utf8.RuneCountInString(note) > 10000 {
-		return Invalid("note", "must be at most 10000 characters")
-	}
-	if v, ok := attrs["speaker"]; ok {
-		if _, isStr := v.(string); !isStr && v != nil {
-			return Invalid("attributes.speaker", "must be a string")
-		}
-	}
-	if !validOrigin(origin) {
-		return Invalid("origin", `must be "human", "import" or "model:<name>"`)
-	}
-	return nil
-}
-
 // CheckSpan validates [start, end) against text and returns the quote.
 // When want is given and differs from the stored slice the error has code
 // quote_mismatch and carries the actual slice (and where want does occur,
@@ -100,17 +82,9 @@ func CheckSpan(ix *SpanIndex, start, end int, want *string) (string, error) {
 	return quote, nil
 }
 
-// CreateAnnotation validates a span against the stored text and saves it.
+// CreateAnnotation validates a span against the stored text and saves it
+// through the span writer.
 func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*AnnotationView, error) {
-	if in.Origin == "" {
-		in.Origin = OriginHuman
-	}
-	if in.Attributes == nil {
-		in.Attributes = JSONMap{}
-	}
-	if err := validateAnnotationFields(in.Note, in.Attributes, in.Origin); err != nil {
-		return nil, err
-	}
 	// Validation reads go through the read pool, outside the write lock;
 	// the write is a single INSERT ... RETURNING, atomic on its own. Foreign
 	// keys keep it honest if the article or label disappears in between.
@@ -122,47 +96,30 @@ func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*Annotat
 	if err != nil {
 		return nil, err
 	}
-	quote, err := CheckSpan(NewSpanIndex(text), in.Start, in.End, in.Text)
+	row, err := PrepareSpan(NewSpanIndex(text), projectID, SpanDraft{ArticleID: in.ArticleID, LabelID: label.ID, UserID: in.UserID,
+		Start: in.Start, End: in.End, Text: in.Text, Note: in.Note, Attributes: in.Attributes, Origin: in.Origin}, OriginHuman)
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now().UTC()
-	a := Annotation{
-		ProjectID: projectID, ArticleID: in.ArticleID, LabelID: label.ID, UserID: in.UserID,
-		Start: in.Start, End: in.End, Quote: quote, Note: in.Note,
-		Attributes: in.Attributes, Origin: in.Origin, CreatedAt: now, UpdatedAt: now,
-	}
-	attrs, err := a.Attributes.Value()
+	rows := []Annotation{row}
+	ids, err := s.insertSpans(ctx, rows, nil)
 	if err != nil {
 		return nil, err
 	}
-	args := []any{a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note, attrs, a.Origin, a.ClientID,
-		a.CreatedAt, a.UpdatedAt}
-	if s.insAnnotation != nil && !s.inTx {
-		// stamped by SQLite as the INSERT runs, so holding the writer
-		var stamp string
-		if err = s.insAnnotation.QueryRowContext(dbContext(ctx), args[:len(args)-2]...).Scan(&a.ID, &stamp); err == nil {
-			if t, ok := parseSQLiteTime(stamp); ok {
-				a.CreatedAt, a.UpdatedAt = t, t
-			}
-		}
-	} else {
-		err = s.wr(ctx).Raw(`INSERT INTO annotations (`+annotationInsertCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, args...).Row().Scan(&a.ID)
+	if ids[0] == 0 {
+		return nil, duplicateSpan(label.Key, in.Start, in.End)
 	}
-	if err != nil {
-		switch {
-		case isUnique(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"):
-			return nil, &ConflictError{Message: "this annotator already has a " + label.Key + " span at [" + itoa(in.Start) + ", " + itoa(in.End) + ")"}
-		case errors.Is(err, gorm.ErrForeignKeyViolated) || strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
-			return nil, notFound("article or label (deleted meanwhile)")
-		}
-		return nil, err
-	}
-	view := &AnnotationView{Annotation: a, LabelKey: label.Key, AnnotatorName: in.AnnotatorName}
+	view := &AnnotationView{Annotation: rows[0], LabelKey: label.Key, AnnotatorName: in.AnnotatorName}
 	if view.AnnotatorName == "" {
-		return s.GetAnnotation(ctx, a.ID)
+		return s.GetAnnotation(ctx, ids[0])
 	}
 	return view, nil
+}
+
+// duplicateSpan is the conflict of a span that repeats its annotator's
+// label on the same extent.
+func duplicateSpan(labelKey string, start, end int) error {
+	return &ConflictError{Message: "this annotator already has a " + labelKey + " span at [" + itoa(start) + ", " + itoa(end) + ")"}
 }
 
 const annotationViewCols = `annotations.id, annotations.project_id, annotations.article_id, annotations.label_id, annotations.user_id,
@@ -390,42 +347,37 @@ func (s *Store) UpdateAnnotation(ctx context.Context, id int64, p AnnotationPatc
 			return err
 		}
 		a := cur.Annotation
+		d := SpanDraft{ArticleID: a.ArticleID, LabelID: a.LabelID, UserID: a.UserID, Start: a.Start, End: a.End,
+			Text: p.Text, Note: a.Note, Attributes: a.Attributes, Origin: a.Origin, ClientID: a.ClientID}
 		if p.Label != nil {
 			l, err := tx.LabelByKey(ctx, a.ProjectID, *p.Label)
 			if err != nil {
 				return err
 			}
-			a.LabelID = l.ID
+			d.LabelID = l.ID
 		}
 		if p.Note != nil {
-			a.Note = *p.Note
+			d.Note = *p.Note
 		}
 		if p.Attributes != nil {
-			a.Attributes = *p.Attributes
-			if a.Attributes == nil {
-				a.Attributes = JSONMap{}
-			}
+			d.Attributes = *p.Attributes
 		}
-		if err := validateAnnotationFields(a.Note, a.Attributes, a.Origin); err != nil {
+		if p.Start != nil {
+			d.Start = *p.Start
+		}
+		if p.End != nil {
+			d.End = *p.End
+		}
+		_, text, err := tx.articleText(ctx, a.ArticleID)
+		if err != nil {
 			return err
 		}
-		if p.Start != nil || p.End != nil || p.Text != nil {
-			if p.Start != nil {
-				a.Start = *p.Start
-			}
-			if p.End != nil {
-				a.End = *p.End
-			}
-			var text string
-			if err := tx.rd(ctx).Model(&Article{}).Select("text").Where("id = ?", a.ArticleID).Row().Scan(&text); err != nil {
-				return err
-			}
-			q, err := CheckSpan(NewSpanIndex(text), a.Start, a.End, p.Text)
-			if err != nil {
-				return err
-			}
-			a.Quote = q
+		row, err := PrepareSpan(NewSpanIndex(text), a.ProjectID, d, a.Origin)
+		if err != nil {
+			return err
 		}
+		row.ID, row.CreatedAt = a.ID, a.CreatedAt
+		a = row
 		if err := tx.wr(ctx).Save(&a).Error; err != nil {
 			if isUnique(err) {
 				return &ConflictError{Message: "this annotator already has a span with this label at [" + itoa(a.Start) + ", " + itoa(a.End) + ")"}

@@ -72,7 +72,25 @@ func validateArticleIn(a *ArticleIn) error {
 			return err
 		}
 	}
-	return nil
+	return checkJSONBounds("metadata", a.Metadata, MaxMetadataBytes)
+}
+
+// newArticle is the one way article input becomes a row (validated by
+// validateArticleIn first): trimmed fields, the text byte for byte, its
+// length in code points and its SHA-256 (the importer's dedupe key).
+func newArticle(projectID int64, in ArticleIn) Article {
+	a := Article{
+		ProjectID: projectID, ExternalID: in.ExternalID, URL: strings.TrimSpace(in.URL),
+		Title: strings.TrimSpace(in.Title), Author: strings.TrimSpace(in.Author),
+		PublishedAt: in.PublishedAt, Language: strings.TrimSpace(in.Language),
+		Text: in.Text, Length: CodePointLen(in.Text), Metadata: in.Metadata,
+	}
+	if a.Metadata == nil {
+		a.Metadata = JSONMap{}
+	}
+	sum := sha256.Sum256([]byte(in.Text))
+	a.TextSHA256 = hex.EncodeToString(sum[:])
+	return a
 }
 
 // CreateArticles stores all of ins in one transaction, or none of them.
@@ -98,17 +116,7 @@ func (s *Store) CreateArticles(ctx context.Context, projectID int64, ins []Artic
 		sources := map[string]int64{}
 		for i, in := range ins {
 			a := &out[i]
-			*a = Article{
-				ProjectID: projectID, ExternalID: in.ExternalID, URL: strings.TrimSpace(in.URL),
-				Title: strings.TrimSpace(in.Title), Author: strings.TrimSpace(in.Author),
-				PublishedAt: in.PublishedAt, Language: strings.TrimSpace(in.Language),
-				Text: in.Text, Length: CodePointLen(in.Text), Metadata: in.Metadata,
-			}
-			if a.Metadata == nil {
-				a.Metadata = JSONMap{}
-			}
-			sum := sha256.Sum256([]byte(in.Text))
-			a.TextSHA256 = hex.EncodeToString(sum[:])
+			*a = newArticle(projectID, in)
 			if a.URL != "" {
 				domain, _ := DomainOfURL(a.URL)
 				id, err := tx.ensureSource(ctx, domain, sources, 0)
@@ -263,7 +271,7 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, p ArticlePatch) (*A
 		if p.URL != nil {
 			a.URL = strings.TrimSpace(*p.URL)
 		}
-		in := ArticleIn{ExternalID: a.ExternalID, URL: a.URL, Title: a.Title, Author: a.Author, Language: a.Language, Text: a.Text}
+		in := ArticleIn{ExternalID: a.ExternalID, URL: a.URL, Title: a.Title, Author: a.Author, Language: a.Language, Text: a.Text, Metadata: a.Metadata}
 		if err := validateArticleIn(&in); err != nil {
 			return err
 		}

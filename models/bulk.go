@@ -4,12 +4,22 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
-	"time"
 )
 
 // MaxBulk is the most spans one bulk request may carry.
 const MaxBulk = 10_000
+
+// CheckBulkCount is the one rule on the size of a bulk push: at least one
+// span, at most MaxBulk (413 too_large).
+func CheckBulkCount(n int) error {
+	if n == 0 {
+		return Invalid("annotations", "at least one span is required")
+	}
+	if n > MaxBulk {
+		return &TooLargeError{Message: "at most " + itoa(MaxBulk) + " spans per request; split the push"}
+	}
+	return nil
+}
 
 // BulkSpan is one span of a bulk push. The article is named by id or by
 // the project's external id.
@@ -49,22 +59,14 @@ func (e *BulkError) Error() string {
 }
 func (e *BulkError) Is(target error) bool { return target == ErrInvalid }
 
-type bulkKey struct {
-	article, label int64
-	start, end     int
-}
-
 // BulkCreateAnnotations validates every span against the stored text and
 // inserts the valid ones in one transaction with multi-row INSERTs. With
 // partial=false any invalid span rejects the whole push (*BulkError).
 // Spans whose client_id already exists in the project are not inserted
 // again: they count as Existing, which makes re-sending a push idempotent.
 func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int64, spans []BulkSpan, partial bool) (*BulkResult, error) {
-	if len(spans) == 0 {
-		return nil, Invalid("annotations", "at least one span is required")
-	}
-	if len(spans) > MaxBulk {
-		return nil, Invalid("annotations", "at most "+itoa(MaxBulk)+" spans per request")
+	if err := CheckBulkCount(len(spans)); err != nil {
+		return nil, err
 	}
 	res := &BulkResult{IDs: make([]int64, len(spans))}
 	err := s.Tx(ctx, func(tx *Store) error {
@@ -87,9 +89,8 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 		if err != nil {
 			return err
 		}
-		taken := map[bulkKey]bool{} // within this request; stored spans are caught by the unique index
+		taken := map[spanKey]bool{} // within this request; stored spans are caught by the unique index
 		fail := func(i int, err error) { res.Errors = append(res.Errors, BulkItemError{Index: i, Err: err}) }
-		now := time.Now().UTC()
 		var rows []Annotation
 		var rowIndex []int
 		seenClient := map[string]int{}
@@ -125,43 +126,33 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 				fail(i, Invalid("label", "unknown label key "+quoteKey(sp.Label)+" for this project"))
 				continue
 			}
-			if sp.Origin == "" {
-				sp.Origin = OriginImport
-			}
-			if sp.Attributes == nil {
-				sp.Attributes = JSONMap{}
-			}
-			if err := validateAnnotationFields(sp.Note, sp.Attributes, sp.Origin); err != nil {
-				fail(i, err)
-				continue
-			}
-			quote, err := CheckSpan(ix, sp.Start, sp.End, sp.Text)
+			row, err := PrepareSpan(ix, projectID, SpanDraft{ArticleID: artID, LabelID: labelID, UserID: userID,
+				Start: sp.Start, End: sp.End, Text: sp.Text, Note: sp.Note, Attributes: sp.Attributes,
+				Origin: sp.Origin, ClientID: sp.ClientID}, OriginImport)
 			if err != nil {
 				fail(i, err)
 				continue
 			}
-			k := bulkKey{artID, labelID, sp.Start, sp.End}
+			k := spanKey{artID, labelID, userID, sp.Start, sp.End}
 			if taken[k] {
-				fail(i, &ConflictError{Message: "you already have a " + sp.Label + " span at [" + itoa(sp.Start) + ", " + itoa(sp.End) + ")"})
+				fail(i, duplicateSpan(sp.Label, sp.Start, sp.End))
 				continue
 			}
 			taken[k] = true
-			rows = append(rows, Annotation{ProjectID: projectID, ArticleID: artID, LabelID: labelID, UserID: userID,
-				Start: sp.Start, End: sp.End, Quote: quote, Note: sp.Note, Attributes: sp.Attributes,
-				Origin: sp.Origin, ClientID: sp.ClientID, CreatedAt: now, UpdatedAt: now})
+			rows = append(rows, row)
 			rowIndex = append(rowIndex, i)
 		}
 		if len(res.Errors) > 0 && !partial {
 			return &BulkError{Result: res} // errors are in index order here
 		}
-		ids, err := tx.insertAnnotations(ctx, rows)
+		ids, err := tx.insertSpans(ctx, rows, nil)
 		if err != nil {
 			return err
 		}
 		for j, id := range ids {
 			if id == 0 { // the same user already had this extent and label
 				a := rows[j]
-				fail(rowIndex[j], &ConflictError{Message: "you already have a " + spans[rowIndex[j]].Label + " span at [" + itoa(a.Start) + ", " + itoa(a.End) + ")"})
+				fail(rowIndex[j], duplicateSpan(spans[rowIndex[j]].Label, a.Start, a.End))
 				continue
 			}
 			res.IDs[rowIndex[j]] = id
@@ -262,70 +253,6 @@ func (s *Store) bulkExistingClientIDs(ctx context.Context, projectID, userID int
 		keys = keys[n:]
 	}
 	return out, nil
-}
-
-const annotationInsertCols = `project_id, article_id, label_id, user_id, start, "end", quote, note, attributes, origin, client_id, created_at, updated_at`
-
-// insertAnnotations writes rows with multi-row INSERTs inside the current
-// transaction. ids[i] is the new id of rows[i], or 0 when the row was not
-// inserted because the same annotator already has that label on that
-// extent (ON CONFLICT DO NOTHING; the unique index decides, so no stored
-// span has to be read first).
-func (s *Store) insertAnnotations(ctx context.Context, rows []Annotation) ([]int64, error) {
-	// Statement sizes come from a fixed set so the prepared-statement
-	// cache holds at most ten shapes. 13 columns × 400 = 5,200 parameters.
-	sizes := []int{400, 256, 128, 64, 32, 16, 8, 4, 2, 1}
-	ids := make([]int64, len(rows))
-	done := 0
-	for done < len(rows) {
-		n := 1
-		for _, sz := range sizes {
-			if sz <= len(rows)-done {
-				n = sz
-				break
-			}
-		}
-		batch := rows[done : done+n]
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO annotations (" + annotationInsertCols + ") VALUES ")
-		args := make([]any, 0, n*13)
-		pos := make(map[bulkKey]int, n)
-		for i, a := range batch {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
-			attrs, err := a.Attributes.Value()
-			if err != nil {
-				return nil, err
-			}
-			args = append(args, a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note,
-				attrs, a.Origin, a.ClientID, a.CreatedAt, a.UpdatedAt)
-			pos[bulkKey{a.ArticleID, a.LabelID, a.Start, a.End}] = done + i
-		}
-		sb.WriteString(` ON CONFLICT (article_id, label_id, start, "end", user_id) DO NOTHING RETURNING id, article_id, label_id, start, "end"`)
-		res, err := s.wr(ctx).Raw(sb.String(), args...).Rows()
-		if err != nil {
-			if isUnique(err) {
-				return nil, &ConflictError{Message: "a client_id collided with one stored concurrently; retry"}
-			}
-			return nil, err
-		}
-		for res.Next() {
-			var id int64
-			var k bulkKey
-			if err := res.Scan(&id, &k.article, &k.label, &k.start, &k.end); err != nil {
-				res.Close()
-				return nil, err
-			}
-			ids[pos[k]] = id
-		}
-		if err := res.Close(); err != nil {
-			return nil, err
-		}
-		done += n
-	}
-	return ids, nil
 }
 
 // DeleteAnnotationsByOrigin removes a project's annotations with the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -207,7 +206,7 @@ type importer struct {
 	// statements prepared once per chunk: gorm re-prepares its cached
 	// statements on every call inside a transaction, which tripled the
 	// cost of a 100,000-article import
-	insArticle, insSpan *sql.Stmt
+	insArticle *sql.Stmt
 	queries             map[string]*sql.Stmt
 }
 
@@ -265,7 +264,7 @@ func (im *importer) w() (*Store, error) {
 	if g.Error != nil {
 		return nil, g.Error
 	}
-	im.tx, im.sqlTx, im.txStart = &Store{r: g, w: g, inTx: true, path: im.s.path}, rawTx(g), time.Now()
+	im.tx, im.sqlTx, im.txStart = &Store{r: g, w: g, inTx: true, path: im.s.path, spanInserts: im.s.spanInserts, texts: im.s.texts}, rawTx(g), time.Now()
 	if err := im.prepare(); err != nil {
 		im.rollback()
 		return nil, err
@@ -286,12 +285,6 @@ func (im *importer) prepare() error {
 	if err != nil {
 		return err
 	}
-	im.insSpan, err = tx.PrepareContext(ctx, `INSERT INTO annotations (project_id, article_id, label_id, user_id, start, "end",
-		quote, note, attributes, origin, created_at, updated_at, import_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-	if err != nil {
-		return err
-	}
 	im.queries = map[string]*sql.Stmt{}
 	for _, q := range []string{qHash, qText, qByExt, qExists} {
 		if im.queries[q], err = tx.PrepareContext(ctx, q); err != nil {
@@ -302,7 +295,7 @@ func (im *importer) prepare() error {
 }
 
 func (im *importer) closeStmts() {
-	for _, st := range []*sql.Stmt{im.insArticle, im.insSpan} {
+	for _, st := range []*sql.Stmt{im.insArticle} {
 		if st != nil {
 			st.Close()
 		}
@@ -310,7 +303,7 @@ func (im *importer) closeStmts() {
 	for _, st := range im.queries {
 		st.Close()
 	}
-	im.insArticle, im.insSpan, im.queries = nil, nil, nil
+	im.insArticle, im.queries = nil, nil
 }
 
 // commit ends the open chunk. Its rows become durable but stay hidden;
@@ -360,22 +353,6 @@ func (im *importer) createArticle(a *Article) error {
 	}
 	a.ID, err = res.LastInsertId()
 	return err
-}
-
-// createSpan inserts a; false when the same span (label, offsets,
-// annotator) is already there.
-func (im *importer) createSpan(a *Annotation) (bool, error) {
-	if _, err := im.w(); err != nil {
-		return false, err
-	}
-	now := time.Now().UTC()
-	res, err := im.insSpan.ExecContext(dbContext(im.ctx), a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End,
-		a.Quote, a.Note, a.Attributes, a.Origin, now, now, im.importID)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
 }
 
 // source returns the outlet of domain, creating a blank profile tagged
@@ -684,9 +661,8 @@ func (im *importer) item(it *ImportItem) error {
 		im.problem(ImportProblem{File: it.File, Line: it.Line, Field: field, Message: "article not imported: " + ve.Error()})
 		return nil
 	}
-	sum := sha256.Sum256([]byte(in.Text))
-	hash := hex.EncodeToString(sum[:])
-	url := strings.TrimSpace(in.URL)
+	a := newArticle(im.opts.ProjectID, in)
+	hash, url := a.TextSHA256, a.URL
 	var dupID int64
 	if in.ExternalID != nil {
 		dupID = im.byExt[short(*in.ExternalID)]
@@ -708,15 +684,6 @@ func (im *importer) item(it *ImportItem) error {
 		default:
 			return im.duplicate(it, dupID, hash, existing)
 		}
-	}
-	a := Article{
-		ProjectID: im.opts.ProjectID, ExternalID: in.ExternalID, URL: url,
-		Title: strings.TrimSpace(in.Title), Author: strings.TrimSpace(in.Author),
-		PublishedAt: in.PublishedAt, Language: strings.TrimSpace(in.Language),
-		Text: in.Text, TextSHA256: hash, Length: CodePointLen(in.Text), Metadata: in.Metadata,
-	}
-	if a.Metadata == nil {
-		a.Metadata = JSONMap{}
 	}
 	domain := ""
 	if a.URL != "" {
@@ -796,6 +763,8 @@ func (im *importer) spans(it *ImportItem, id int64, hash string, existing bool) 
 		im.lastID, im.lastHash, im.lastIx = id, hash, NewSpanIndex(text)
 	}
 	ix := im.lastIx
+	var rows []Annotation
+	var from []int // rows[j] is it.Spans[from[j]]
 	for i := range it.Spans {
 		sp := &it.Spans[i]
 		label, err := im.label(it, sp)
@@ -805,30 +774,19 @@ func (im *importer) spans(it *ImportItem, id int64, hash string, existing bool) 
 		if label == nil {
 			continue
 		}
-		quote, err := CheckSpan(ix, sp.Start, sp.End, sp.Text)
+		row, err := PrepareSpan(ix, im.opts.ProjectID, SpanDraft{ArticleID: id, LabelID: label.ID, UserID: im.opts.UserID,
+			Start: sp.Start, End: sp.End, Text: sp.Text, Note: sp.Note, Attributes: sp.Attributes, Origin: OriginImport}, OriginImport)
 		if err != nil {
 			var ve *ValidationError
 			if !errors.As(err, &ve) {
 				return err
 			}
-			msg, field := ve.Error(), "end"
-			for f := range ve.Fields {
-				field = f
-			}
-			if ve.Code == "quote_mismatch" {
-				field = "text"
-				msg = fmt.Sprintf("span text %q differs from the article text at [%d, %d): %q", clip(*sp.Text), sp.Start, sp.End, clip(ve.Extra["actual"].(string)))
-				if at, ok := ve.Extra["found_at"].([]int); ok {
-					msg += fmt.Sprintf(" (the text occurs at [%d, %d))", at[0], at[1])
-				}
-			} else if field == "end" && sp.End > ix.Len() {
-				msg = fmt.Sprintf("span [%d, %d) ends past the end of its text (%d code points)", sp.Start, sp.End, ix.Len())
-			}
-			im.problem(im.spanProblem(it, sp, field, "span not imported: "+msg))
+			field, msg := spanProblemText(ve, sp, ix.Len())
+			im.problem(im.spanProblem(it, sp, field, msg))
 			continue
 		}
-		first, _ := utf8.DecodeRuneInString(quote)
-		last, _ := utf8.DecodeLastRuneInString(quote)
+		first, _ := utf8.DecodeRuneInString(row.Quote)
+		last, _ := utf8.DecodeLastRuneInString(row.Quote)
 		if unicode.IsSpace(first) || unicode.IsSpace(last) {
 			field := "start"
 			if !unicode.IsSpace(first) {
@@ -837,19 +795,7 @@ func (im *importer) spans(it *ImportItem, id int64, hash string, existing bool) 
 			// Offsets are kept exactly as given (other tools' offsets must stay
 			// valid and exports must round-trip), but the likely sloppy span is
 			// reported; strict mode turns the report into a rejection.
-			im.problem(im.spanProblem(it, sp, field, fmt.Sprintf("span imported, but [%d, %d) starts or ends on whitespace (%q)", sp.Start, sp.End, clip(quote))))
-		}
-		attrs := sp.Attributes
-		if attrs == nil {
-			attrs = JSONMap{}
-		}
-		if err := validateAnnotationFields(sp.Note, attrs, OriginImport); err != nil {
-			var ve *ValidationError
-			if errors.As(err, &ve) {
-				im.problem(im.spanProblem(it, sp, "", "span not imported: "+ve.Error()))
-				continue
-			}
-			return err
+			im.problem(im.spanProblem(it, sp, field, fmt.Sprintf("span imported, but [%d, %d) starts or ends on whitespace (%q)", sp.Start, sp.End, clip(row.Quote))))
 		}
 		if existing {
 			var found bool
@@ -862,25 +808,53 @@ func (im *importer) spans(it *ImportItem, id int64, hash string, existing bool) 
 				continue
 			}
 		}
-		a := Annotation{ProjectID: im.opts.ProjectID, ArticleID: id, LabelID: label.ID, UserID: im.opts.UserID,
-			Start: sp.Start, End: sp.End, Quote: quote, Note: sp.Note, Attributes: attrs, Origin: OriginImport}
-		created, err := im.createSpan(&a)
-		if err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
-			// the article or the label was deleted during the import
-			im.problem(im.spanProblem(it, sp, "", "span not imported: its article or label "+quoteKey(label.Key)+" was deleted during the import"))
-			delete(im.labels, label.Key)
-			continue
+		rows, from = append(rows, row), append(from, i)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	tx, err := im.w()
+	if err != nil {
+		return err
+	}
+	ids, err := tx.insertSpans(im.ctx, rows, &im.importID)
+	if errors.Is(err, ErrNotFound) {
+		// the article or a label was deleted during the import
+		for _, i := range from {
+			im.problem(im.spanProblem(it, &it.Spans[i], "", "span not imported: its article or label "+quoteKey(it.Spans[i].Label)+" was deleted during the import"))
 		}
-		if err != nil {
-			return err
-		}
-		if !created {
+		clear(im.labels)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id == 0 {
 			im.rep.SpansSkipped++
-			continue
+		} else {
+			im.rep.SpansCreated++
 		}
-		im.rep.SpansCreated++
 	}
 	return nil
+}
+
+// spanProblemText words a refused span for the import report.
+func spanProblemText(ve *ValidationError, sp *ImportSpan, n int) (field, msg string) {
+	msg, field = ve.Error(), "end"
+	for f := range ve.Fields {
+		field = f
+	}
+	if ve.Code == "quote_mismatch" {
+		field = "text"
+		msg = fmt.Sprintf("span text %q differs from the article text at [%d, %d): %q", clip(*sp.Text), sp.Start, sp.End, clip(ve.Extra["actual"].(string)))
+		if at, ok := ve.Extra["found_at"].([]int); ok {
+			msg += fmt.Sprintf(" (the text occurs at [%d, %d))", at[0], at[1])
+		}
+	} else if field == "end" && sp.End > n {
+		msg = fmt.Sprintf("span [%d, %d) ends past the end of its text (%d code points)", sp.Start, sp.End, n)
+	}
+	return field, "span not imported: " + msg
 }
 
 // label resolves a span's label, creating it when allowed. nil with no

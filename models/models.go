@@ -215,6 +215,11 @@ func Invalid(field, problem string) *ValidationError {
 // ConflictError is an ErrConflict with a message saying what collided.
 type ConflictError struct{ Message string }
 
+// TooLargeError is a request over one of the store's size limits (413).
+type TooLargeError struct{ Message string }
+
+func (e *TooLargeError) Error() string { return e.Message }
+
 func (e *ConflictError) Error() string        { return e.Message }
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 

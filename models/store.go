@@ -30,14 +30,11 @@ type Store struct {
 	// than the read connections, so a statement gorm prepares outside a
 	// transaction always finds a connection (see gormConfig).
 	exportSlots chan struct{}
-	// insAnnotation is the hot write (a span create), prepared once on the
-	// writer pool by database/sql, which prepares on whichever connection
-	// it is handed and so cannot deadlock the way gorm's cache does. SQLite
-	// stamps created_at/updated_at (sqlNow) as it runs, that is while the
-	// writer is held: a save queued behind an import chunk must not carry
-	// a time older than spans committed before it, or an incremental pull
-	// (updated_since = the newest updated_at seen) would miss it.
-	insAnnotation *sql.Stmt
+	// spanInserts are the span writer's statements (see spans.go), one per
+	// batch size, prepared once on the writer pool by database/sql, which
+	// prepares on whichever connection it is handed and so cannot deadlock
+	// the way gorm's cache does.
+	spanInserts map[int]*sql.Stmt
 }
 
 // DSN builds the connection string with the pragmas every pooled
@@ -108,13 +105,13 @@ func Open(path string) (*Store, error) {
 	n := max(4, 2*runtime.NumCPU())
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	ins, err := wdb.Prepare(`INSERT INTO annotations (` + annotationInsertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,` + sqlNow + `,` + sqlNow + `) RETURNING id, created_at`)
+	ins, err := prepareSpanInserts(wdb)
 	if err != nil {
 		wdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
-	return &Store{r: r, w: w, path: path, texts: newTextCache(64 << 20), exportSlots: make(chan struct{}, n-1), insAnnotation: ins}, nil
+	return &Store{r: r, w: w, path: path, texts: newTextCache(64 << 20), exportSlots: make(chan struct{}, n-1), spanInserts: ins}, nil
 }
 
 // Path is the database file.
@@ -126,8 +123,8 @@ func (s *Store) Close() error {
 	if rdb, err := s.r.DB(); err == nil {
 		errs = append(errs, rdb.Close())
 	}
-	if s.insAnnotation != nil {
-		s.insAnnotation.Close()
+	for _, st := range s.spanInserts {
+		st.Close()
 	}
 	if wdb, err := s.w.DB(); err == nil {
 		errs = append(errs, s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error)
@@ -143,7 +140,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(s)
 	}
 	return s.w.WithContext(dbContext(ctx)).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{r: g, w: g, inTx: true, path: s.path, exportSlots: s.exportSlots})
+		return fn(&Store{r: g, w: g, inTx: true, path: s.path, exportSlots: s.exportSlots, spanInserts: s.spanInserts, texts: s.texts})
 	})
 }
 

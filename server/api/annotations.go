@@ -143,7 +143,7 @@ func annotationFilter(c *gin.Context) (models.AnnotationFilter, error) {
 	f := models.AnnotationFilter{Label: c.Query("label"), Annotator: c.Query("annotator"),
 		Source: c.Query("source"), Origin: c.Query("origin")}
 	if s := c.Query("updated_since"); s != "" {
-		t, ok := ParseTime(s)
+		t, ok := models.ParseTime(s)
 		if !ok {
 			return f, fieldErr("updated_since", "must be an RFC 3339 timestamp or a YYYY-MM-DD date")
 		}

@@ -24,17 +24,6 @@ type articleReq struct {
 	Metadata    models.JSONMap `json:"metadata"`
 }
 
-// ParseTime accepts RFC 3339 timestamps and plain dates (UTC midnight).
-func ParseTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
-}
-
 func (r articleReq) model() (models.ArticleIn, error) {
 	if r.Text == nil {
 		return models.ArticleIn{}, models.Invalid("text", "is required")
@@ -42,9 +31,9 @@ func (r articleReq) model() (models.ArticleIn, error) {
 	in := models.ArticleIn{Title: r.Title, Text: *r.Text, URL: r.URL, Author: r.Author, Language: r.Language,
 		ExternalID: r.ExternalID, Metadata: r.Metadata}
 	if r.PublishedAt != nil && *r.PublishedAt != "" {
-		t, ok := ParseTime(*r.PublishedAt)
+		t, ok := models.ParseTime(*r.PublishedAt)
 		if !ok {
-			return in, models.Invalid("published_at", "must be an RFC 3339 timestamp or a YYYY-MM-DD date")
+			return in, models.Invalid("published_at", "must be an RFC 3339 timestamp (or a near miss such as 2024-01-01T10:00+02:00) or a YYYY-MM-DD date")
 		}
 		in.PublishedAt = &t
 	}
@@ -178,9 +167,9 @@ func (r patchArticleReq) patch() (models.ArticlePatch, error) {
 		}
 		var t *time.Time
 		if s != nil && *s != "" {
-			pt, ok := ParseTime(*s)
+			pt, ok := models.ParseTime(*s)
 			if !ok {
-				return p, models.Invalid("published_at", "must be an RFC 3339 timestamp or a YYYY-MM-DD date")
+				return p, models.Invalid("published_at", "must be an RFC 3339 timestamp (or a near miss such as 2024-01-01T10:00+02:00) or a YYYY-MM-DD date")
 			}
 			t = &pt
 		}

@@ -62,12 +62,8 @@ func (h *Handler) bulkAnnotations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if len(req.Annotations) == 0 {
-		fail(c, fieldErr("annotations", "at least one span is required"))
-		return
-	}
-	if len(req.Annotations) > models.MaxBulk {
-		fail(c, errf(http.StatusRequestEntityTooLarge, "too_large", "at most "+strconv.Itoa(models.MaxBulk)+" spans per request; split the push"))
+	if err := models.CheckBulkCount(len(req.Annotations)); err != nil {
+		fail(c, err)
 		return
 	}
 	spans := make([]models.BulkSpan, len(req.Annotations))

@@ -73,6 +73,7 @@ func toAPIError(err error) *Error {
 	var ve *models.ValidationError
 	var nf *models.NotFoundError
 	var ce *models.ConflictError
+	var tle *models.TooLargeError
 	var mbe *http.MaxBytesError
 	var bte *bodyTimeoutError
 	switch {
@@ -80,6 +81,8 @@ func toAPIError(err error) *Error {
 		return ae
 	case errors.As(err, &mbe):
 		return errf(http.StatusRequestEntityTooLarge, "too_large", "request body is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes")
+	case errors.As(err, &tle):
+		return errf(http.StatusRequestEntityTooLarge, "too_large", tle.Error())
 	case errors.As(err, &bte):
 		return errf(http.StatusRequestTimeout, "request_timeout", bte.Error())
 	case errors.As(err, &ve):

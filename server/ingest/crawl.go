@@ -92,7 +92,7 @@ func ParseCrawlDump(name string, data []byte) (*models.ImportItem, error) {
 		if k > 2 {
 			break
 		}
-		if ts, ok := ParseTime(t); ok {
+		if ts, ok := models.ParseTime(t); ok {
 			switch k {
 			case 0:
 				in.PublishedAt = &ts

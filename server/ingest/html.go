@@ -52,7 +52,7 @@ func ParseHTML(name string, data []byte, pageURL string) (*models.ImportItem, er
 	if t, err := art.PublishedTime(); err == nil {
 		t = t.UTC()
 		in.PublishedAt = &t
-	} else if t, ok := ParseTime(meta.published); ok {
+	} else if t, ok := models.ParseTime(meta.published); ok {
 		in.PublishedAt = &t
 	}
 	if pageURL != "" && in.URL != pageURL {

@@ -302,7 +302,7 @@ func (ps *problems) time(obj map[string]any, k string) *time.Time {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
-	t, ok := ParseTime(s)
+	t, ok := models.ParseTime(s)
 	if !ok {
 		ps.add(k, fmt.Sprintf("%q is not a date (RFC 3339 or YYYY-MM-DD)", s))
 		return nil
@@ -375,19 +375,6 @@ func (ps problems) finish(it *models.ImportItem, in *models.ArticleIn) *models.I
 	}
 	it.Spans = nil
 	return it
-}
-
-// ParseTime accepts RFC 3339 and the usual near misses (no seconds, no
-// colon in the offset, a space instead of T, a plain date).
-func ParseTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z0700",
-		"2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }
 
 // lineCounter maps decoder offsets to line numbers while streaming,
