@@ -207,7 +207,7 @@ type importer struct {
 	// statements on every call inside a transaction, which tripled the
 	// cost of a 100,000-article import
 	insArticle *sql.Stmt
-	queries             map[string]*sql.Stmt
+	queries    map[string]*sql.Stmt
 }
 
 const (
