@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"slant/models"
 )
@@ -21,12 +22,12 @@ var CSVColumns = []string{
 }
 
 // CSV writes RFC 4180 CSV: fields quoted when they contain a comma, quote,
-// CR or LF, quotes doubled, records ended by CRLF. Field contents are
+// CR, LF, semicolon or tab (the separators of other locales), quotes doubled, records ended by CRLF. Field contents are
 // written byte for byte (encoding/csv would turn a CR inside a field into
 // nothing or an LF into CRLF, which would break the offset contract).
 //
-// With Safe set, a cell that a spreadsheet would run as a formula (first
-// character =, +, -, @, tab or CR) is prefixed with an apostrophe.
+// With Safe set, a cell that a spreadsheet would run as a formula is
+// prefixed with an apostrophe (see SpreadsheetSafe).
 type CSV struct {
 	w    *bufio.Writer
 	Safe bool
@@ -101,7 +102,7 @@ func (c *CSV) record(fields []string) error {
 		if c.Safe {
 			f = SpreadsheetSafe(f)
 		}
-		if !strings.ContainsAny(f, ",\"\r\n") {
+		if !strings.ContainsAny(f, ",\"\r\n;\t") {
 			c.w.WriteString(f)
 			continue
 		}
@@ -123,14 +124,72 @@ func (c *CSV) record(fields []string) error {
 }
 
 // SpreadsheetSafe neutralises a cell that Excel, LibreOffice or Google
-// Sheets would evaluate as a formula, by prefixing an apostrophe.
+// Sheets would evaluate as a formula, by putting an apostrophe in front.
+//
+// A cell is dangerous when it starts with a tab or CR, or when its first
+// character after any leading whitespace (NBSP and the ideographic space
+// included) or invisible format character (BOM, zero-width space, bidi
+// marks) is a formula sign: = + - @ or their full-width (＝＋－＠) and
+// small-form twins. Where the spreadsheet's list separator is ; or a tab
+// (German or French Excel opening a .csv), a quoted cell is split at each
+// ; or tab and at each line break inside it, so every piece after one of
+// those gets the same check, with the apostrophe right after the
+// separator: "x;=1+1" becomes "x;'=1+1".
 func SpreadsheetSafe(s string) string {
 	if s == "" {
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+	var b strings.Builder
+	changed := false
+	done, piece := 0, 0 // s[:done] is in b; the current piece starts at piece
+	for {
+		if piece == 0 && (s[0] == '\t' || s[0] == '\r') || startsWithSign(s[piece:]) {
+			if !changed {
+				b.Grow(len(s) + 4)
+				changed = true
+			}
+			b.WriteString(s[done:piece])
+			b.WriteByte('\'')
+			done = piece
+		}
+		j := strings.IndexAny(s[piece:], ";\t\r\n")
+		if j < 0 {
+			break
+		}
+		piece += j + 1
+		if s[piece-1] == '\r' && piece < len(s) && s[piece] == '\n' {
+			piece++ // CRLF is one line break: the apostrophe never splits it
+		}
 	}
-	return s
+	if !changed {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+// startsWithSign reports whether s, after leading whitespace and
+// invisible format characters, starts with a formula sign.
+func startsWithSign(s string) bool {
+	for _, r := range s {
+		switch {
+		case isFormulaSign(r):
+			return true
+		case unicode.IsSpace(r) || unicode.Is(unicode.Cf, r):
+			continue
+		}
+		return false
+	}
+	return false
+}
+
+func isFormulaSign(r rune) bool {
+	switch r {
+	case '=', '+', '-', '@',
+		'\uff1d', '\uff0b', '\uff0d', '\uff20', // full-width ＝＋－＠
+		'\ufe66', '\ufe62', '\ufe63', '\ufe6b', // small forms ﹦﹢﹣﹫
+		'\u2212': // minus sign
+		return true
+	}
+	return false
 }

@@ -44,12 +44,49 @@ func TestCSVIsReadableByEncodingCSV(t *testing.T) {
 
 func TestSpreadsheetSafe(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{
-		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1": "'+1", "-1": "'-1", "@cmd": "'@cmd",
-		"\tx": "'\tx", "\rx": "'\rx", "safe": "safe", "": "", " =not first": " =not first", "a=b": "a=b",
+	for _, c := range []struct{ in, want string }{
+		{"=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"}, {"+1", "'+1"}, {"-1", "'-1"}, {"@cmd", "'@cmd"},
+		{"\tx", "'\tx"}, {"\rx", "'\rx"}, {"safe", "safe"}, {"", ""}, {"a=b", "a=b"}, {"x - y", "x - y"},
+		// A spreadsheet trims leading whitespace before it looks for a
+		// formula. A line break also starts a piece (see below), hence two.
+		{" =1+1", "' =1+1"}, {"\n=1+1", "'\n'=1+1"}, {"\r\n+1", "'\r\n'+1"}, {"\u00a0=1+1", "'\u00a0=1+1"},
+		{"\u3000@x", "'\u3000@x"}, {"\ufeff=1", "'\ufeff=1"}, {"\u200b-1", "'\u200b-1"}, {"   ", "   "},
+		// Full-width and small-form signs count like their ASCII twins.
+		{"＝1+1", "'＝1+1"}, {"＋1", "'＋1"}, {"－1", "'－1"}, {"＠SUM(A1)", "'＠SUM(A1)"}, {"﹦1", "'﹦1"}, {" ＝1", "' ＝1"},
+		// Where ; or a tab is the separator (German, French Excel), a cell
+		// splits there, and so does a line break: each piece is protected.
+		{"x;=1+1;y", "x;'=1+1;y"}, {"x; =1+1", "x;' =1+1"}, {"x\t@y", "x\t'@y"}, {"a\n=2+2", "a\n'=2+2"},
+		{"a\r\n -b", "a\r\n' -b"}, {"x;＝1", "x;'＝1"}, {"x;y", "x;y"}, {"=a;=b", "'=a;'=b"},
 	} {
-		if got := SpreadsheetSafe(in); got != want {
-			t.Errorf("SpreadsheetSafe(%q) = %q, want %q", in, got, want)
+		if got := SpreadsheetSafe(c.in); got != c.want {
+			t.Errorf("SpreadsheetSafe(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// Fields holding ; or a tab are quoted, as are those with , " CR or LF,
+// in raw mode as in safe mode.
+func TestCSVQuotesSemicolonAndTab(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		safe bool
+		want string
+	}{
+		{"x;=1+1;y", false, `"x;=1+1;y"`},
+		{"x;=1+1;y", true, `"x;'=1+1;y"`},
+		{"a\tb", false, "\"a\tb\""},
+		{" =1+1", true, "' =1+1"},
+		{"＝1+1", true, "'＝1+1"},
+		{"\n=1+1", true, "\"'\n'=1+1\""},
+		{"plain", true, "plain"},
+	} {
+		var buf bytes.Buffer
+		w := NewCSV(&buf, c.safe)
+		w.record([]string{c.in})
+		w.End()
+		if got := strings.TrimSuffix(buf.String(), "\r\n"); got != c.want {
+			t.Errorf("safe=%v %q written as %q, want %q", c.safe, c.in, got, c.want)
 		}
 	}
 }

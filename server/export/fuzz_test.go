@@ -3,6 +3,7 @@ package export
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -12,6 +13,8 @@ func FuzzCSVRoundTrip(f *testing.F) {
 	f.Add("plain", "a,b", "q\"uote\r\nline")
 	f.Add("=1+1", "\r", "\n")
 	f.Add("", "👩‍🔬", "\ufeff@x")
+	f.Add("x;=1+1;y", " =1+1", "＝1+1")
+	f.Add("\n=1+1", "a\r\n-b", "\u00a0@x\t+y")
 	f.Fuzz(func(t *testing.T, a, b, c string) {
 		cells := []string{a, b, c}
 		var buf bytes.Buffer
@@ -33,9 +36,16 @@ func FuzzCSVRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, cell := range got[0] {
-			if cell != "" && bytes.ContainsRune([]byte("=+-@\t\r"), rune(cell[0])) {
+		for i, cell := range got[0] {
+			if cell != "" && (cell[0] == '\t' || cell[0] == '\r' || startsWithSign(cell)) {
 				t.Fatalf("safe mode left %q", cell)
+			}
+			// Every piece after ; tab CR or LF (where a ;-locale spreadsheet
+			// splits the cell) starts with an apostrophe or no sign.
+			for _, piece := range strings.FieldsFunc(cell, func(r rune) bool { return strings.ContainsRune(";\t\r\n", r) }) {
+				if startsWithSign(piece) {
+					t.Fatalf("safe mode left piece %q in %q (from %q)", piece, cell, cells[i])
+				}
 			}
 		}
 	})
