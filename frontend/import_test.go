@@ -144,7 +144,7 @@ func TestImportPage(t *testing.T) {
 	}
 	e.do(chromedp.Click(chromedp.ID("imp-check")))
 	e.waitJS(`document.querySelector('#imp-error[data-status="422"] .alert-error')`)
-	if got := eval[string](e, `document.querySelector('#imp-error .alert-error').textContent`); !strings.Contains(got, "not a public address") {
+	if got := eval[string](e, `document.querySelector('#imp-error .alert-error').textContent`); !strings.Contains(got, "refused: the address is not public") {
 		t.Errorf("private URL refused with %q", got)
 	}
 	e.waitJS(`document.querySelectorAll('#imp-history-rows tr[data-state="failed"]').length === 1`)

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,9 +25,14 @@ import (
 // address that is not a public unicast one: loopback, private (RFC 1918,
 // IPv6 ULA), link-local (cloud metadata at 169.254.169.254), CGNAT,
 // multicast, unspecified and reserved ranges, also when spelled as an
-// IPv4-mapped IPv6 address or as a decimal, octal or hex number. The check
-// runs on the address actually dialled (after DNS), so a name that
-// resolves to 127.0.0.1 is refused too, and again on every redirect.
+// IPv6 address embedding an IPv4 one (mapped, translated, compatible,
+// NAT64, 6to4, Teredo), with a zone, or as a decimal, octal or hex number.
+// The check runs on the address actually dialled (after DNS), so a name
+// that resolves to 127.0.0.1 is refused too, and again on every redirect.
+//
+// Error messages name no address and no resolver: they are kept in the
+// import history that every member reads, and the addresses a server
+// dials or asks (its DNS server, its loopback ports) are its own business.
 
 const (
 	FetchMaxBytes     = 5 << 20
@@ -42,17 +50,23 @@ var blockedPrefixes = func() []netip.Prefix {
 		"100.64.0.0/10",      // CGNAT
 		"192.0.0.0/24",       // IETF protocol assignments
 		"192.0.2.0/24",       // TEST-NET-1
+		"192.88.99.0/24",     // 6to4 relay anycast (deprecated)
 		"198.18.0.0/15",      // benchmarking
 		"198.51.100.0/24",    // TEST-NET-2
 		"203.0.113.0/24",     // TEST-NET-3
 		"240.0.0.0/4",        // reserved, and broadcast
-		"::/96",              // IPv4-compatible (deprecated)
+		"::/96",              // IPv4-compatible (deprecated), :: and ::1 among them
+		"::ffff:0:0:0/96",    // IPv4-translated (SIIT): ::ffff:0:127.0.0.1 (::ffff:0:0/96, mapped, is unmapped above)
 		"64:ff9b:1::/48",     // local-use NAT64
 		"100::/64",           // discard-only
+		"2001:2::/48",        // benchmarking
 		"2001:db8::/32",      // documentation
+		"3fff::/20",          // documentation
+		"5f00::/16",          // SRv6 segment identifiers
 		"fec0::/10",          // site-local (deprecated)
 		"2001::/32",          // Teredo (embeds an IPv4 address)
 		"2001:10::/28",       // ORCHID
+		"2001:20::/28",       // ORCHIDv2
 		"ff00::/8",           // multicast
 		"fc00::/7",           // ULA
 		"fe80::/10",          // link-local
@@ -69,19 +83,27 @@ var blockedPrefixes = func() []netip.Prefix {
 	return out
 }()
 
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
+
 // PublicAddr reports whether ip may be fetched from.
 func PublicAddr(ip netip.Addr) bool {
-	if !ip.IsValid() {
+	// A zone belongs on link-local addresses only, and prefixes never
+	// contain a zoned address: refuse them all.
+	if !ip.IsValid() || ip.Zone() != "" {
 		return false
 	}
-	ip = ip.Unmap()
+	ip = ip.Unmap() // ::ffff:a.b.c.d is a.b.c.d
 	if ip.Is6() {
 		// NAT64 (64:ff9b::/96) and 6to4 (2002::/16) embed an IPv4 address
+		// that is what gets reached: public only if it is.
 		b := ip.As16()
-		if netip.MustParsePrefix("64:ff9b::/96").Contains(ip) {
+		if nat64.Contains(ip) {
 			return PublicAddr(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}))
 		}
-		if netip.MustParsePrefix("2002::/16").Contains(ip) {
+		if sixToFour.Contains(ip) {
 			return PublicAddr(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
 		}
 	}
@@ -147,7 +169,7 @@ func NewFetcher(allowHosts []string) *Fetcher {
 	guarded := &net.Dialer{Timeout: FetchTimeout, Control: func(network, address string, _ syscall.RawConn) error {
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil || !PublicAddr(ap.Addr()) {
-			return fmt.Errorf("%w: %s is not a public address", errBlocked, address)
+			return fmt.Errorf("%w: %s", errBlocked, notPublic)
 		}
 		return nil
 	}}
@@ -212,7 +234,7 @@ func (f *Fetcher) CheckURL(u *url.URL) error {
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if !PublicAddr(ip) {
-			return fmt.Errorf("%w: %s is not a public address", errBlocked, host)
+			return fmt.Errorf("%w: %s", errBlocked, notPublic)
 		}
 		return nil
 	}
@@ -235,7 +257,7 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (*models.ImportItem, er
 		return nil, field("must be an absolute http or https URL")
 	}
 	if err := f.CheckURL(u); err != nil {
-		return nil, field("%s", strings.TrimPrefix(err.Error(), errBlocked.Error()+": "))
+		return nil, field("%s", fetchFailure(err))
 	}
 	ctx, cancel := context.WithTimeout(ctx, FetchTimeout)
 	defer cancel()
@@ -247,17 +269,7 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (*models.ImportItem, er
 	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
 	res, err := f.client.Do(req)
 	if err != nil {
-		if errors.Is(err, errBlocked) {
-			msg := err.Error()
-			if i := strings.Index(msg, errBlocked.Error()+": "); i >= 0 {
-				msg = msg[i+len(errBlocked.Error())+2:]
-			}
-			return nil, field("refused: %s", msg)
-		}
-		if errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") {
-			return nil, field("the page did not load within %s", FetchTimeout)
-		}
-		return nil, field("cannot fetch: %v", err)
+		return nil, field("%s", fetchFailure(err))
 	}
 	defer res.Body.Close()
 	if res.StatusCode < 200 || res.StatusCode > 299 {
@@ -271,7 +283,7 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (*models.ImportItem, er
 	}
 	data, err := io.ReadAll(io.LimitReader(res.Body, FetchMaxBytes+1))
 	if err != nil {
-		return nil, field("cannot read the page: %v", err)
+		return nil, field("cannot read the page: %s", fetchFailure(err))
 	}
 	if len(data) > FetchMaxBytes {
 		return nil, &models.ImportLimitError{ImportProblem: models.ImportProblem{File: raw, Field: "url",
@@ -283,4 +295,46 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (*models.ImportItem, er
 	}
 	final := res.Request.URL.String()
 	return ParseHTML(raw, data, final)
+}
+
+// notPublic is the refusal for any address that is not public; which
+// address it was is not said (see the top of this file).
+const notPublic = "the address is not public"
+
+// fetchFailure says why a fetch failed in words that name no address,
+// port or resolver: Go's network errors carry them all ("dial tcp
+// 127.0.0.1:18801: ...", "lookup vm. on 10.0.0.2:53: no such host").
+func fetchFailure(err error) string {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	var invalidErr x509.CertificateInvalidError
+	var recErr tls.RecordHeaderError
+	switch {
+	case errors.Is(err, errBlocked):
+		msg := err.Error()
+		if i := strings.Index(msg, errBlocked.Error()+": "); i >= 0 {
+			msg = msg[i+len(errBlocked.Error())+2:]
+		}
+		return "refused: " + msg
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsTimeout {
+			return "the host name could not be resolved in time"
+		}
+		return "the host name could not be resolved"
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
+		return fmt.Sprintf("the page did not load within %s", FetchTimeout)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the server refused the connection"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the server closed the connection"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "the server cannot be reached"
+	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &authErr), errors.As(err, &invalidErr):
+		return "the site's TLS certificate is not valid"
+	case errors.As(err, &recErr):
+		return "the server does not speak TLS"
+	}
+	return "the page could not be fetched"
 }
