@@ -16,7 +16,8 @@ import (
 )
 
 // The import pipeline: parsers (server/ingest) turn files into a stream of
-// ImportItems; Store.Import writes one whole stream in one transaction.
+// ImportItems; Store.Import writes a stream in short committed chunks,
+// hidden from readers until the import is published (see imports.go).
 
 // ImportProblem is one thing that could not be imported, located in its
 // input file. It is also the error a parser returns for a fatal problem

@@ -20,8 +20,9 @@ import (
 
 // importArticles takes files (multipart field "file", several files or a
 // zip allowed), a raw body in any import format, or {"url": "..."}, and
-// stores them in one transaction. The answer is the import report; a
-// fatal problem stores nothing and is a 422 (with "problems") or a 413.
+// stores them in short chunks that readers see only once the whole import
+// is published. The answer is the import report; a fatal problem stores
+// nothing and is a 422 (with "problems") or a 413.
 func (h *Handler) importArticles(c *gin.Context) {
 	pid, err := pathID(c, "project")
 	if err != nil {
