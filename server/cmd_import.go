@@ -30,7 +30,8 @@ const importUsage = `usage: slant import --project ID [--format auto] [--create-
 // cmdImport imports files (a directory is read recursively, "-" is
 // standard input) into a project and prints the report. The import is
 // written in short chunks and published at the end in one step, so
-// readers see all of it or none. A progress bar is shown only when stderr is a terminal.
+// readers see all of it or none. A progress bar is shown only when
+// stderr is a terminal.
 func cmdImport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, dbPath := newFlags("import")
 	project := fs.Int64("project", 0, "project id")
