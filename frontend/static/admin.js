@@ -159,14 +159,17 @@ export async function exportView(root, [pidStr]) {
   const source = h("input", { type: "text", placeholder: "any domain", attrs: { id: "x-source" } });
   const origin = h("input", { type: "text", placeholder: "human, import, model:NAME", attrs: { id: "x-origin" } });
   const raw = h("input", { type: "checkbox", attrs: { id: "x-raw" } });
-  const formats = [["csv", "CSV"], ["jsonl", "JSON Lines"], ["parquet", "Parquet"], ["doccano", "doccano JSONL"], ["w3c", "W3C Web Annotation"], ["ptc", "PTC / SemEval zip"]];
+  // "CSV for Excel" is the CSV with a byte-order mark, so that Excel and
+  // LibreOffice read it as UTF-8.
+  const formats = [["csv", "CSV"], ["csv-excel", "CSV for Excel"], ["jsonl", "JSON Lines"], ["parquet", "Parquet"], ["doccano", "doccano JSONL"], ["w3c", "W3C Web Annotation"], ["ptc", "PTC / SemEval zip"]];
   const format = h("select", { attrs: { id: "x-format" } }, ...formats.map(([v, t]) => h("option", { value: v, text: t })));
   const link = h("a", { class: "btn btn-primary", attrs: { id: "x-download", download: "" }, text: "Download CSV" });
   const url = h("code", { class: "mono small" });
   const update = () => {
-    raw.disabled = format.value !== "csv"; // only CSV cells get spreadsheet protection
+    const csv = format.value === "csv" || format.value === "csv-excel";
+    raw.disabled = !csv; // only CSV cells get spreadsheet protection
     link.textContent = "Download " + formats.find(([v]) => v === format.value)[1];
-    const href = "/api/v1/projects/" + pid + "/export" + qs({ format: format.value, raw: raw.checked && format.value === "csv" ? "true" : "", label: label.value, annotator: annotator.value.trim(), source: source.value.trim(), origin: origin.value.trim() });
+    const href = "/api/v1/projects/" + pid + "/export" + qs({ format: csv ? "csv" : format.value, bom: format.value === "csv-excel" ? "true" : "", raw: raw.checked && csv ? "true" : "", label: label.value, annotator: annotator.value.trim(), source: source.value.trim(), origin: origin.value.trim() });
     link.setAttribute("href", href);
     url.textContent = href;
   };

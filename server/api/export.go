@@ -36,6 +36,15 @@ func (h *Handler) export(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	bom, err := boolQuery(c, "bom")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if bom && format.Name != "csv" {
+		fail(c, fieldErr("bom", "applies to format=csv only"))
+		return
+	}
 	f, err := annotationFilter(c)
 	if err != nil {
 		fail(c, err)
@@ -67,7 +76,7 @@ func (h *Handler) export(c *gin.Context) {
 	c.Header("Content-Type", format.ContentType)
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Status(http.StatusOK)
-	w := format.New(c.Writer, export.Options{Safe: !raw, Project: project.Name})
+	w := format.New(c.Writer, export.Options{Safe: !raw, BOM: bom, Project: project.Name})
 	n := 0
 	err = w.Begin()
 	if err == nil {

@@ -225,3 +225,31 @@ func TestExportParquetAndCaching(t *testing.T) {
 		t.Fatalf("bad updated_since: %d", r.Status)
 	}
 }
+
+// bom=true puts a UTF-8 byte-order mark first (so Excel reads the CSV as
+// UTF-8); without it the file starts with the header. Other formats
+// refuse the parameter.
+func TestExportCSVByteOrderMark(t *testing.T) {
+	t.Parallel()
+	e, _ := formatsEnv(t)
+	with := e.export(t, "format=csv&bom=true")
+	if !bytes.HasPrefix(with.Body, []byte("\xef\xbb\xbfannotation_id,")) {
+		t.Fatalf("bom=true starts with %q", with.Body[:min(20, len(with.Body))])
+	}
+	without := e.export(t, "format=csv")
+	if !bytes.HasPrefix(without.Body, []byte("annotation_id,")) {
+		t.Fatalf("default starts with %q", without.Body[:min(20, len(without.Body))])
+	}
+	if !bytes.Equal(with.Body[3:], without.Body) {
+		t.Fatal("the mark changed more than the first three bytes")
+	}
+	if with.Header.Get("ETag") == without.Header.Get("ETag") {
+		t.Fatal("one ETag for two different files")
+	}
+	for _, q := range []string{"format=jsonl&bom=true", "format=csv&bom=sometimes"} {
+		r := e.do("GET", fmt.Sprintf("/api/v1/projects/%d/export?%s", e.project.ID, q), "ann", "")
+		if fields, _ := errorOf(t, r)["fields"].(map[string]any); r.Status != 422 || fields["bom"] == nil {
+			t.Errorf("%s: %d %s", q, r.Status, r.Body)
+		}
+	}
+}

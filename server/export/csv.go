@@ -28,9 +28,16 @@ var CSVColumns = []string{
 //
 // With Safe set, a cell that a spreadsheet would run as a formula is
 // prefixed with an apostrophe (see SpreadsheetSafe).
+//
+// With BOM set, the file starts with a UTF-8 byte-order mark: Excel and
+// LibreOffice read a .csv without one in the locale's legacy code page
+// and garble every non-ASCII character. The mark is not part of the first
+// header cell for readers that know it (pandas' encoding="utf-8-sig",
+// Excel, LibreOffice).
 type CSV struct {
 	w    *bufio.Writer
 	Safe bool
+	BOM  bool
 	rec  []string
 }
 
@@ -39,8 +46,13 @@ func NewCSV(w io.Writer, safe bool) *CSV {
 	return &CSV{w: bufio.NewWriterSize(w, 64<<10), Safe: safe, rec: make([]string, len(CSVColumns))}
 }
 
-// Begin writes the header row.
-func (c *CSV) Begin() error { return c.record(CSVColumns) }
+// Begin writes the byte-order mark, if asked for, and the header row.
+func (c *CSV) Begin() error {
+	if c.BOM {
+		c.w.WriteString("\ufeff")
+	}
+	return c.record(CSVColumns)
+}
 
 // Row writes one annotation.
 func (c *CSV) Row(r *models.ExportRow) error {

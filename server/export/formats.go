@@ -19,6 +19,7 @@ type Writer interface {
 // Options tune a writer.
 type Options struct {
 	Safe    bool   // CSV: neutralise spreadsheet formulas
+	BOM     bool   // CSV: start with a UTF-8 byte-order mark (for Excel)
 	Project string // project name, for formats with a header
 }
 
@@ -31,12 +32,18 @@ type Format struct {
 }
 
 var formats = map[string]Format{
-	"csv":     {"csv", "text/csv; charset=utf-8", "csv", func(w io.Writer, o Options) Writer { return NewCSV(w, o.Safe) }},
+	"csv":     {"csv", "text/csv; charset=utf-8", "csv", newCSVWriter},
 	"jsonl":   {"jsonl", "application/x-ndjson; charset=utf-8", "jsonl", func(w io.Writer, o Options) Writer { return NewJSONL(w) }},
 	"doccano": {"doccano", "application/x-ndjson; charset=utf-8", "doccano.jsonl", func(w io.Writer, o Options) Writer { return NewDoccano(w) }},
 	"w3c":     {"w3c", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\"", "w3c.jsonld", func(w io.Writer, o Options) Writer { return NewW3C(w, o.Project) }},
 	"ptc":     {"ptc", "application/zip", "ptc.zip", func(w io.Writer, o Options) Writer { return NewPTC(w) }},
 	"parquet": {"parquet", "application/vnd.apache.parquet", "parquet", func(w io.Writer, o Options) Writer { return NewParquet(w) }},
+}
+
+func newCSVWriter(w io.Writer, o Options) Writer {
+	c := NewCSV(w, o.Safe)
+	c.BOM = o.BOM
+	return c
 }
 
 // Lookup returns the named format.
