@@ -168,7 +168,11 @@ var migrations = []migration{
 // LatestVersion is the schema version this binary writes.
 func LatestVersion() int { return migrations[len(migrations)-1].Version }
 
-func migrate(db *gorm.DB) error {
+func migrate(db *gorm.DB) error { return migrateTo(db, LatestVersion()) }
+
+// migrateTo applies the steps up to and including version target; the
+// upgrade test builds a database of every earlier schema with it.
+func migrateTo(db *gorm.DB, target int) error {
 	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		name TEXT NOT NULL,
@@ -183,7 +187,7 @@ func migrate(db *gorm.DB) error {
 		return fmt.Errorf("%w: database is at version %d, this binary knows up to %d", ErrTooNew, current, LatestVersion())
 	}
 	for _, m := range migrations {
-		if m.Version <= current {
+		if m.Version <= current || m.Version > target {
 			continue
 		}
 		err := db.Transaction(func(tx *gorm.DB) error {
