@@ -279,7 +279,10 @@ func (e *env) selectText(needle string, extraBefore, extraAfter int) {
 	  let pos = 0, n, startSet = false;
 	  while ((n = walker.nextNode())) {
 	    const len = n.data.length;
-	    if (!startSet && u0 <= pos + len) { r.setStart(n, u0 - pos); startSet = true; }
+	    // the start goes in the node holding the first character: the end
+	    // of the node before is the same offset, but in another paragraph
+	    // block, where the selection would begin with a line break
+	    if (!startSet && u0 < pos + len) { r.setStart(n, u0 - pos); startSet = true; }
 	    if (startSet && u1 <= pos + len) { r.setEnd(n, u1 - pos); break; }
 	    pos += len;
 	  }

@@ -98,14 +98,16 @@ export function field(labelText, control, hint) {
   return h("label", { class: "field" }, h("span", { class: "field-label", text: labelText }), control, hint ? h("span", { class: "hint", text: hint }) : null);
 }
 
-// toast shows a short message at the bottom of the page.
+// toast shows a short message at the bottom of the page, or in the shown
+// view's toast slot (#toast-slot, when it is displayed: the annotate
+// view's label bar on a phone), so that it never covers the text.
 let toastTimer = 0;
 export function toast(msg, kind = "info") {
   let el = document.getElementById("toast");
-  if (!el) {
-    el = h("div", { attrs: { id: "toast", role: "status", "aria-live": "polite" } });
-    document.body.appendChild(el);
-  }
+  if (!el) el = h("div", { attrs: { id: "toast", role: "status", "aria-live": "polite" } });
+  const slot = document.getElementById("toast-slot");
+  const home = slot && slot.getClientRects().length ? slot : document.body;
+  if (el.parentNode !== home) home.appendChild(el);
   el.className = "toast toast-" + kind + " show";
   el.textContent = msg;
   clearTimeout(toastTimer);
@@ -152,3 +154,15 @@ export function fieldErrors(controls, box, conflictField) {
   };
   return { clear: reset, show };
 }
+
+// The skip link ("Skip to content") moves the focus to the shown view's
+// main content (an element marked data-skip-target, e.g. the annotate
+// view's text), else to <main>, without touching the address: the hash is
+// the router's.
+document.addEventListener("click", (ev) => {
+  const a = ev.target instanceof Element ? ev.target.closest("a.skip") : null;
+  if (!a) return;
+  ev.preventDefault();
+  const to = document.querySelector("[data-skip-target]") || document.getElementById("app");
+  if (to) { to.focus(); to.scrollIntoView({ block: "start" }); }
+});

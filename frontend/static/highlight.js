@@ -1,12 +1,19 @@
 // TextView renders an article's text with overlapping highlights.
 //
-// The text is cut at every span boundary into contiguous segments: a plain
-// text node where no span covers it, else a <span class="hl"> holding one
-// text node. Each span keeps a "lane": its underline sits at the same depth
-// below the text in every segment it covers, so overlapping and nested
-// spans show as stacked underlines in their label colours, over a light
-// tint of the innermost span. A change re-renders only the segments it
-// touches. All offsets here are UTF-16 (DOM) offsets; offsets.js converts.
+// The text is split into paragraph blocks (each ends after a run of line
+// breaks), one <div dir="auto"> each, so every paragraph takes its own
+// direction (an Arabic paragraph in an English article runs right to left)
+// and a change lays out one paragraph, not the whole article. Inside a
+// block the text is cut at every span boundary into contiguous segments: a
+// plain text node where no span covers it, else a <span class="hl">
+// holding one text node. Each span keeps a "lane": its underline sits at
+// the same depth below the text in every segment it covers, so
+// overlapping spans show as stacked underlines in their label colours,
+// over a tint that composes the tints of every span covering the segment.
+// A change re-renders only the segments it touches. All offsets here are
+// UTF-16 (DOM) offsets; offsets.js converts.
+
+import { blocksOf, segIn, over } from "./textblocks.js";
 
 const LANE_PX = 4; // distance between stacked underlines
 const LINE_PX = 3; // underline thickness
@@ -16,16 +23,30 @@ export class TextView {
     this.el = container;
     this.text = text;
     this.spans = new Map(); // key -> {key, u0, u1, color, lane, pending, other}
-    this.segs = []; // sorted, contiguous: {a, b, node, keys}
+    this.blocks = blocksOf(text).map(([a, b]) => ({ a, b, el: null, segs: [] })); // segs: sorted, contiguous {a, b, node, keys}
     this.nodeSeg = new WeakMap(); // segment node -> seg
+    this.elBlock = new WeakMap(); // block element -> block
     this.current = null; // key of the focused span
+    this.hover = null; // key of the span under the pointer
   }
 
   // renderAll rebuilds everything in one pass with a DocumentFragment.
   renderAll() {
     this.assignLanes();
+    const sorted = [...this.spans.values()].sort((x, y) => x.u0 - y.u0);
     const frag = document.createDocumentFragment();
-    this.segs = this.build(0, this.text.length, frag);
+    let i = 0, live = [];
+    for (const blk of this.blocks) {
+      const el = document.createElement("div");
+      el.className = "para";
+      el.dir = "auto";
+      blk.el = el;
+      this.elBlock.set(el, blk);
+      while (i < sorted.length && sorted[i].u0 < blk.b) live.push(sorted[i++]);
+      live = live.filter((s) => s.u1 > blk.a);
+      blk.segs = this.build(blk.a, blk.b, live, el);
+      frag.appendChild(el);
+    }
     this.el.textContent = "";
     this.el.appendChild(frag);
   }
@@ -68,39 +89,51 @@ export class TextView {
     if (!prev) return;
     this.spans.delete(key);
     if (this.current === key) this.current = null;
+    if (this.hover === key) this.hover = null;
     this.refresh(prev.u0, prev.u1);
   }
 
-  // segIndex returns the index of the segment containing UTF-16 offset u.
-  segIndex(u) {
-    let lo = 0, hi = this.segs.length - 1;
+  // blockIndex returns the index of the block containing UTF-16 offset u.
+  blockIndex(u) {
+    const bs = this.blocks;
+    let lo = 0, hi = bs.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.segs[mid].a <= u) lo = mid; else hi = mid - 1;
+      if (bs[mid].a <= u) lo = mid; else hi = mid - 1;
     }
     return lo;
   }
 
-  // refresh re-renders the segments that overlap [u0, u1).
+  // refresh re-renders the segments that overlap [u0, u1), block by block.
   refresh(u0, u1) {
-    if (!this.segs.length) return this.renderAll();
-    const i = this.segIndex(u0), j = this.segIndex(Math.max(u0, u1 - 1));
-    const ra = this.segs[i].a, rb = this.segs[j].b;
-    const after = j + 1 < this.segs.length ? this.segs[j + 1].node : null;
-    for (let k = i; k <= j; k++) this.segs[k].node.remove();
-    const frag = document.createDocumentFragment();
-    const fresh = this.build(ra, rb, frag);
-    this.el.insertBefore(frag, after);
-    this.segs.splice(i, j - i + 1, ...fresh);
+    if (!this.blocks[0].el) return this.renderAll();
+    const bi = this.blockIndex(u0), bj = this.blockIndex(Math.max(u0, u1 - 1));
+    for (let k = bi; k <= bj; k++) {
+      const blk = this.blocks[k];
+      if (blk.segs.length) this.refreshBlock(blk, Math.max(u0, blk.a), Math.min(u1, blk.b));
+    }
   }
 
-  // build creates the segments of [ra, rb) into frag and returns them.
-  build(ra, rb, frag) {
+  refreshBlock(blk, u0, u1) {
+    const segs = blk.segs;
+    const i = segIn(segs, u0), j = segIn(segs, Math.max(u0, u1 - 1));
+    const ra = segs[i].a, rb = segs[j].b;
+    const after = j + 1 < segs.length ? segs[j + 1].node : null;
+    for (let k = i; k <= j; k++) segs[k].node.remove();
+    const live = [];
+    for (const s of this.spans.values()) if (s.u0 < rb && ra < s.u1) live.push(s);
+    const frag = document.createDocumentFragment();
+    const fresh = this.build(ra, rb, live, frag);
+    blk.el.insertBefore(frag, after);
+    segs.splice(i, j - i + 1, ...fresh);
+  }
+
+  // build creates the segments of [ra, rb) (inside one block) from the
+  // spans that overlap it into parent and returns them.
+  build(ra, rb, spans, parent) {
     const events = [];
-    for (const s of this.spans.values()) {
-      if (s.u0 < rb && ra < s.u1) {
-        events.push([Math.max(s.u0, ra), 1, s], [Math.min(s.u1, rb), -1, s]);
-      }
+    for (const s of spans) {
+      if (s.u0 < rb && ra < s.u1) events.push([Math.max(s.u0, ra), 1, s], [Math.min(s.u1, rb), -1, s]);
     }
     events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     const out = [];
@@ -112,51 +145,60 @@ export class TextView {
         if (kind > 0) active.add(s); else active.delete(s);
       }
       const next = e < events.length ? Math.min(events[e][0], rb) : rb;
-      if (next > pos) out.push(this.segment(pos, next, [...active], frag));
+      if (next > pos) out.push(this.segment(pos, next, [...active], parent));
       pos = next;
     }
     return out;
   }
 
-  segment(a, b, covering, frag) {
+  segment(a, b, covering, parent) {
     const t = document.createTextNode(this.text.slice(a, b));
     let node = t;
     if (covering.length) {
       node = document.createElement("span");
       node.className = "hl";
       node.appendChild(t);
-      this.paint(node, covering);
+      this.paint(node, covering, a, b);
     }
     const seg = { a, b, node, keys: covering.map((s) => s.key) };
     this.nodeSeg.set(node, seg);
-    frag.appendChild(node);
+    parent.appendChild(node);
     return seg;
   }
 
-  paint(node, covering) {
+  paint(node, covering, a, b) {
     const imgs = [], pos = [];
-    let maxLane = 0, inner = covering[0], pending = false, current = false;
-    for (const s of covering) {
+    let maxLane = 0, pending = false;
+    // tints compose from the longest span to the shortest: every layer
+    // shows, the innermost on top
+    const byLen = [...covering].sort((x, y) => (y.u1 - y.u0) - (x.u1 - x.u0));
+    let rgba = [0, 0, 0, 0];
+    for (const s of byLen) {
       const c = s.color;
       imgs.push(s.other ? `repeating-linear-gradient(90deg, ${c} 0 6px, transparent 6px 9px)` : `linear-gradient(${c}, ${c})`);
       pos.push(`0 calc(100% + ${s.lane * LANE_PX + 2}px)`);
       maxLane = Math.max(maxLane, s.lane);
-      if (s.u1 - s.u0 < inner.u1 - inner.u0) inner = s;
+      rgba = over(rgba, s.color, s.other ? 0.08 : 0.16);
       if (s.pending) pending = true;
-      if (s.key === this.current) current = true;
+      if (s.key === this.current) {
+        node.classList.add("current");
+        if (a === s.u0) node.classList.add("cur-start");
+        if (b === s.u1) node.classList.add("cur-end");
+      }
+      if (s.key === this.hover) node.classList.add("hover");
     }
     const st = node.style;
     st.backgroundImage = imgs.join(",");
     st.backgroundPosition = pos.join(",");
     st.backgroundSize = `100% ${LINE_PX}px`;
     st.paddingBottom = `${(maxLane + 1) * LANE_PX + 1}px`;
-    st.backgroundColor = tint(inner.color, inner.other ? 0.08 : 0.18);
+    st.backgroundColor = `rgba(${rgba[0]},${rgba[1]},${rgba[2]},${rgba[3].toFixed(3)})`;
     if (pending) node.classList.add("pending");
-    if (current) node.classList.add("current");
     if (covering.length > 1) node.classList.add("multi");
   }
 
-  // setCurrent marks one span as focused (outline) and returns its first node.
+  // setCurrent marks one span as focused (boundary marks) and returns its
+  // first node.
   setCurrent(key) {
     const old = this.current;
     this.current = key;
@@ -165,7 +207,33 @@ export class TextView {
     const s = key !== null && key !== undefined ? this.spans.get(key) : null;
     if (!s) return null;
     this.refresh(s.u0, s.u1);
-    return this.segs[this.segIndex(s.u0)].node;
+    return this.segAt(s.u0).node;
+  }
+
+  // setHover outlines the span under the pointer (key, or null).
+  setHover(key) {
+    if (key === this.hover) return;
+    const mark = (k, on) => {
+      const s = k !== null && k !== undefined ? this.spans.get(k) : null;
+      if (s) this.eachSeg(s.u0, s.u1, (seg) => { if (seg.keys.includes(k)) seg.node.classList.toggle("hover", on); });
+    };
+    mark(this.hover, false);
+    this.hover = key;
+    mark(key, true);
+  }
+
+  // eachSeg calls fn for every segment overlapping [u0, u1).
+  eachSeg(u0, u1, fn) {
+    for (let k = this.blockIndex(u0); k < this.blocks.length && this.blocks[k].a < u1; k++) {
+      for (const seg of this.blocks[k].segs) if (seg.a < u1 && u0 < seg.b) fn(seg);
+    }
+  }
+
+  // segAt returns the segment containing UTF-16 offset u (the last one at
+  // the end of the text), or null in an empty text.
+  segAt(u) {
+    const blk = this.blocks[this.blockIndex(u)];
+    return blk.segs.length ? blk.segs[segIn(blk.segs, u)] : null;
   }
 
   // keysAt returns the keys of the spans covering a segment node.
@@ -181,9 +249,11 @@ export class TextView {
   // offsetOf maps a DOM boundary point inside the text to a UTF-16 offset,
   // or null when the point is outside.
   offsetOf(node, offset) {
-    if (node === this.el) {
-      if (offset >= this.el.childNodes.length) return this.text.length;
-      const seg = this.nodeSeg.get(this.el.childNodes[offset]);
+    if (node === this.el) return offset >= this.blocks.length ? this.text.length : this.blocks[offset].a;
+    const blk = this.elBlock.get(node);
+    if (blk) {
+      if (offset >= node.childNodes.length) return blk.b;
+      const seg = this.nodeSeg.get(node.childNodes[offset]);
       return seg ? seg.a : null;
     }
     if (node.nodeType === Node.TEXT_NODE) {
@@ -212,9 +282,13 @@ export class TextView {
   domRange(u0, u1) {
     const r = document.createRange();
     const point = (u, atEnd) => {
-      let i = this.segIndex(u);
-      if (atEnd && i > 0 && this.segs[i].a === u) i--;
-      const seg = this.segs[i];
+      let bi = this.blockIndex(u);
+      if (atEnd && bi > 0 && this.blocks[bi].a === u) bi--;
+      const segs = this.blocks[bi].segs;
+      if (!segs.length) return [this.el, 0];
+      let i = segIn(segs, u);
+      if (atEnd && i > 0 && segs[i].a === u) i--;
+      const seg = segs[i];
       const t = seg.node.nodeType === Node.TEXT_NODE ? seg.node : seg.node.firstChild;
       return [t, u - seg.a];
     };
@@ -222,11 +296,4 @@ export class TextView {
     r.setEnd(...point(u1, true));
     return r;
   }
-}
-
-// tint turns #rrggbb into an rgba() with alpha a.
-export function tint(hex, a) {
-  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || "");
-  if (!m) return `rgba(128,128,128,${a})`;
-  return `rgba(${parseInt(m[1], 16)},${parseInt(m[2], 16)},${parseInt(m[3], 16)},${a})`;
 }
