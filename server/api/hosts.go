@@ -13,8 +13,9 @@ import (
 // rebinding attack sends the victim's browser to slant under the
 // attacker's name (Host: attacker.example), where the browser treats it
 // as the attacker's own site; refusing unknown names closes that door.
-// Loopback names are always allowed; the rest come from --public-url,
-// --allowed-hosts and a non-wildcard --addr.
+// Loopback names and IP addresses are always allowed (rebinding needs a
+// name the attacker controls; a literal address is its own origin); the
+// rest come from --public-url, --allowed-hosts and a non-wildcard --addr.
 type hostPolicy struct {
 	any    bool            // "*" in the list: every name (for setups that check Host upstream)
 	names  map[string]bool // lower case, without port or brackets
@@ -53,7 +54,8 @@ func hostName(h string) string {
 }
 
 func (p *hostPolicy) allows(host string) bool {
-	return p.any || p.names[hostName(host)]
+	n := hostName(host)
+	return p.any || p.names[n] || net.ParseIP(n) != nil
 }
 
 // isPublicOrigin reports whether a browser Origin is the --public-url's

@@ -57,12 +57,12 @@ func TestUnknownHostIsMisdirected(t *testing.T) {
 	}
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
 	for _, host := range []string{"localhost:" + port, "LOCALHOST", "127.0.0.1:" + port, "[::1]:" + port, "slant.example.org",
-		"slant.example.org:443", "annotate.example.net", "localhost."} {
+		"slant.example.org:443", "annotate.example.net", "localhost.", "127.0.0.2", "192.0.2.7:8080", "[2001:db8::1]:80"} {
 		if st, _, body := hostDo(t, srv, "GET", "/api/v1/health", host, "", ""); st != 200 {
 			t.Errorf("Host %q: %d %s", host, st, body)
 		}
 	}
-	for _, host := range []string{"slant.example.org.attacker.example", "127.0.0.2", "example.org", "evil.localhost"} {
+	for _, host := range []string{"slant.example.org.attacker.example", "example.org", "evil.localhost", "127.0.0.1.nip.io"} {
 		if st, _, _ := hostDo(t, srv, "GET", "/api/v1/health", host, "", ""); st != 421 {
 			t.Errorf("Host %q: %d, want 421", host, st)
 		}
