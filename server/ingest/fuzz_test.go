@@ -1,14 +1,18 @@
 package ingest
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"slant/models"
+	"slant/server/export"
 )
 
 // The fuzz targets run their seed corpus as ordinary tests; run them
@@ -105,6 +109,7 @@ func FuzzEveryFormat(f *testing.F) {
 		"annotation_id,external_id,label,start,end,text\n1,e,opinion,0,3,abc\n",
 		`{"@context":"http://www.w3.org/ns/anno.jsonld","type":"Annotation","body":{"value":"opinion"},"target":{"source":"urn:x","selector":[{"type":"TextPositionSelector","start":0,"end":3}]}}`,
 		"PAR1\x00\x00PAR1", "PK\x03\x04", "",
+		string(evilParquet()), string(goodHand().bytes()), // issue 12's 37 bytes, and a hand-made good file
 	}
 	for i, s := range seeds {
 		f.Add(s, uint8(i))
@@ -115,6 +120,45 @@ func FuzzEveryFormat(f *testing.F) {
 		again := parseAll(t, []Input{BytesInput(ff.name, []byte(s))}, ff.format)
 		if !reflect.DeepEqual(first, again) {
 			t.Fatalf("%s parsed the same bytes differently:\n%+v\n%+v", ff.format, first, again)
+		}
+	})
+}
+
+// FuzzParquet feeds Parquet files to the guard and, when it accepts them,
+// to the library: no panic escapes, no declared size makes either
+// allocate more than the input can back (an out-of-memory here is fatal,
+// which is why the guard exists), and every refusal is a problem naming
+// Parquet. Run it under a memory cap, e.g.
+// (ulimit -v 4000000; go test -tags sqlite_fts5 -fuzz FuzzParquet -fuzztime 2m -parallel 1 ./server/ingest/)
+func FuzzParquet(f *testing.F) {
+	f.Add(evilParquet())
+	good := goodHand()
+	f.Add(good.bytes())
+	for _, tweak := range []func(*handFile){
+		func(h *handFile) { h.numValues = 1<<31 - 1 },
+		func(h *handFile) { h.uncompressed = 1<<31 - 1 },
+		func(h *handFile) { h.compressed = 1<<31 - 1 },
+		func(h *handFile) { h.colIndexOffset, h.colIndexLength = 4, 1<<31-1 },
+		func(h *handFile) { h.footerLen = 1<<32 - 1 },
+	} {
+		h := goodHand()
+		tweak(&h)
+		f.Add(h.bytes())
+	}
+	var buf bytes.Buffer
+	w := export.NewParquet(&buf)
+	ext, now := "e1", time.Unix(1700000000, 0)
+	for i := range 3 {
+		w.Row(&models.ExportRow{ExternalID: &ext, Label: "opinion", Start: i, End: i + 2, Text: "ab", CreatedAt: now, UpdatedAt: now})
+	}
+	w.End()
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		refused := checkParquet(data, DefaultLimits().unzippedBytes())
+		err := Parse([]Input{BytesInput("f.parquet", data)}, "parquet", DefaultLimits())(func(*models.ImportItem) error { return nil })
+		var p *models.ImportProblem
+		if refused != nil && (!errors.As(err, &p) || !strings.Contains(p.Message, "Parquet")) {
+			t.Fatalf("guard refused (%v) but the import said %v", refused, err)
 		}
 	})
 }
