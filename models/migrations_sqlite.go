@@ -163,6 +163,64 @@ var migrations = []migration{
 	{5, "admins can disable a user: sessions and tokens of a disabled user stop working", []string{
 		`ALTER TABLE users ADD COLUMN disabled_at DATETIME`,
 	}},
+	{6, "pages stay flat as a project grows: per-article span index, maintained project counts, span-list versions", []string{
+		// the article list counts the caller's spans per row: with only
+		// (user_id) to go on, each row walked all of the caller's spans
+		`CREATE INDEX idx_annotations_article_user ON annotations (article_id, user_id, import_id)`,
+		`ALTER TABLE article_done ADD COLUMN project_id INTEGER`,
+		`UPDATE article_done SET project_id = (SELECT project_id FROM articles WHERE articles.id = article_done.article_id)`,
+		`CREATE INDEX idx_article_done_user_project ON article_done (user_id, project_id)`,
+		// Visible rows per project, kept by triggers so GET /projects
+		// does not count the whole project on every call. A row written by
+		// an import counts from the moment the import is published.
+		`ALTER TABLE projects ADD COLUMN article_count INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE projects ADD COLUMN annotation_count INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE projects SET
+			article_count = (SELECT COUNT(*) FROM articles a WHERE a.project_id = projects.id
+				AND (a.import_id IS NULL OR a.import_id IN (SELECT id FROM imports WHERE state = 'done'))),
+			annotation_count = (SELECT COUNT(*) FROM annotations n WHERE n.project_id = projects.id
+				AND (n.import_id IS NULL OR n.import_id IN (SELECT id FROM imports WHERE state = 'done')))`,
+		// span_versions: a number per article that SQLite itself moves on
+		// every write to its spans, so a cached span list is invalidated by
+		// any process (slant import, a second server). cache_epoch moves on
+		// what changes many lists at once (a publish, a label edit).
+		`CREATE TABLE span_versions (article_id INTEGER PRIMARY KEY, version INTEGER NOT NULL)`,
+		`CREATE TABLE cache_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), epoch INTEGER NOT NULL)`,
+		`INSERT INTO cache_epoch (id, epoch) VALUES (1, 1)`,
+		`CREATE TRIGGER trg_articles_insert AFTER INSERT ON articles WHEN NEW.import_id IS NULL BEGIN
+			UPDATE projects SET article_count = article_count + 1 WHERE id = NEW.project_id;
+		END`,
+		`CREATE TRIGGER trg_articles_delete AFTER DELETE ON articles BEGIN
+			UPDATE projects SET article_count = article_count - 1 WHERE id = OLD.project_id
+				AND (OLD.import_id IS NULL OR OLD.import_id IN (SELECT id FROM imports WHERE state = 'done'));
+			DELETE FROM span_versions WHERE article_id = OLD.id;
+		END`,
+		`CREATE TRIGGER trg_annotations_insert AFTER INSERT ON annotations BEGIN
+			UPDATE projects SET annotation_count = annotation_count + 1 WHERE id = NEW.project_id AND NEW.import_id IS NULL;
+			INSERT INTO span_versions (article_id, version) VALUES (NEW.article_id, 1)
+				ON CONFLICT (article_id) DO UPDATE SET version = version + 1;
+		END`,
+		`CREATE TRIGGER trg_annotations_update AFTER UPDATE ON annotations BEGIN
+			INSERT INTO span_versions (article_id, version) VALUES (NEW.article_id, 1)
+				ON CONFLICT (article_id) DO UPDATE SET version = version + 1;
+		END`,
+		`CREATE TRIGGER trg_annotations_delete AFTER DELETE ON annotations BEGIN
+			UPDATE projects SET annotation_count = annotation_count - 1 WHERE id = OLD.project_id
+				AND (OLD.import_id IS NULL OR OLD.import_id IN (SELECT id FROM imports WHERE state = 'done'));
+			INSERT INTO span_versions (article_id, version) VALUES (OLD.article_id, 1)
+				ON CONFLICT (article_id) DO UPDATE SET version = version + 1;
+		END`,
+		`CREATE TRIGGER trg_imports_publish AFTER UPDATE OF state ON imports WHEN NEW.state = 'done' AND OLD.state <> 'done' BEGIN
+			UPDATE projects SET
+				article_count = article_count + (SELECT COUNT(*) FROM articles WHERE import_id = NEW.id),
+				annotation_count = annotation_count + (SELECT COUNT(*) FROM annotations WHERE import_id = NEW.id)
+			WHERE id = NEW.project_id;
+			UPDATE cache_epoch SET epoch = epoch + 1;
+		END`,
+		`CREATE TRIGGER trg_labels_update AFTER UPDATE ON labels BEGIN UPDATE cache_epoch SET epoch = epoch + 1; END`,
+		`CREATE TRIGGER trg_labels_delete AFTER DELETE ON labels BEGIN UPDATE cache_epoch SET epoch = epoch + 1; END`,
+		`CREATE TRIGGER trg_users_update AFTER UPDATE OF name ON users BEGIN UPDATE cache_epoch SET epoch = epoch + 1; END`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

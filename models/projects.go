@@ -90,21 +90,26 @@ func (s *Store) ListProjects(ctx context.Context, userID int64, pg Page) ([]Proj
 	if err != nil {
 		return nil, nil, err
 	}
-	q := s.rd(ctx).Table("projects").Select(`projects.*,
-		(SELECT COUNT(*) FROM articles a WHERE a.project_id = projects.id AND `+visible("a")+`) AS article_count,
-		(SELECT COUNT(*) FROM annotations n WHERE n.project_id = projects.id AND `+visible("n")+`) AS annotation_count,
-		(SELECT COUNT(*) FROM article_done d JOIN articles a ON a.id = d.article_id
-			WHERE a.project_id = projects.id AND d.user_id = ?) AS done_count`, userID).
-		Order("projects.id").Limit(pg.limit() + 1)
-	if after != nil {
-		q = q.Where("projects.id > ?", after[0])
-	}
+	q := s.projectListQuery(ctx, userID, after, pg)
 	var rows []ProjectSummary
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, nil, err
 	}
 	rows, next := pageOf(rows, pg.limit(), func(r ProjectSummary) []int64 { return []int64{r.ID} })
 	return rows, next, nil
+}
+
+// projectListQuery builds the project list. The counts are kept by
+// triggers (migration 6); done_count reads the caller's marks of each
+// project from one index range.
+func (s *Store) projectListQuery(ctx context.Context, userID int64, after []int64, pg Page) *gorm.DB {
+	q := s.rd(ctx).Table("projects").Select(`projects.*,
+		(SELECT COUNT(*) FROM article_done d WHERE d.user_id = ? AND d.project_id = projects.id) AS done_count`, userID).
+		Order("projects.id").Limit(pg.limit() + 1)
+	if after != nil {
+		q = q.Where("projects.id > ?", after[0])
+	}
+	return q
 }
 
 // UpdateProject applies patch to project id and saves it.

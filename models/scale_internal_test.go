@@ -1,0 +1,203 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+)
+
+// newInternalStore opens a fresh file database with the production DSN.
+func newInternalStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.TempDir() + "/t.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// recount is what the maintained project counts must equal: a full count
+// of the visible rows.
+func recount(t *testing.T, s *Store, projectID int64) (arts, spans int64) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.rd(ctx).Raw(`SELECT (SELECT COUNT(*) FROM articles a WHERE a.project_id = ? AND `+visible("a")+`),
+		(SELECT COUNT(*) FROM annotations n WHERE n.project_id = ? AND `+visible("n")+`)`, projectID, projectID).
+		Row().Scan(&arts, &spans); err != nil {
+		t.Fatal(err)
+	}
+	return arts, spans
+}
+
+func checkCounts(t *testing.T, s *Store, userID int64, step string) {
+	t.Helper()
+	ps, _, err := s.ListProjects(context.Background(), userID, Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		a, n := recount(t, s, p.ID)
+		if p.ArticleCount != a || p.AnnotationCount != n {
+			t.Fatalf("%s: project %d shows %d articles and %d spans; the rows say %d and %d", step, p.ID, p.ArticleCount, p.AnnotationCount, a, n)
+		}
+	}
+}
+
+func itemsOf(its ...*ImportItem) ImportSource {
+	return func(yield func(*ImportItem) error) error {
+		for _, it := range its {
+			if err := yield(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// The project counts that GET /projects shows are kept by triggers; they
+// must follow every kind of write, and an import's rows must count only
+// once it is published.
+func TestProjectCountsFollowEveryWrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newInternalStore(t)
+	u, err := s.CreateUser(ctx, "ann", RoleAnnotator, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Project{Name: "Counts"}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	other := &Project{Name: "Other"}
+	if err := s.CreateProject(ctx, other, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, s, u.ID, "empty")
+	arts, err := s.CreateArticles(ctx, p.ID, []ArticleIn{{Title: "a", Text: "Officials said 🚢 the ferry runs."}, {Title: "b", Text: "Second text here."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, s, u.ID, "articles created")
+	one, err := s.CreateAnnotation(ctx, AnnotationIn{ArticleID: arts[0].ID, UserID: u.ID, Label: "opinion", Start: 0, End: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateAnnotation(ctx, AnnotationIn{ArticleID: arts[0].ID, UserID: u.ID, Label: "opinion", Start: 0, End: 9}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if _, err := s.BulkCreateAnnotations(ctx, p.ID, u.ID, []BulkSpan{{ArticleID: arts[1].ID, Label: "opinion", Start: 0, End: 6},
+		{ArticleID: arts[1].ID, Label: "attributed_claim", Start: 7, End: 11}, {ArticleID: arts[0].ID, Label: "opinion", Start: 0, End: 9}}, true); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, s, u.ID, "spans created (one duplicate refused)")
+	if err := s.DeleteAnnotation(ctx, one.ID); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, s, u.ID, "span deleted")
+	// a dry run and a strict import that fails leave nothing counted
+	bad := &ImportItem{Article: &ArticleIn{Title: "x", Text: "Imported text"}, Spans: []ImportSpan{{Label: "nope", Start: 0, End: 3}}}
+	if _, err := s.Import(ctx, ImportOptions{ProjectID: p.ID, UserID: u.ID, DryRun: true}, itemsOf(bad)); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, s, u.ID, "dry run")
+	if _, err := s.Import(ctx, ImportOptions{ProjectID: p.ID, UserID: u.ID, Strict: true}, itemsOf(bad)); err == nil {
+		t.Fatal("strict import with a problem succeeded")
+	}
+	checkCounts(t, s, u.ID, "strict import refused")
+	// a published import counts, articles and spans
+	good := []*ImportItem{
+		{Article: &ArticleIn{Title: "i1", Text: "First imported text"}, Spans: []ImportSpan{{Label: "opinion", Start: 0, End: 5}, {Label: "opinion", Start: 6, End: 14}}},
+		{Article: &ArticleIn{Title: "i2", Text: "Second imported text"}, Spans: []ImportSpan{{Label: "opinion", Start: 0, End: 6}}},
+	}
+	rep, err := s.Import(ctx, ImportOptions{ProjectID: p.ID, UserID: u.ID}, itemsOf(good...))
+	if err != nil || rep.ArticlesCreated != 2 || rep.SpansCreated != 3 {
+		t.Fatalf("import: %+v %v", rep, err)
+	}
+	checkCounts(t, s, u.ID, "import published")
+	// deleting an article takes its spans with it (cascade)
+	if err := s.DeleteArticle(ctx, arts[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, s, u.ID, "article deleted")
+	if err := s.SetDone(ctx, u.ID, arts[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	ps, _, _ := s.ListProjects(ctx, u.ID, Page{Limit: 10})
+	if ps[0].DoneCount != 1 || ps[1].DoneCount != 0 {
+		t.Fatalf("done counts %d %d", ps[0].DoneCount, ps[1].DoneCount)
+	}
+	if err := s.DeleteProject(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, s, u.ID, "project deleted")
+}
+
+// planOf returns SQLite's query plan for the statement q would run.
+func planOf(t *testing.T, s *Store, q *gorm.DB, dest any) string {
+	t.Helper()
+	stmt := q.Session(&gorm.Session{DryRun: true}).Scan(dest).Statement
+	rows, err := s.rd(context.Background()).Raw("EXPLAIN QUERY PLAN "+stmt.SQL.String(), stmt.Vars...).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// The first page of every list must not grow with the project: no plan
+// may scan the caller's spans (the user_id index) or a whole table of
+// spans; per-row counts read one article's index range.
+func TestListQueryPlansStayFlat(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newInternalStore(t)
+	p := &Project{Name: "Plans"}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	filters := map[string]ArticleFilter{
+		"all":       {ProjectID: p.ID, UserID: 1},
+		"ownership": {ProjectID: p.ID, UserID: 1, Ownership: OwnershipStateControlled},
+		"outlet":    {ProjectID: p.ID, UserID: 1, Source: "example.org"},
+		"title":     {ProjectID: p.ID, UserID: 1, Q: "ferry"},
+		"todo":      {ProjectID: p.ID, UserID: 1, Status: "todo"},
+		"done":      {ProjectID: p.ID, UserID: 1, Status: "done"},
+	}
+	for name, f := range filters {
+		q, err := s.articleListQuery(ctx, f, Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []ArticleSummary
+		plan := planOf(t, s, q, &rows)
+		for _, bad := range []string{"idx_annotations_user ", "SCAN n", "SCAN annotations", "SCAN d"} {
+			if strings.Contains(plan+" ", bad) {
+				t.Errorf("article list (%s) plan uses %q:\n%s", name, bad, plan)
+			}
+		}
+		if !strings.Contains(plan, "idx_annotations_article_user") {
+			t.Errorf("article list (%s) does not count spans through (article_id, user_id):\n%s", name, plan)
+		}
+	}
+	var rows []ProjectSummary
+	plan := planOf(t, s, s.projectListQuery(ctx, 1, nil, Page{Limit: 100}), &rows)
+	for _, bad := range []string{"SCAN n", "SCAN a", "SCAN annotations", "SCAN articles", "SCAN d"} {
+		if strings.Contains(plan+" ", bad+" ") || strings.HasSuffix(plan, bad) {
+			t.Errorf("project list plan uses %q:\n%s", bad, plan)
+		}
+	}
+}
