@@ -246,8 +246,13 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("annotator's save during the import: %v", err)
 	}
+	// The imported spans were stamped (by SQLite, to the millisecond) before
+	// the pause, the manual one just now; the import is published (stamped
+	// by Go, to the nanosecond) after ps.release below, so later than mark.
 	mark := time.Now().UTC()
-	time.Sleep(5 * time.Millisecond)
+	if !manual.UpdatedAt.Before(mark) {
+		t.Fatalf("the manual span's updated_at %v is not before %v", manual.UpdatedAt, mark)
+	}
 
 	ps.release()
 	r := finish(t, done)
@@ -609,6 +614,7 @@ func TestSavesAreStampedHoldingTheWriter(t *testing.T) {
 	hold, held := make(chan struct{}), make(chan struct{})
 	go s.Tx(ctx, func(*models.Store) error { close(held); <-hold; return nil })
 	<-held
+	waits := s.WriterWaits()
 	created := make(chan *models.AnnotationView, 1)
 	go func() {
 		a, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: arts[0].ID, UserID: u.ID, Label: "opinion", Start: 0, End: 7, AnnotatorName: "importer"})
@@ -617,7 +623,14 @@ func TestSavesAreStampedHoldingTheWriter(t *testing.T) {
 		}
 		created <- a
 	}()
-	time.Sleep(50 * time.Millisecond) // the save is waiting for the writer now
+	// the save is queued for the writer connection the transaction holds
+	deadline := time.Now().Add(20 * time.Second)
+	for s.WriterWaits() == waits {
+		if time.Now().After(deadline) {
+			t.Fatal("the save never waited for the writer")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	released := time.Now()
 	close(hold)
 	a := <-created
