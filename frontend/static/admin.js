@@ -160,8 +160,8 @@ export async function exportView(root, [pidStr]) {
   const origin = h("input", { type: "text", placeholder: "human, import, model:NAME", attrs: { id: "x-origin" } });
   const raw = h("input", { type: "checkbox", attrs: { id: "x-raw" } });
   // "CSV for Excel" is the CSV with a byte-order mark, so that Excel and
-  // LibreOffice read it as UTF-8.
-  const formats = [["csv", "CSV"], ["csv-excel", "CSV for Excel"], ["jsonl", "JSON Lines"], ["parquet", "Parquet"], ["doccano", "doccano JSONL"], ["w3c", "W3C Web Annotation"], ["ptc", "PTC / SemEval zip"]];
+  // LibreOffice read it as UTF-8; "Excel workbook" is a real .xlsx file.
+  const formats = [["csv", "CSV"], ["csv-excel", "CSV for Excel"], ["xlsx", "Excel workbook (.xlsx)"], ["jsonl", "JSON Lines"], ["parquet", "Parquet"], ["doccano", "doccano JSONL"], ["w3c", "W3C Web Annotation"], ["ptc", "PTC / SemEval zip"]];
   const format = h("select", { attrs: { id: "x-format" } }, ...formats.map(([v, t]) => h("option", { value: v, text: t })));
   const link = h("a", { class: "btn btn-primary", attrs: { id: "x-download", download: "" }, text: "Download CSV" });
   const url = h("code", { class: "mono small" });

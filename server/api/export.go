@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -62,6 +63,11 @@ func (h *Handler) export(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if format.Name == "xlsx" && ver.Count > xlsxMaxSpans {
+		fail(c, fieldErr("format", fmt.Sprintf("%d spans do not fit on one Excel sheet (at most %d): narrow the export with label, source, annotator or updated_since, or use csv or parquet",
+			ver.Count, xlsxMaxSpans)))
+		return
+	}
 	etag := exportETag(c, ver)
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", "private, no-cache")
@@ -77,6 +83,9 @@ func (h *Handler) export(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Status(http.StatusOK)
 	w := format.New(c.Writer, export.Options{Safe: !raw, BOM: bom, Project: project.Name})
+	if cl, ok := w.(io.Closer); ok {
+		defer cl.Close() // temporary files of a workbook that never reached End
+	}
 	n := 0
 	err = w.Begin()
 	if err == nil {
@@ -93,6 +102,9 @@ func (h *Handler) export(c *gin.Context) {
 		panic(http.ErrAbortHandler)
 	}
 }
+
+// xlsxMaxSpans is export.XLSXMaxSpans; a test lowers it.
+var xlsxMaxSpans int64 = export.XLSXMaxSpans
 
 // exportETag names the exact content: the query and the data version.
 func exportETag(c *gin.Context, v *models.ExportVersion) string {

@@ -116,7 +116,7 @@ func TestCSVExportFiltersAndErrors(t *testing.T) {
 		path   string
 		status int
 	}{
-		{fmt.Sprintf("/api/v1/projects/%d/export?format=xlsx", e.project.ID), 422},
+		{fmt.Sprintf("/api/v1/projects/%d/export?format=xls", e.project.ID), 422},
 		{fmt.Sprintf("/api/v1/projects/%d/export?raw=maybe", e.project.ID), 422},
 		{fmt.Sprintf("/api/v1/projects/%d/export?article=x", e.project.ID), 422},
 		{"/api/v1/projects/999/export", 404},

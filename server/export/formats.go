@@ -38,6 +38,7 @@ var formats = map[string]Format{
 	"w3c":     {"w3c", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\"", "w3c.jsonld", func(w io.Writer, o Options) Writer { return NewW3C(w, o.Project) }},
 	"ptc":     {"ptc", "application/zip", "ptc.zip", func(w io.Writer, o Options) Writer { return NewPTC(w) }},
 	"parquet": {"parquet", "application/vnd.apache.parquet", "parquet", func(w io.Writer, o Options) Writer { return NewParquet(w) }},
+	"xlsx":    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", func(w io.Writer, o Options) Writer { return NewXLSX(w) }},
 }
 
 func newCSVWriter(w io.Writer, o Options) Writer {
