@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -30,8 +31,12 @@ const (
 
 var userNameRe = regexp.MustCompile(`^[\p{L}\p{N}._@-]{1,64}$`)
 
-// dummyHash keeps failed logins for unknown users as slow as for known ones.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("slant-timing-equaliser"), bcrypt.DefaultCost)
+// dummyHash keeps failed logins for unknown users as slow as for known
+// ones: made on first use, at the cost passwords are hashed with.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("slant-timing-equaliser"), BcryptCost)
+	return h
+})
 
 // RandomSecret returns n random bytes, base64url-encoded.
 func RandomSecret(n int) string {
@@ -140,7 +145,7 @@ func (s *Store) Authenticate(ctx context.Context, name, password string) (*User,
 	u, err := s.UserByName(ctx, name)
 	if err != nil {
 		if isNotFound(err) {
-			bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+			bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 			return nil, ErrNotFound
 		}
 		return nil, err
