@@ -171,7 +171,33 @@ func (h *Handler) listArticleAnnotations(c *gin.Context) {
 		return
 	}
 	f.ArticleID = aid
-	h.listAnnotations(c, f)
+	if f != (models.AnnotationFilter{ArticleID: aid}) {
+		h.listAnnotations(c, f) // filtered lists are not cached
+		return
+	}
+	// The span list beside the text: cached under the article's span
+	// version, which SQLite moves on every write to its spans (whatever
+	// process writes), and answered with 304 when the client has it.
+	st, err := h.store.StampArticle(c.Request.Context(), aid, userOf(c).ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	key, version := "spans:"+strconv.FormatInt(aid, 10)+"?"+c.Request.URL.RawQuery, st.SpansKey()
+	if unchangedFor(c, etagOf(key, version)) {
+		return
+	}
+	if body, ok := h.reads.get(key, version); ok {
+		c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+		return
+	}
+	body, err := h.encodeAnnotations(c, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	h.reads.put(key, version, body)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 func (h *Handler) listProjectAnnotations(c *gin.Context) {
@@ -190,15 +216,23 @@ func (h *Handler) listProjectAnnotations(c *gin.Context) {
 }
 
 func (h *Handler) listAnnotations(c *gin.Context, f models.AnnotationFilter) {
-	pg, err := page(c)
+	body, err := h.encodeAnnotations(c, f)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// encodeAnnotations builds a list response: {"items": [...], "next_cursor"}.
+func (h *Handler) encodeAnnotations(c *gin.Context, f models.AnnotationFilter) ([]byte, error) {
+	pg, err := page(c)
+	if err != nil {
+		return nil, err
+	}
 	items, next, err := h.store.ListAnnotationsJSON(c.Request.Context(), f, pg)
 	if err != nil {
-		fail(c, err)
-		return
+		return nil, err
 	}
 	// The items arrive encoded by SQLite; only the envelope is written here.
 	var buf bytes.Buffer
@@ -217,5 +251,5 @@ func (h *Handler) listAnnotations(c *gin.Context, f models.AnnotationFilter) {
 		buf.WriteString(strconv.Quote(*next))
 	}
 	buf.WriteString("}")
-	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
+	return buf.Bytes(), nil
 }

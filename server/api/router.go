@@ -71,6 +71,7 @@ type Handler struct {
 	logins  *loginLimiter
 	hosts   *hostPolicy
 	exports *exportSlots
+	reads   *readCache // encoded articles and span lists, by version
 }
 
 // Route is one API route with the access level it requires.
@@ -163,7 +164,7 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 		cfg.Import.MaxTextBytes = def.MaxTextBytes
 	}
 	h := &Handler{store: store, cfg: cfg, logins: newLoginLimiter(), hosts: newHostPolicy(cfg),
-		exports: newExportSlots(cfg.ExportsPerUser, cfg.ExportStallTimeout)}
+		exports: newExportSlots(cfg.ExportsPerUser, cfg.ExportStallTimeout), reads: newReadCache(64 << 20)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
