@@ -48,7 +48,7 @@ func main() {
 	quick := flag.Bool("quick", false, "tiny sizes and durations (used by the test that keeps this code compiling and working)")
 	out := flag.String("out", "BENCHMARKS.md", "append the results to this file (empty: stdout only)")
 	slantBin := flag.String("slant", "bin/slant", "the slant binary to measure")
-	only := flag.String("only", "", "run only these steps (comma-separated: create, read, bulk, export, import, import-saves, browser)")
+	only := flag.String("only", "", "run only these steps (comma-separated: create, read, bulk, export, import, import-saves, browser, scale)")
 	flag.Parse()
 	cfg := fullConfig
 	if *quick {
@@ -447,7 +447,7 @@ func Run(cfg Config, slantBin string) (*Results, error) {
 		name string
 		run  func(Config, string, string, string, *Results) error
 	}{{"create", benchCreate}, {"read", benchRead}, {"bulk", benchBulk}, {"export", benchExport}, {"import", benchImport},
-		{"import-saves", benchImportSaves}, {"browser", benchBrowser}}
+		{"import-saves", benchImportSaves}, {"browser", benchBrowser}, {"scale", benchScale}}
 	for _, step := range steps {
 		if cfg.Only != nil && !cfg.Only[step.name] {
 			continue
