@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,10 +137,17 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A request whose body arrives slowly: in flight when the signal lands.
+	// It expects 100-continue, which the server sends when the handler
+	// starts reading the body: then the request is certainly being served.
 	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("POST", s.url+"/api/v1/articles/1/annotations", pr)
+	reading := make(chan struct{})
+	trace := &httptrace.ClientTrace{Got100Continue: func() { close(reading) }}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace),
+		"POST", s.url+"/api/v1/articles/1/annotations", pr)
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
 	type result struct {
 		status int
 		body   string
@@ -147,7 +155,7 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	got := make(chan result, 1)
 	go func() {
-		res, err := http.DefaultClient.Do(req)
+		res, err := client.Do(req)
 		if err != nil {
 			got <- result{err: err}
 			return
@@ -156,14 +164,30 @@ func TestGracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		res.Body.Close()
 		got <- result{status: res.StatusCode, body: string(b)}
 	}()
+	select {
+	case <-reading:
+	case r := <-got:
+		t.Fatalf("answered before the body was sent: %d %v %s", r.status, r.err, r.body)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server never started reading the request")
+	}
 	io.WriteString(pw, `{"label":"opinion",`)
-	time.Sleep(300 * time.Millisecond) // the server is now reading this request
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	if _, err := http.Get(s.url + "/api/v1/health"); err == nil {
-		t.Error("a new connection was accepted after SIGTERM")
+	// New connections are refused soon after the signal (each try is a
+	// new connection), while the request in flight is still open.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		res, err := fresh.Get(s.url + "/api/v1/health")
+		if err != nil {
+			break
+		}
+		res.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("new connections were still accepted 20 s after SIGTERM")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	io.WriteString(pw, `"start":0,"end":4,"note":"in flight"}`)
 	pw.Close()
@@ -210,6 +234,10 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 	var acked []int64
 	for round := 0; round < 3; round++ {
 		ctx, stop := context.WithCancel(context.Background())
+		// kill once this round has this many acknowledged writes (a
+		// different moment each round), not after a fixed time
+		target, n := 100+round*170, 0
+		reached := make(chan struct{})
 		var wg sync.WaitGroup
 		for c := 0; c < 8; c++ {
 			wg.Add(1)
@@ -229,6 +257,9 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 						jsonDecode(res, &out)
 						mu.Lock()
 						acked = append(acked, out.ID)
+						if n++; n == target {
+							close(reached)
+						}
 						mu.Unlock()
 					} else {
 						res.Body.Close()
@@ -236,7 +267,13 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 				}
 			}(c)
 		}
-		time.Sleep(time.Duration(200+round*170) * time.Millisecond)
+		select {
+		case <-reached:
+		case <-time.After(60 * time.Second):
+			mu.Lock()
+			defer mu.Unlock()
+			t.Fatalf("round %d: %d of %d writes acknowledged in 60 s\n%s", round, n, target, s.stderr)
+		}
 		s.cmd.Process.Kill() // SIGKILL: no shutdown, no checkpoint
 		s.cmd.Wait()
 		stop()
