@@ -97,7 +97,7 @@ func (h *Handler) importSource(c *gin.Context, format string) (models.ImportSour
 	noop := func() {}
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mt == "multipart/form-data" {
-		if err := c.Request.ParseMultipartForm(32 << 20); err != nil {
+		if err := c.Request.ParseMultipartForm(rawInMemory); err != nil { // larger parts go to temporary files
 			if isMaxBytes(err) || errors.As(err, new(*bodyTimeoutError)) {
 				return nil, noop, err
 			}
