@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"slant/models/modelstest"
+	"slant/server/api/internal/openapijson"
 	"slant/server/ingest"
 )
 
@@ -29,7 +32,10 @@ var (
 func spec(t *testing.T) (*openapi3.T, routers.Router) {
 	t.Helper()
 	specOnce.Do(func() {
-		specDoc, specErr = LoadOpenAPI()
+		var yaml []byte
+		if yaml, specErr = os.ReadFile("openapi.yaml"); specErr == nil {
+			specDoc, specErr = openapijson.Load(yaml)
+		}
 		if specErr == nil {
 			specDoc.Servers = openapi3.Servers{{URL: "/api/v1"}}
 			specRouter, specErr = legacy.NewRouter(specDoc)
@@ -39,6 +45,26 @@ func spec(t *testing.T) (*openapi3.T, routers.Router) {
 		t.Fatalf("OpenAPI document: %v", specErr)
 	}
 	return specDoc, specRouter
+}
+
+// The served openapi.json is openapi.yaml converted by the generator, so
+// the two cannot drift apart.
+func TestOpenAPIJSONIsGeneratedFromYAML(t *testing.T) {
+	t.Parallel()
+	yaml, err := os.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := openapijson.Convert(yaml)
+	if err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	if !bytes.Equal(openapiJSON, want) {
+		t.Fatalf("server/api/openapi.json is not the conversion of openapi.yaml: run `go generate ./server/api/` and commit openapi.json")
+	}
+	if !json.Valid(openapiJSON) {
+		t.Fatal("openapi.json is not valid JSON")
+	}
 }
 
 // Every route of the router is documented, and every documented
