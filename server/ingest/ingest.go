@@ -142,7 +142,8 @@ func parseOne(in Input, format string, lim Limits, yield yielder) error {
 		return readErr(in.Name, err)
 	}
 	if format == "parquet" || (format == "auto" && bytes.HasPrefix(head, parquetMagic)) {
-		return parseParquet(in.Name, br, lim, yield) // binary: skips the text checks
+		ra, _ := rc.(io.ReaderAt)
+		return parseParquet(in.Name, br, ra, in.Size, lim, yield) // binary: skips the text checks
 	}
 	if err := checkHead(in.Name, head); err != nil {
 		return err

@@ -25,26 +25,30 @@ type parquetSpanRow struct {
 
 var parquetMagic = []byte("PAR1")
 
-func parseParquet(name string, r io.Reader, lim Limits, yield yielder) (err error) {
+// parseParquet reads a Parquet file through ra (size bytes) when the
+// input offers one (uploads spooled to disk, multipart parts, files, bytes
+// in memory), so the file is never copied; otherwise (a zip entry) it
+// reads r whole, bounded by the upload limit.
+func parseParquet(name string, r io.Reader, ra io.ReaderAt, size int64, lim Limits, yield yielder) (err error) {
 	defer func() { // the Parquet library panics on some malformed files
 		if p := recover(); p != nil {
 			err = fail(name, 0, "", "cannot read Parquet: malformed file (%v)", p)
 		}
 	}()
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxUploadBytes+1))
-	if err != nil {
-		return readErr(name, err)
-	}
-	if !bytes.HasPrefix(data, parquetMagic) || !bytes.HasSuffix(data, parquetMagic) {
-		return fail(name, 0, "", "not a Parquet file")
+	if ra == nil || size < 0 {
+		data, err := io.ReadAll(io.LimitReader(r, lim.MaxUploadBytes+1))
+		if err != nil {
+			return readErr(name, err)
+		}
+		ra, size = bytes.NewReader(data), int64(len(data))
 	}
 	// Bounded memory before the library sees the file (parquetguard.go).
-	if err := checkParquet(data, lim.unzippedBytes()); err != nil {
+	if err := checkParquetAt(ra, size, lim.unzippedBytes()); err != nil {
 		return fail(name, 0, "", "cannot read Parquet: %v", err)
 	}
 	// The page indexes and bloom filters are not needed to read rows; not
 	// reading them keeps two more library allocations out of the way.
-	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
+	f, err := parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		return fail(name, 0, "", "cannot read Parquet: %v", err)
 	}

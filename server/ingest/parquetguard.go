@@ -2,8 +2,8 @@ package ingest
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"io"
 )
 
 // Parquet guard. A Parquet file's footer is Thrift (compact protocol)
@@ -36,7 +36,9 @@ const (
 	parquetScalarCost    = 32       // per other list element
 	parquetMaxPageBytes  = 64 << 20
 	parquetMaxPageValues = 1 << 21
-	parquetPageBudget    = 1 << 20 // decoded memory of one page header (statistics included)
+	parquetPageBudget    = 1 << 20  // decoded memory of one page header (statistics included)
+	parquetMaxHeader     = 16 << 20 // bytes of one page header (its statistics may hold long values)
+	parquetHeaderWindow  = 64 << 10 // first read of a page header; grown while too short
 )
 
 // Thrift compact protocol type codes.
@@ -72,9 +74,8 @@ type compactReader struct {
 	cost   int64 // estimated bytes the library would allocate for what was walked
 	budget int64
 	what   string // "footer" or "page header", for messages
+	short  bool   // a read or a declared length ran past the end of b
 }
-
-var errTruncated = errors.New("truncated")
 
 func (r *compactReader) left() int { return len(r.b) - r.pos }
 
@@ -84,6 +85,7 @@ func (r *compactReader) malformed(why string) error {
 
 func (r *compactReader) readByte() (byte, error) {
 	if r.pos >= len(r.b) {
+		r.short = true
 		return 0, r.malformed("ends early")
 	}
 	c := r.b[r.pos]
@@ -95,6 +97,7 @@ func (r *compactReader) uvarint() (uint64, error) {
 	v, n := binary.Uvarint(r.b[r.pos:])
 	if n <= 0 {
 		if n == 0 {
+			r.short = true
 			return 0, r.malformed("ends early")
 		}
 		return 0, r.malformed("integer too long")
@@ -132,6 +135,7 @@ func (r *compactReader) spend(n int64) error {
 // hold that many elements of at least minSize bytes each.
 func (r *compactReader) count(n uint64, minSize int) (int, error) {
 	if n > uint64(r.left()/minSize) {
+		r.short = true
 		return 0, badParquet("malformed %s: declares %d elements at byte %d but only %d bytes remain; refusing the file", r.what, n, r.pos, r.left())
 	}
 	return int(n), nil
@@ -253,6 +257,7 @@ func (r *compactReader) skipValue(typ byte, element bool) error {
 	case ctDouble, ctUUID:
 		n := minSize(typ)
 		if r.left() < n {
+			r.short = true
 			return r.malformed("ends early")
 		}
 		r.pos += n
@@ -346,13 +351,42 @@ type parquetChunk struct {
 }
 
 // checkParquet validates data, a whole Parquet file, as described above.
-// It returns nil or an errParquet whose text explains the refusal.
 func checkParquet(data []byte, maxUnzipped int64) error {
-	size := int64(len(data))
-	if size < 12 || string(data[:4]) != "PAR1" || string(data[size-4:]) != "PAR1" {
+	return checkParquetAt(bytesReaderAt(data), int64(len(data)), maxUnzipped)
+}
+
+type bytesReaderAt []byte
+
+func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// checkParquetAt validates the size bytes of ra as a Parquet file, reading
+// the footer (at most parquetMaxFooter bytes) and then each page header in
+// a small window. It returns nil or an errParquet whose text explains the
+// refusal.
+func checkParquetAt(ra io.ReaderAt, size int64, maxUnzipped int64) error {
+	if size < 12 {
 		return badParquet("not a Parquet file")
 	}
-	footerLen := int64(binary.LittleEndian.Uint32(data[size-8 : size-4]))
+	var head, tail [8]byte
+	if _, err := ra.ReadAt(head[:4], 0); err != nil {
+		return badParquet("cannot read the file: %v", err)
+	}
+	if _, err := ra.ReadAt(tail[:], size-8); err != nil {
+		return badParquet("cannot read the file: %v", err)
+	}
+	if string(head[:4]) != "PAR1" || string(tail[4:]) != "PAR1" {
+		return badParquet("not a Parquet file")
+	}
+	footerLen := int64(binary.LittleEndian.Uint32(tail[:4]))
 	if footerLen > size-12 {
 		return badParquet("the footer claims %d bytes but the file has only %d; refusing the file", footerLen, size)
 	}
@@ -360,7 +394,11 @@ func checkParquet(data []byte, maxUnzipped int64) error {
 		return badParquet("the footer is %d bytes, more than the %d this server reads; refusing the file", footerLen, parquetMaxFooter)
 	}
 	dataEnd := size - 8 - footerLen // pages and indexes lie in [4, dataEnd)
-	r := &compactReader{b: data[dataEnd : size-8], budget: parquetFooterBudget, what: "footer"}
+	footer := make([]byte, footerLen)
+	if _, err := ra.ReadAt(footer, dataEnd); err != nil {
+		return badParquet("cannot read the footer: %v", err)
+	}
+	r := &compactReader{b: footer, budget: parquetFooterBudget, what: "footer"}
 	var chunks []parquetChunk
 	schemaLen, numChildren := 0, int64(0)
 	encrypted := false
@@ -430,7 +468,7 @@ func checkParquet(data []byte, maxUnzipped int64) error {
 	if encrypted {
 		return badParquet("encrypted Parquet files cannot be imported")
 	}
-	pages := pageWalk{data: data, maxUnzipped: maxUnzipped}
+	pages := pageWalk{ra: ra, maxUnzipped: maxUnzipped}
 	for i, c := range chunks {
 		if c.encrypted {
 			return badParquet("encrypted Parquet files cannot be imported")
@@ -505,42 +543,37 @@ func (r *compactReader) columnChunk() (parquetChunk, error) {
 
 // pageWalk checks the page headers of column chunks.
 type pageWalk struct {
-	data        []byte
+	ra          io.ReaderAt
+	buf         []byte
 	maxUnzipped int64
 	unzipped    int64
 }
 
 func (w *pageWalk) chunk(i int, pos, end int64) error {
 	for pos < end {
-		r := &compactReader{b: w.data[pos:end], budget: parquetPageBudget, what: "page header"}
-		var uncompressed, compressed int64 = -1, -1
-		var values []int64 // num_values of whichever page header is present, and v2's level lengths
-		err := r.readStruct(func(id int16, typ byte) error {
-			var err error
-			switch id {
-			case 2:
-				uncompressed, err = r.int(typ, "uncompressed_page_size")
-			case 3:
-				compressed, err = r.int(typ, "compressed_page_size")
-			case 5, 7, 8: // data_page_header, dictionary_page_header, data_page_header_v2
-				if typ != ctStruct {
-					return r.malformed("page header part is not a struct")
-				}
-				return r.readStruct(func(fid int16, typ byte) error {
-					// num_values (all three); v2's num_nulls, num_rows and level lengths
-					if fid == 1 || (id == 8 && (fid == 2 || fid == 3 || fid == 5 || fid == 6)) {
-						v, err := r.int(typ, "a page count")
-						values = append(values, v)
-						return err
-					}
-					return r.skip(typ)
-				})
-			default:
-				err = r.skip(typ)
+		// read the header through a window, grown while it cuts the header short
+		win := min(end-pos, parquetHeaderWindow)
+		var r *compactReader
+		var uncompressed, compressed int64
+		var values []int64
+		for {
+			if int64(cap(w.buf)) < win {
+				w.buf = make([]byte, win)
 			}
-			return err
-		})
-		if err != nil {
+			b := w.buf[:win]
+			if _, err := w.ra.ReadAt(b, pos); err != nil {
+				return badParquet("cannot read column chunk %d: %v", i, err)
+			}
+			r = &compactReader{b: b, budget: parquetPageBudget, what: "page header"}
+			var err error
+			uncompressed, compressed, values, err = r.pageHeader()
+			if err == nil {
+				break
+			}
+			if limit := min(end-pos, parquetMaxHeader); r.short && win < limit {
+				win = min(win*4, limit)
+				continue
+			}
 			return fmt.Errorf("column chunk %d: %w", i, err)
 		}
 		pos += int64(r.pos)
@@ -564,4 +597,36 @@ func (w *pageWalk) chunk(i int, pos, end int64) error {
 		pos += compressed
 	}
 	return nil
+}
+
+// pageHeader reads a PageHeader: its sizes (-1 when absent), and the
+// num_values of whichever page header it holds with v2's other counts.
+func (r *compactReader) pageHeader() (uncompressed, compressed int64, values []int64, err error) {
+	uncompressed, compressed = -1, -1
+	err = r.readStruct(func(id int16, typ byte) error {
+		var err error
+		switch id {
+		case 2:
+			uncompressed, err = r.int(typ, "uncompressed_page_size")
+		case 3:
+			compressed, err = r.int(typ, "compressed_page_size")
+		case 5, 7, 8: // data_page_header, dictionary_page_header, data_page_header_v2
+			if typ != ctStruct {
+				return r.malformed("page header part is not a struct")
+			}
+			return r.readStruct(func(fid int16, typ byte) error {
+				// num_values (all three); v2's num_nulls, num_rows and level lengths
+				if fid == 1 || (id == 8 && (fid == 2 || fid == 3 || fid == 5 || fid == 6)) {
+					v, err := r.int(typ, "a page count")
+					values = append(values, v)
+					return err
+				}
+				return r.skip(typ)
+			})
+		default:
+			err = r.skip(typ)
+		}
+		return err
+	})
+	return uncompressed, compressed, values, err
 }

@@ -77,7 +77,8 @@ type handFile struct {
 	uncompressed, compressed, numValues int64 // page header
 	chunkCompressed, dataOffset         int64 // column metadata (-1: computed)
 	colIndexOffset, colIndexLength      int64
-	extraFooter                         []tf // more FileMetaData fields
+	pageStats                           []byte // a Statistics max_value in the data page header
+	extraFooter                         []tf   // more FileMetaData fields
 	footerLen                           int64
 }
 
@@ -89,8 +90,11 @@ func (h handFile) bytes() []byte {
 	if h.compressed < 0 {
 		h.compressed = int64(len(page))
 	}
-	header := tStruct(fI32(1, 0), fI32(2, h.uncompressed), fI32(3, h.compressed),
-		fSt(5, fI32(1, h.numValues), fI32(2, 0), fI32(3, 3), fI32(4, 3)))
+	dph := []tf{fI32(1, h.numValues), fI32(2, 0), fI32(3, 3), fI32(4, 3)}
+	if h.pageStats != nil {
+		dph = append(dph, fSt(5, fRaw(5, ctBinary, h.pageStats)))
+	}
+	header := tStruct(fI32(1, 0), fI32(2, h.uncompressed), fI32(3, h.compressed), fSt(5, dph...))
 	if h.chunkCompressed < 0 {
 		h.chunkCompressed = int64(len(header) + len(page))
 	}
@@ -171,6 +175,15 @@ func TestParquetGuardRefusesDeclaredSizesTheBytesCannotBack(t *testing.T) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 	}
+	// a page header longer than the first window (64 KiB) is read whole
+	long := tBin(strings.Repeat("z", 300<<10))
+	if err := checkParquet(with(func(h *handFile) { h.pageStats = long }), lim.unzippedBytes()); err != nil {
+		t.Errorf("page header of 300 KiB: %v", err)
+	}
+	// but one declaring more bytes than its column chunk holds is refused
+	if err := checkParquet(with(func(h *handFile) { h.pageStats = append(binary.AppendUvarint(nil, 1<<30), "zz"...) }), lim.unzippedBytes()); err == nil || !strings.Contains(err.Error(), "declares 1073741824 elements") {
+		t.Errorf("page statistics longer than the chunk: %v", err)
+	}
 	// a file whose pages expand past the import's budget
 	if err := checkParquet(with(func(h *handFile) { h.uncompressed = 1 << 20 }), 1<<19); err == nil || !strings.Contains(err.Error(), "expand to more than") {
 		t.Errorf("unzipped budget: %v", err)
@@ -240,6 +253,44 @@ func TestParquetGuardAcceptsRealFiles(t *testing.T) {
 		})
 		if err != nil || n != len(rows) {
 			t.Fatalf("%s: %d rows, %v", codec, n, err)
+		}
+	}
+}
+
+// A Parquet input that offers io.ReaderAt (spooled bodies, multipart
+// parts, files) is read in place: only the detection peek (64 KiB) reads
+// it sequentially. Without ReaderAt (a zip entry) it is read whole.
+func TestParquetIsReadInPlace(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[parquetSpanRow](&buf, parquet.Compression(&parquet.Uncompressed))
+	rows := make([]parquetSpanRow, 20_000)
+	ext := "e1"
+	for i := range rows {
+		rows[i] = parquetSpanRow{ExternalID: &ext, Label: "opinion", Start: int64(i), End: int64(i + 1), Text: fmt.Sprintf("%0100d", i)}
+	}
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	for _, hide := range []bool{false, true} {
+		c := &countingReaderAt{ra: bytes.NewReader(data), size: int64(len(data))}
+		n := 0
+		err := Parse([]Input{c.input("spans.parquet", hide)}, "auto", DefaultLimits())(func(*models.ImportItem) error {
+			n++
+			return nil
+		})
+		if err != nil || n != len(rows) {
+			t.Fatalf("hide=%v: %d rows, %v", hide, n, err)
+		}
+		if !hide && c.read > 64<<10+4 { // the detection peek, and the zip sniff's 4 bytes
+			t.Errorf("%d of %d bytes read sequentially through a ReaderAt input", c.read, len(data))
+		}
+		if hide && c.read < int64(len(data)) {
+			t.Errorf("plain reader: %d of %d bytes read", c.read, len(data))
 		}
 	}
 }
