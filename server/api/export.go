@@ -82,7 +82,8 @@ func (h *Handler) export(c *gin.Context) {
 	c.Header("Content-Type", format.ContentType)
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Status(http.StatusOK)
-	w := format.New(c.Writer, export.Options{Safe: !raw, BOM: bom, Project: project.Name})
+	w := format.New(c.Writer, export.Options{Safe: !raw, BOM: bom, Project: project.Name,
+		CollectionID: fmt.Sprintf("urn:slant:project:%d:export:%s", pid, strings.Trim(etag, `"`))})
 	if cl, ok := w.(io.Closer); ok {
 		defer cl.Close() // temporary files of a workbook that never reached End
 	}

@@ -109,16 +109,18 @@ func TestExportW3C(t *testing.T) {
 	var coll struct {
 		Type  string `json:"type"`
 		Total int    `json:"total"`
-		Items []struct {
-			Type    string `json:"type"`
-			Body    []struct{ Purpose, Value string }
-			Creator map[string]any
-			Target  struct {
-				Source   string
-				Selector []struct {
-					Type                  string
-					Start, End            int
-					Exact, Prefix, Suffix string
+		First struct {
+			Items []struct {
+				Type    string `json:"type"`
+				Body    []struct{ Purpose, Value string }
+				Creator map[string]any
+				Target  struct {
+					Source   string
+					Selector []struct {
+						Type                  string
+						Start, End            int
+						Exact, Prefix, Suffix string
+					}
 				}
 			}
 		}
@@ -126,10 +128,10 @@ func TestExportW3C(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &coll); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, r.Body)
 	}
-	if coll.Type != "AnnotationCollection" || coll.Total != 5 || len(coll.Items) != 5 {
-		t.Fatalf("collection %s/%d/%d", coll.Type, coll.Total, len(coll.Items))
+	if coll.Type != "AnnotationCollection" || coll.Total != 5 || len(coll.First.Items) != 5 {
+		t.Fatalf("collection %s/%d/%d", coll.Type, coll.Total, len(coll.First.Items))
 	}
-	for _, it := range coll.Items {
+	for _, it := range coll.First.Items {
 		pos, quote := it.Target.Selector[0], it.Target.Selector[1]
 		if pos.Type != "TextPositionSelector" || quote.Type != "TextQuoteSelector" {
 			t.Fatalf("selectors %+v", it.Target.Selector)

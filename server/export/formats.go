@@ -21,6 +21,11 @@ type Options struct {
 	Safe    bool   // CSV: neutralise spreadsheet formulas
 	BOM     bool   // CSV: start with a UTF-8 byte-order mark (for Excel)
 	Project string // project name, for formats with a header
+	// CollectionID is the W3C collection's IRI ("" derives one from
+	// Project); Version is slant's version for W3C's generator ("": the
+	// binary's build information).
+	CollectionID string
+	Version      string
 }
 
 // Format describes an export format for HTTP responses.
@@ -35,7 +40,7 @@ var formats = map[string]Format{
 	"csv":     {"csv", "text/csv; charset=utf-8", "csv", newCSVWriter},
 	"jsonl":   {"jsonl", "application/x-ndjson; charset=utf-8", "jsonl", func(w io.Writer, o Options) Writer { return NewJSONL(w) }},
 	"doccano": {"doccano", "application/x-ndjson; charset=utf-8", "doccano.jsonl", func(w io.Writer, o Options) Writer { return NewDoccano(w) }},
-	"w3c":     {"w3c", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\"", "w3c.jsonld", func(w io.Writer, o Options) Writer { return NewW3C(w, o.Project) }},
+	"w3c":     {"w3c", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\"", "w3c.jsonld", func(w io.Writer, o Options) Writer { return NewW3C(w, o.Project, o.CollectionID, o.Version) }},
 	"ptc":     {"ptc", "application/zip", "ptc.zip", func(w io.Writer, o Options) Writer { return NewPTC(w) }},
 	"parquet": {"parquet", "application/vnd.apache.parquet", "parquet", func(w io.Writer, o Options) Writer { return NewParquet(w) }},
 	"xlsx":    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", func(w io.Writer, o Options) Writer { return NewXLSX(w) }},

@@ -18,8 +18,9 @@ import (
 // article with the target's "slant:external_id" (reported otherwise).
 
 type w3cDoc struct {
-	Type  any       `json:"type"`
-	Items []w3cItem `json:"items"`
+	Type  any             `json:"type"`
+	Items []w3cItem       `json:"items"`
+	First json.RawMessage `json:"first"` // the AnnotationPage with the items (or its IRI)
 	// a single annotation at the top level
 	w3cItem
 }
@@ -65,6 +66,9 @@ func parseW3C(name string, r io.Reader, lim Limits, yield yielder) error {
 		return fail(name, 1, "", "not a W3C Web Annotation document: %v", err)
 	}
 	items := doc.Items
+	if page := oneOrMany[struct{ Items []w3cItem }](doc.First); len(items) == 0 && len(page) == 1 {
+		items = page[0].Items
+	}
 	if len(items) == 0 && doc.w3cItem.Target != nil {
 		items = []w3cItem{doc.w3cItem}
 	}
