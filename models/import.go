@@ -236,11 +236,9 @@ func (im *importer) row(query string, args ...any) *sql.Row {
 	if st := im.queries[query]; st != nil {
 		return st.QueryRowContext(dbContext(im.ctx), args...)
 	}
-	rdb, err := im.s.r.DB()
-	if err != nil {
-		panic(err) // only a gorm.DB without a connection pool has none
-	}
-	return rdb.QueryRowContext(dbContext(im.ctx), query, args...)
+	// the raw pool: the read pool's views would hide this import's own
+	// committed rows
+	return im.s.raw.QueryRowContext(dbContext(im.ctx), query, args...)
 }
 
 // rawTx digs the *sql.Tx out of a gorm transaction, or nil.

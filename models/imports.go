@@ -57,7 +57,10 @@ const hiddenImports = `(SELECT id FROM imports WHERE state <> 'done' AND cleaned
 const noHiddenImports = `NOT EXISTS (SELECT 1 FROM imports WHERE state <> 'done' AND cleaned_at IS NULL)`
 
 // visible is the condition that a row of table alias (articles,
-// annotations, labels) is visible: not written by an unpublished import.
+// annotations, labels, sources) is visible: not written by an unpublished
+// import. The read pool applies it to every query by itself (readviews.go);
+// it is written out only where a query may run inside a write
+// transaction, on the writer's connection, which has no shadow views.
 func visible(alias string) string {
 	return "(" + noHiddenImports + " OR " + alias + ".import_id IS NULL OR " + alias + ".import_id NOT IN " + hiddenImports + ")"
 }

@@ -35,6 +35,9 @@ type Store struct {
 	// prepares on whichever connection it is handed and so cannot deadlock
 	// the way gorm's cache does.
 	spanInserts map[int]*sql.Stmt
+	// raw reads without the shadow views of the read pool (readviews.go):
+	// only the importer uses it, to find its own unpublished rows.
+	raw *sql.DB
 }
 
 // DSN builds the connection string with the pragmas every pooled
@@ -96,7 +99,8 @@ func Open(path string) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
-	r, err := gorm.Open(sqlite.Open(DSN(path, false)), gormConfig(true))
+	registerVisibleDriver()
+	r, err := gorm.Open(sqlite.New(sqlite.Config{DriverName: visibleDriver, DSN: DSN(path, false)}), gormConfig(true))
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -111,7 +115,14 @@ func Open(path string) (*Store, error) {
 		rdb.Close()
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
-	return &Store{r: r, w: w, path: path, texts: newTextCache(64 << 20), exportSlots: make(chan struct{}, n-1), spanInserts: ins}, nil
+	raw, err := sql.Open("sqlite3", DSN(path, false))
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	raw.SetMaxOpenConns(2)
+	return &Store{r: r, w: w, raw: raw, path: path, texts: newTextCache(64 << 20), exportSlots: make(chan struct{}, n-1), spanInserts: ins}, nil
 }
 
 // Path is the database file.
@@ -122,6 +133,9 @@ func (s *Store) Close() error {
 	var errs []error
 	if rdb, err := s.r.DB(); err == nil {
 		errs = append(errs, rdb.Close())
+	}
+	if s.raw != nil {
+		errs = append(errs, s.raw.Close())
 	}
 	for _, st := range s.spanInserts {
 		st.Close()
@@ -169,7 +183,10 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return &ConflictError{Message: "backup target already exists: " + path}
 	}
-	return s.rd(ctx).Exec("VACUUM INTO ?", path).Error
+	// on the raw pool: the read pool's shadow views would stand in for
+	// the tables when VACUUM rebuilds their indexes
+	_, err := s.raw.ExecContext(dbContext(ctx), "VACUUM INTO ?", path)
+	return err
 }
 
 // isUnique reports a unique-constraint violation.
