@@ -6,7 +6,7 @@ DB      ?= ./data/slant.db
 ADDR    ?= 127.0.0.1:8080
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build run test lint bench fuzz clean
+.PHONY: build run test lint bench bench-test fuzz clean
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags "-X main.Version=$(VERSION)" -o bin/slant ./server
@@ -25,6 +25,12 @@ lint:
 # the table to BENCHMARKS.md. Takes a few minutes; not part of make test.
 bench: build
 	$(GO) run -tags $(TAGS) ./server/bench -slant bin/slant -out BENCHMARKS.md
+
+# make test runs a smoke test of the harness (figures 1 and 2, nothing
+# built); this runs every figure, tiny, against a freshly built binary
+# (about half a minute): what to run after changing server/bench.
+bench-test:
+	SLANT_BENCH_FULL_TEST=1 $(GO) test -count=1 -tags $(TAGS) -run TestQuickRunProducesEveryFigure ./server/bench/
 
 # Runs every fuzz target for FUZZTIME each (make test runs their seed corpora).
 FUZZTIME ?= 30s
