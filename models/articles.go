@@ -188,6 +188,9 @@ func (s *Store) ListArticles(ctx context.Context, f ArticleFilter, pg Page) ([]A
 	if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
 		return nil, nil, err
 	}
+	if err := checkSearchText(f.Q); err != nil {
+		return nil, nil, err
+	}
 	q, err := s.articleListQuery(ctx, f, pg)
 	if err != nil {
 		return nil, nil, err

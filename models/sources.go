@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -122,6 +124,9 @@ func (s *Store) ListSources(ctx context.Context, f SourceFilter, pg Page) ([]Sou
 		}
 		q = q.Where("ownership = ?", f.Ownership)
 	}
+	if err := checkSearchText(f.Q); err != nil {
+		return nil, nil, err
+	}
 	if f.Q != "" {
 		like := "%" + escapeLike(f.Q) + "%"
 		q = q.Where(`(name LIKE ? ESCAPE '\' OR domain LIKE ? ESCAPE '\')`, like, like)
@@ -188,6 +193,28 @@ func (s *Store) ensureSource(ctx context.Context, domain string, cache map[strin
 	}
 	cache[domain] = src.ID
 	return src.ID, nil
+}
+
+// MaxSearchRunes bounds a q= search text (SQLite refuses LIKE patterns
+// past 50,000 bytes with an error that was a 500).
+const MaxSearchRunes = 500
+
+// checkSearchText is the one rule on q= search texts: valid UTF-8, no
+// control characters (a NUL ended the pattern early, so q=%00 matched
+// every title), at most MaxSearchRunes.
+func checkSearchText(q string) error {
+	if !utf8.ValidString(q) {
+		return Invalid("q", "must be valid UTF-8")
+	}
+	if utf8.RuneCountInString(q) > MaxSearchRunes {
+		return Invalid("q", "must be at most "+itoa(MaxSearchRunes)+" characters")
+	}
+	for _, r := range q {
+		if unicode.IsControl(r) {
+			return Invalid("q", "must not contain control characters")
+		}
+	}
+	return nil
 }
 
 func escapeLike(s string) string {

@@ -268,3 +268,26 @@ func TestBulkCountLimitIsOne413(t *testing.T) {
 		t.Fatalf("empty push: %d", r.Status)
 	}
 }
+
+// q= is bounded and taken literally: a 100,000-character search was a 500
+// (SQLite's LIKE pattern limit) and q=%00 matched every title.
+func TestSearchTextIsBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, scenarioText)
+	for _, path := range []string{fmt.Sprintf("/api/v1/projects/%d/articles", e.project.ID), "/api/v1/sources"} {
+		for _, q := range []string{strings.Repeat("a", 100_000), "%00", "a%01b"} {
+			r := e.do("GET", path+"?q="+q, "ann", "")
+			if r.Status != 422 || !hasFieldSuffix(errorOf(t, r)["fields"].(map[string]any), "q") {
+				t.Fatalf("GET %s?q=%.20s: %d %s", path, q, r.Status, clipBody(r.Body))
+			}
+		}
+		r := e.do("GET", path+"?q="+strings.Repeat("z", 500), "ann", "")
+		if r.Status != 200 || strings.Contains(string(r.Body), `"id"`) {
+			t.Fatalf("GET %s with 500 z's: %d %s", path, r.Status, clipBody(r.Body))
+		}
+		// LIKE wildcards are literal
+		if r := e.do("GET", path+"?q=%25", "ann", ""); r.Status != 200 || strings.Contains(string(r.Body), `"id"`) {
+			t.Fatalf("GET %s?q=%%: %d %s", path, r.Status, clipBody(r.Body))
+		}
+	}
+}
