@@ -1,9 +1,11 @@
-# slant — see README.md. FTS5 is off in mattn/go-sqlite3 without the tag,
-# so every Go command here passes it.
+# slant — see README.md. SQLite's FTS5 is off in mattn/go-sqlite3 without
+# the tag; every Go command passes it so that the full-text search planned
+# in issue 15 needs no build change (nothing uses FTS5 yet).
 GO      ?= go
 TAGS    := sqlite_fts5
-DB      ?= ./data/slant.db
-ADDR    ?= 127.0.0.1:8080
+# make run DB=... ADDR=..., or the SLANT_DB / SLANT_ADDR environment
+DB      ?= $(or $(SLANT_DB),./data/slant.db)
+ADDR    ?= $(or $(SLANT_ADDR),127.0.0.1:8080)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: build run test lint bench bench-test fuzz clean
