@@ -162,3 +162,25 @@ func FuzzParquet(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParquetSizes writes well-formed Thrift with arbitrary sizes and
+// counts (page sizes, value counts, chunk bounds, index bounds, footer
+// length), the numbers the Parquet library trusts, so the fuzzer reaches
+// the library instead of stopping at malformed bytes.
+func FuzzParquetSizes(f *testing.F) {
+	f.Add(int64(-1), int64(-1), int64(2), int64(-1), int64(-1), int64(0), int64(0), int64(0))
+	f.Add(int64(1<<31-1), int64(-1), int64(2), int64(-1), int64(-1), int64(0), int64(0), int64(0))
+	f.Add(int64(-1), int64(-1), int64(1<<31-1), int64(-1), int64(-1), int64(4), int64(1<<31-1), int64(0))
+	f.Add(int64(16), int64(16), int64(2), int64(1<<40), int64(4), int64(0), int64(0), int64(1<<32-1))
+	f.Fuzz(func(t *testing.T, unc, comp, nv, chunk, off, ciOff, ciLen, footerLen int64) {
+		h := handFile{uncompressed: unc, compressed: comp, numValues: nv, chunkCompressed: chunk, dataOffset: off,
+			colIndexOffset: ciOff, colIndexLength: ciLen, footerLen: footerLen & (1<<32 - 1)}
+		data := h.bytes()
+		refused := checkParquet(data, DefaultLimits().unzippedBytes())
+		err := Parse([]Input{BytesInput("f.parquet", data)}, "parquet", DefaultLimits())(func(*models.ImportItem) error { return nil })
+		var p *models.ImportProblem
+		if refused != nil && (!errors.As(err, &p) || !strings.Contains(p.Message, "Parquet")) {
+			t.Fatalf("guard refused (%v) but the import said %v", refused, err)
+		}
+	})
+}
