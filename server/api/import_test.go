@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -641,6 +642,54 @@ func TestImportLargeZipAllocatesAFractionOfItsSize(t *testing.T) {
 		t.Logf("%s: %d-byte zip imported with %d bytes allocated (client and server)", c.name, zbuf.Len(), alloc)
 		if alloc > uint64(zbuf.Len())/3 {
 			t.Errorf("%s: importing a %d-byte zip allocated %d bytes", c.name, zbuf.Len(), alloc)
+		}
+	}
+}
+
+// URL-import errors are kept in the import history that every member
+// reads: they say why in words and name no address, port or resolver
+// (issue 12: "refused: 127.0.0.1:18801", "lookup vm. on 10.x.x.x:53").
+func TestImportURLErrorsInHistoryNameNoAddress(t *testing.T) {
+	t.Parallel()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
+	}))
+	defer site.Close()
+	port := site.URL[strings.LastIndex(site.URL, ":")+1:]
+	e := newImportEnv(t, ingest.Limits{AllowHosts: []string{"127.0.0.1"}}) // the redirector is reachable
+	targets := []string{
+		site.URL + "/?to=http://169.254.169.254/latest/meta-data/",
+		site.URL + "/?to=http://[::ffff:0:127.0.0.1]:" + port + "/",
+		"http://nothing.invalid/",
+	}
+	for _, name := range []string{"vm", "runsc", "ip6-localhost"} { // names the hosts file may map to loopback
+		if addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", name); err == nil && len(addrs) > 0 && addrs[0].Unmap().IsLoopback() {
+			targets = append(targets, site.URL+"/?to=http://"+name+":"+port+"/")
+		}
+	}
+	for _, target := range targets {
+		r := e.do("POST", e.importPath(""), "ann", `{"url":`+strconv.Quote(target)+`}`)
+		if r.Status != 422 {
+			t.Errorf("%s: %d %s", target, r.Status, r.Body)
+		}
+	}
+	var hist struct {
+		Items []struct {
+			Error string `json:"error"`
+		} `json:"items"`
+	}
+	r := e.do("GET", e.importPath("")+"s", "ann", "")
+	if err := json.Unmarshal(r.Body, &hist); err != nil || len(hist.Items) != len(targets) {
+		t.Fatalf("history: %d %s", r.Status, r.Body)
+	}
+	for _, it := range hist.Items {
+		if it.Error != "url: refused: the address is not public" && it.Error != "url: the host name could not be resolved" {
+			t.Errorf("history error %q", it.Error)
+		}
+		for _, leak := range []string{"127.0.0.1", "169.254", "::1", port, ":53", "lookup", "dial"} {
+			if strings.Contains(it.Error, leak) {
+				t.Errorf("history error %q reveals %q", it.Error, leak)
+			}
 		}
 	}
 }
