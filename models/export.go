@@ -20,6 +20,7 @@ type ExportRow struct {
 	ExternalID      *string
 	ArticleTitle    string
 	ArticleURL      string
+	ArticleLanguage string  // the article's language tag, "" when unknown
 	ArticleText     string  // the whole text, for formats that carry it
 	ArticleMetadata JSONMap // the article's metadata object
 	PublishedAt     *time.Time
@@ -82,7 +83,7 @@ func (s *Store) ExportAnnotations(ctx context.Context, f AnnotationFilter, each 
 type exportArt struct {
 	id                               int64
 	externalID                       *string
-	title, url                       string
+	title, url, language             string
 	metadata                         JSONMap
 	publishedAt                      *time.Time
 	domain, name, country, ownership sql.NullString
@@ -90,7 +91,7 @@ type exportArt struct {
 
 func exportArticles(tx *gorm.DB, f AnnotationFilter, after int64, n int) ([]exportArt, error) {
 	q := tx.Table("articles").
-		Select("articles.id, articles.external_id, articles.title, articles.url, articles.metadata, articles.published_at, sources.domain, sources.name, sources.country, sources.ownership").
+		Select("articles.id, articles.external_id, articles.title, articles.url, articles.language, articles.metadata, articles.published_at, sources.domain, sources.name, sources.country, sources.ownership").
 		Joins("LEFT JOIN sources ON sources.id = articles.source_id").
 		Where("articles.project_id = ? AND articles.id > ?", f.ProjectID, after).
 		Where(visible("articles")).
@@ -111,7 +112,7 @@ func exportArticles(tx *gorm.DB, f AnnotationFilter, after int64, n int) ([]expo
 	for rows.Next() {
 		var a exportArt
 		var pub sql.NullTime
-		if err := rows.Scan(&a.id, &a.externalID, &a.title, &a.url, &a.metadata, &pub, &a.domain, &a.name, &a.country, &a.ownership); err != nil {
+		if err := rows.Scan(&a.id, &a.externalID, &a.title, &a.url, &a.language, &a.metadata, &pub, &a.domain, &a.name, &a.country, &a.ownership); err != nil {
 			return nil, err
 		}
 		if pub.Valid {
@@ -145,7 +146,7 @@ func exportArticle(tx *gorm.DB, f AnnotationFilter, a *exportArt, row *ExportRow
 	defer rows.Close()
 	for rows.Next() {
 		row.ArticleID, row.ExternalID, row.ArticleTitle, row.ArticleURL, row.PublishedAt = a.id, a.externalID, a.title, a.url, a.publishedAt
-		row.ArticleText, row.ArticleMetadata = text, a.metadata
+		row.ArticleText, row.ArticleMetadata, row.ArticleLanguage = text, a.metadata, a.language
 		row.SourceDomain, row.SourceName, row.SourceCountry, row.SourceOwnership = a.domain.String, a.name.String, a.country.String, a.ownership.String
 		row.Attributes = nil
 		if err := rows.Scan(&row.AnnotationID, &row.Start, &row.End, &row.Text, &row.Note, &row.Attributes,

@@ -200,10 +200,12 @@ func (x *W3C) End() error {
 	return x.w.Flush()
 }
 
-// languageOf is the article's language where the export knows it: the
-// export row does not carry the article's language column yet, so this
-// reads a "language" (or "lang") tag from the article's metadata.
+// languageOf is the article's language where the export knows it: its
+// language field, else a "language" (or "lang") tag in its metadata.
 func languageOf(r *models.ExportRow) string {
+	if languageTag.MatchString(r.ArticleLanguage) {
+		return r.ArticleLanguage
+	}
 	for _, k := range []string{"language", "lang"} {
 		if s, ok := r.ArticleMetadata[k].(string); ok && languageTag.MatchString(s) {
 			return s

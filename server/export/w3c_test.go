@@ -91,3 +91,34 @@ func TestW3CEnvelope(t *testing.T) {
 		t.Fatalf("collection: %s", buf.Bytes())
 	}
 }
+
+// The target's language is the article's own language field first, then
+// a tag in its metadata.
+func TestW3CTargetLanguage(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		lang string
+		meta models.JSONMap
+		want any
+	}{
+		{"ar", nil, "ar"},
+		{"pt-BR", models.JSONMap{"language": "en"}, "pt-BR"},
+		{"", models.JSONMap{"lang": "de"}, "de"},
+		{"not a tag!", nil, nil},
+	} {
+		var buf bytes.Buffer
+		w := NewW3C(&buf, "P", "", "1")
+		w.Begin()
+		w.Row(&models.ExportRow{AnnotationID: 1, ArticleID: 2, ArticleText: "نص", ArticleLanguage: c.lang, ArticleMetadata: c.meta,
+			Label: "l", Start: 0, End: 1, Text: "ن", Annotator: "a", Origin: "human"})
+		w.End()
+		var coll struct{ First struct{ Items []map[string]any } }
+		if err := json.Unmarshal(buf.Bytes(), &coll); err != nil {
+			t.Fatal(err)
+		}
+		target := coll.First.Items[0]["target"].(map[string]any)
+		if target["language"] != c.want || target["textDirection"] != "rtl" {
+			t.Errorf("language %q, metadata %v: target %v", c.lang, c.meta, target)
+		}
+	}
+}
