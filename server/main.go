@@ -337,6 +337,7 @@ func cmdExport(args []string, stdout io.Writer) (err error) {
 	project := fs.Int64("project", 0, "project id")
 	format := fs.String("format", "csv", "output format: "+strings.Join(export.FormatNames(), ", "))
 	raw := fs.Bool("raw", false, "exact cells, no spreadsheet formula protection")
+	bom := fs.Bool("bom", false, "csv: start with a UTF-8 byte-order mark, so Excel reads the file as UTF-8")
 	out := fs.String("o", "", "output file (default stdout)")
 	var f models.AnnotationFilter
 	fs.StringVar(&f.Label, "label", "", "only this label key")
@@ -352,6 +353,9 @@ func cmdExport(args []string, stdout io.Writer) (err error) {
 	ef, err := export.Lookup(*format)
 	if err != nil {
 		return err
+	}
+	if *bom && ef.Name != "csv" {
+		return errors.New("--bom applies to --format csv only")
 	}
 	f.ProjectID = *project
 	store, err := models.Open(*dbPath)
@@ -376,7 +380,10 @@ func cmdExport(args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	ew := ef.New(w, export.Options{Safe: !*raw, Project: proj.Name})
+	ew := ef.New(w, export.Options{Safe: !*raw, BOM: *bom, Project: proj.Name})
+	if cl, ok := ew.(io.Closer); ok {
+		defer cl.Close() // temporary files of a workbook that never reached End
+	}
 	if err := ew.Begin(); err != nil {
 		return err
 	}

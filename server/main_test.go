@@ -108,3 +108,35 @@ func TestCLIUserTokenExportBackup(t *testing.T) {
 		t.Fatal("unknown command accepted")
 	}
 }
+
+// slant export --bom writes the byte-order mark Excel needs; --format xlsx
+// writes a workbook; --bom with another format is refused.
+func TestCLIExportBOMAndWorkbook(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "demo.db")
+	demo, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seeds.Load(context.Background(), demo); err != nil {
+		t.Fatal(err)
+	}
+	demo.Close()
+	var out, errOut bytes.Buffer
+	if err := run([]string{"export", "--project", "1", "--bom", "--db", db}, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(out.Bytes(), []byte("\xEF\xBB\xBFannotation_id,")) {
+		t.Fatalf("csv with --bom starts %q", out.Bytes()[:min(out.Len(), 20)])
+	}
+	xlsx := filepath.Join(dir, "out.xlsx")
+	if err := run([]string{"export", "--project", "1", "--format", "xlsx", "-o", xlsx, "--db", db}, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(xlsx); !bytes.HasPrefix(b, []byte("PK\x03\x04")) || len(b) < 2000 {
+		t.Fatalf("xlsx export is not a workbook (%d bytes)", len(b))
+	}
+	if err := run([]string{"export", "--project", "1", "--format", "jsonl", "--bom", "--db", db}, nil, &out, &errOut); err == nil {
+		t.Fatal("--bom with jsonl accepted")
+	}
+}
