@@ -1,7 +1,12 @@
 package frontend_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +61,7 @@ func TestScreenshotDemo(t *testing.T) {
 	e.waitJS(`document.getElementById('article-text').dataset.loads === "2"`) // everyone's spans are loaded
 	e.do(chromedp.Click(chromedp.CSS(`#span-list li:nth-child(2) button`)))
 	e.waitJS(`document.getElementById('editor')`)
+	checkDemoPainted(e, arts[1].ID)
 	shot("annotate.png")
 	e.do(chromedp.EmulateViewport(800, 900))
 	shot("annotate-800.png")
@@ -93,3 +99,137 @@ func TestScreenshotDemo(t *testing.T) {
 	e.open("#/projects", `document.querySelector('.project-list')`)
 	shot("projects.png")
 }
+
+// checkDemoPainted asserts what the annotate screenshot should show: the
+// article's whole text in the text pane, highlights over exactly the
+// stored spans (everyone's) in the colours of exactly their labels, and,
+// for the highlights on screen, those colours in the pane's pixels.
+func checkDemoPainted(e *env, articleID int64) {
+	t := e.t
+	t.Helper()
+	art, err := e.store.GetArticle(context.Background(), articleID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := e.annotations(articleID)
+	if len(spans) < 2 {
+		t.Fatalf("the demo article has %d spans; the check needs some", len(spans))
+	}
+	// Layout may break lines into blocks: compare without whitespace.
+	squeeze := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	if got := eval[string](e, `document.getElementById('article-text').textContent`); squeeze(got) != squeeze(art.Text) {
+		t.Errorf("text pane shows\n%q\nwant the article's text\n%q", got, art.Text)
+	}
+	runes := []rune(art.Text)
+	covered := make([]bool, len(runes))
+	used := map[int64]bool{}
+	for _, sp := range spans {
+		for i := sp.Start; i < sp.End; i++ {
+			covered[i] = true
+		}
+		used[sp.LabelID] = true
+	}
+	var want strings.Builder
+	for i, r := range runes {
+		if covered[i] {
+			want.WriteRune(r)
+		}
+	}
+	got := eval[string](e, `[...document.querySelectorAll('#article-text .hl')].map(n => n.textContent).join('')`)
+	if squeeze(got) != squeeze(want.String()) {
+		t.Errorf("highlighted text\n%q\nwant the text under the %d stored spans\n%q", got, len(spans), want.String())
+	}
+
+	// Every label of the stored spans, and no other, colours a highlight.
+	labels, err := e.store.ListLabels(context.Background(), art.ProjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgbOf := map[string]string{} // "rgb(r, g, b)" -> label key
+	var wantKeys []string
+	for _, l := range labels {
+		var r, g, b uint8
+		if _, err := fmt.Sscanf(l.Color, "#%02x%02x%02x", &r, &g, &b); err != nil {
+			t.Fatalf("label %s colour %q: %v", l.Key, l.Color, err)
+		}
+		rgbOf[fmt.Sprintf("rgb(%d, %d, %d)", r, g, b)] = l.Key
+		if used[l.ID] {
+			wantKeys = append(wantKeys, l.Key)
+		}
+	}
+	type hl struct {
+		Colors []string
+		Top    float64
+		Bottom float64
+	}
+	hls := eval[[]hl](e, `[...document.querySelectorAll('#article-text .hl')].map(n => { const r = n.getBoundingClientRect();
+		return { colors: getComputedStyle(n).backgroundImage.match(/rgb\([^)]*\)/g) || [], top: r.top, bottom: r.bottom }; })`)
+	drawn := map[string]bool{}  // label keys of every highlight
+	inView := map[string]bool{} // ... of the highlights on screen now
+	height := eval[float64](e, `innerHeight`)
+	for _, h := range hls {
+		for _, c := range h.Colors {
+			key, ok := rgbOf[c]
+			if !ok {
+				t.Errorf("a highlight is drawn in %s, the colour of no label", c)
+				continue
+			}
+			drawn[key] = true
+			if h.Top >= 0 && h.Bottom <= height {
+				inView[key] = true
+			}
+		}
+	}
+	var gotKeys []string
+	for _, l := range labels {
+		if drawn[l.Key] {
+			gotKeys = append(gotKeys, l.Key)
+		}
+	}
+	if strings.Join(gotKeys, ",") != strings.Join(wantKeys, ",") {
+		t.Errorf("highlights are drawn in the colours of %v, want those of the spans' labels %v", gotKeys, wantKeys)
+	}
+
+	// ... and the ones on screen are painted: their label's colour is in
+	// the pixels of the text pane (paragraphs off screen are not painted,
+	// see content-visibility in app.css, so only the viewport counts).
+	if len(inView) == 0 {
+		t.Fatal("no highlight is on screen")
+	}
+	shot, err := chromedp.Run(e.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	box := eval[[]float64](e, `(() => { const r = document.getElementById('article-text').getBoundingClientRect();
+		return [r.left, r.top, r.right, r.bottom, devicePixelRatio]; })()`)
+	if box[4] != 1 {
+		t.Fatalf("device pixel ratio %v", box[4])
+	}
+	pane := image.Rect(int(box[0]), int(box[1]), int(box[2]), int(box[3])).Intersect(img.Bounds())
+	for rgb, key := range rgbOf {
+		if !inView[key] {
+			continue
+		}
+		var r, g, b uint8
+		fmt.Sscanf(rgb, "rgb(%d, %d, %d)", &r, &g, &b)
+		n := 0
+		for y := pane.Min.Y; y < pane.Max.Y; y++ {
+			for x := pane.Min.X; x < pane.Max.X; x++ {
+				c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+				if near(c.R, r) && near(c.G, g) && near(c.B, b) {
+					n++
+				}
+			}
+		}
+		// a highlight's underline bar is a few pixels high along its length
+		if n < 100 {
+			t.Errorf("label %s (%s) is on screen but only %d pixels of the text pane have its colour: its highlights are not painted", key, rgb, n)
+		}
+	}
+}
+
+func near(a, b uint8) bool { return a-b < 3 || b-a < 3 }
