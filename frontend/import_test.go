@@ -300,7 +300,7 @@ func TestImportHistoryPages(t *testing.T) {
 	ctx := context.Background()
 	for i := range 23 {
 		src := ingest.Parse([]ingest.Input{ingest.BytesInput("a.txt", []byte(fmt.Sprintf("Title %d\nText %d.", i, i)))}, "auto", ingest.Limits{})
-		if _, err := e.store.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: admin.ID, DryRun: i%2 == 0}, src); err != nil {
+		if _, err := ingest.Run(ctx, e.store, ingest.Options{ProjectID: p.ID, UserID: admin.ID, DryRun: i%2 == 0}, src); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -377,9 +377,9 @@ func TestImportAnnotator(t *testing.T) {
 	release := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.store.Import(context.Background(), models.ImportOptions{ProjectID: p.ID, UserID: admin.ID}, func(yield func(*models.ImportItem) error) error {
+		_, err := ingest.Run(context.Background(), e.store, ingest.Options{ProjectID: p.ID, UserID: admin.ID}, func(yield func(*ingest.Item) error) error {
 			<-release
-			return yield(&models.ImportItem{File: "slow.txt", Line: 1, Article: &models.ArticleIn{Title: "Slow", Text: "A slow import."}})
+			return yield(&ingest.Item{File: "slow.txt", Line: 1, Article: &models.ArticleIn{Title: "Slow", Text: "A slow import."}})
 		})
 		done <- err
 	}()

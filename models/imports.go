@@ -32,19 +32,19 @@ const ImportChunk = 25 * time.Millisecond
 // owner is recognised at once (see ownerAlive).
 const importStale = 2 * time.Minute
 
-// heartbeatEvery is how often a running import proves it is alive.
-const heartbeatEvery = 20 * time.Second
+// ImportHeartbeatEvery is how often a running import proves it is
+// alive (ImportHeartbeat), well within importStale.
+const ImportHeartbeatEvery = 20 * time.Second
 
-// Import states.
+// The states an import ends in (EndImport).
 const (
-	stateRunning   = "running"
-	stateDone      = "done"
-	stateFailed    = "failed"
-	stateDiscarded = "discarded"
+	ImportStateDone      = "done"
+	ImportStateFailed    = "failed"
+	ImportStateDiscarded = "discarded"
 )
 
 // hiddenImports lists the imports whose rows no reader may see: those
-// not published and not yet cleaned up (whatever cleanImport keeps, an
+// not published and not yet cleaned up (whatever CleanImport keeps, an
 // outlet someone has used or edited, is in use and stays visible).
 const hiddenImports = `(SELECT id FROM imports WHERE state <> 'done' AND cleaned_at IS NULL)`
 
@@ -67,19 +67,19 @@ func visible(alias string) string {
 
 // ImportRecord is one import in a project's history.
 type ImportRecord struct {
-	ID              int64      `json:"id"`
-	ProjectID       int64      `json:"project_id"`
-	UserID          int64      `json:"-"`
-	User            string     `json:"user"`
-	State           string     `json:"state"`
-	DryRun          bool       `json:"dry_run"`
-	ArticlesCreated int        `json:"articles_created"`
-	ArticlesSkipped int        `json:"articles_skipped"`
-	SpansCreated    int        `json:"spans_created"`
-	ProblemCount    int        `json:"problem_count"`
-	Error           string     `json:"error"`
-	StartedAt       time.Time  `json:"started_at"`
-	FinishedAt      *time.Time `json:"finished_at"`
+	ID              int64
+	ProjectID       int64
+	UserID          int64
+	User            string // the user's name
+	State           string // running, done, failed, discarded
+	DryRun          bool
+	ArticlesCreated int
+	ArticlesSkipped int
+	SpansCreated    int
+	ProblemCount    int
+	Error           string
+	StartedAt       time.Time
+	FinishedAt      *time.Time
 }
 
 // ListImports returns a project's imports, newest first.
@@ -128,11 +128,14 @@ func (s *Store) ListImports(ctx context.Context, projectID int64, pg Page) ([]Im
 	return out, next, nil
 }
 
-// startImport registers a running import into the project, after taking
+// StartImport registers a running import into the project, after taking
 // over (and cleaning up) one whose process has died. A live import into
 // the same project is a conflict: two imports at once could not dedupe
 // against each other.
-func (s *Store) startImport(ctx context.Context, opts ImportOptions) (int64, error) {
+func (s *Store) StartImport(ctx context.Context, projectID, userID int64, dryRun bool) (int64, error) {
+	if s.inTx {
+		return 0, errors.New("import: must not run inside a transaction")
+	}
 	var running struct {
 		ID        int64
 		UserID    int64
@@ -141,7 +144,7 @@ func (s *Store) startImport(ctx context.Context, opts ImportOptions) (int64, err
 		StartedAt time.Time
 	}
 	err := s.rd(ctx).Raw(`SELECT id, user_id, owner, heartbeat_at, started_at FROM imports WHERE project_id = ? AND state = 'running'`,
-		opts.ProjectID).Row().Scan(&running.ID, &running.UserID, &running.Owner, &running.Heartbeat, &running.StartedAt)
+		projectID).Row().Scan(&running.ID, &running.UserID, &running.Owner, &running.Heartbeat, &running.StartedAt)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -160,13 +163,13 @@ func (s *Store) startImport(ctx context.Context, opts ImportOptions) (int64, err
 	}
 	// Hidden rows left by failed imports would collide with this one's
 	// (external ids are unique per project), so they go first.
-	if err := s.cleanImports(ctx, opts.ProjectID); err != nil {
+	if err := s.cleanImports(ctx, projectID); err != nil {
 		return 0, err
 	}
 	now := time.Now().UTC()
 	var id int64
 	err = s.wr(ctx).Raw(`INSERT INTO imports (project_id, user_id, state, owner, dry_run, started_at, heartbeat_at)
-		VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id`, opts.ProjectID, opts.UserID, selfOwner(), opts.DryRun, now, now).Row().Scan(&id)
+		VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id`, projectID, userID, selfOwner(), dryRun, now, now).Row().Scan(&id)
 	if err != nil {
 		if isUnique(err) || strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return 0, &ConflictError{Message: "another import into this project has just started; try again when it has finished"}
@@ -179,15 +182,20 @@ func (s *Store) startImport(ctx context.Context, opts ImportOptions) (int64, err
 	return id, nil
 }
 
-var errImportGone = errors.New("import is no longer running (taken over or its project deleted)")
+// ErrImportGone is a running import that is no longer running: taken
+// over by another process, or its project deleted.
+var ErrImportGone = errors.New("import is no longer running (taken over or its project deleted)")
 
-// endImport moves a running import to state (done, failed, discarded)
-// and records its figures. errImportGone: it was not running any more.
-func (s *Store) endImport(ctx context.Context, id int64, state, msg string, rep *ImportReport) error {
-	var created, skipped, spans, problems int
-	if rep != nil {
-		created, skipped, spans, problems = rep.ArticlesCreated, rep.ArticlesSkipped, rep.SpansCreated, rep.ProblemCount
-	}
+// ImportCounts are an import's figures, recorded in its history.
+type ImportCounts struct {
+	ArticlesCreated, ArticlesSkipped, SpansCreated, Problems int
+}
+
+// EndImport moves a running import to state (ImportStateDone publishes
+// it) and records its figures. ErrImportGone: it was not running any
+// more.
+func (s *Store) EndImport(ctx context.Context, id int64, state, msg string, n ImportCounts) error {
+	created, skipped, spans, problems := n.ArticlesCreated, n.ArticlesSkipped, n.SpansCreated, n.Problems
 	if len(msg) > 2000 {
 		msg = msg[:2000]
 	}
@@ -203,7 +211,7 @@ func (s *Store) endImport(ctx context.Context, id int64, state, msg string, rep 
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return errImportGone
+			return ErrImportGone
 		}
 		return nil
 	})
@@ -231,17 +239,17 @@ func (s *Store) cleanImports(ctx context.Context, projectID int64) error {
 		return err
 	}
 	for _, id := range ids {
-		if err := s.cleanImport(ctx, id); err != nil {
+		if err := s.CleanImport(ctx, id); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// cleanImport deletes what one unpublished import wrote. Labels and
+// CleanImport deletes what one unpublished import wrote. Labels and
 // outlets it created are removed only while nothing else uses them and
 // nobody has edited them (an edit moves updated_at past created_at).
-func (s *Store) cleanImport(ctx context.Context, id int64) error {
+func (s *Store) CleanImport(ctx context.Context, id int64) error {
 	steps := []string{
 		`DELETE FROM annotations WHERE id IN (SELECT id FROM annotations WHERE import_id = ? LIMIT 2000)`,
 		`DELETE FROM articles WHERE id IN (SELECT id FROM articles WHERE import_id = ? LIMIT 200)`,

@@ -14,12 +14,13 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"slant/models"
+	"slant/server/ingest"
 )
 
 // pausedSource yields its items, but before item at it closes paused and
 // waits for resume: the import is then between two committed chunks.
 type pausedSource struct {
-	items          []*models.ImportItem
+	items          []*ingest.Item
 	at             int
 	paused, resume chan struct{}
 	once           sync.Once
@@ -30,11 +31,11 @@ type pausedSource struct {
 // so a failing test does not leave it holding the store open).
 func (p *pausedSource) release() { p.once.Do(func() { close(p.resume) }) }
 
-func newPaused(at int, its ...*models.ImportItem) *pausedSource {
+func newPaused(at int, its ...*ingest.Item) *pausedSource {
 	return &pausedSource{items: its, at: at, paused: make(chan struct{}), resume: make(chan struct{})}
 }
 
-func (p *pausedSource) src(yield func(*models.ImportItem) error) error {
+func (p *pausedSource) src(yield func(*ingest.Item) error) error {
 	for i, it := range p.items {
 		if i == p.at {
 			close(p.paused)
@@ -48,18 +49,18 @@ func (p *pausedSource) src(yield func(*models.ImportItem) error) error {
 }
 
 type importResult struct {
-	rep *models.ImportReport
+	rep *ingest.Report
 	err error
 }
 
 // startImport runs an import in the background and waits until its
 // source pauses.
-func startImport(t *testing.T, s *models.Store, opts models.ImportOptions, p *pausedSource) chan importResult {
+func startImport(t *testing.T, s *models.Store, opts ingest.Options, p *pausedSource) chan importResult {
 	t.Helper()
 	done := make(chan importResult, 1)
 	t.Cleanup(p.release)
 	go func() {
-		rep, err := s.Import(ctx, opts, p.src)
+		rep, err := ingest.Run(ctx, s, opts, p.src)
 		done <- importResult{rep, err}
 	}()
 	select {
@@ -156,7 +157,7 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	e := existing[0]
 	ps := newPaused(2,
 		art("n1", "https://newoutlet.example/a", "New article 🎉 with a claim.", span("opinion", 0, 11, "New article"), span("Novel_Claim", 21, 26, "claim")),
-		&models.ImportItem{File: "f.jsonl", Line: 2, ExternalRef: "e0", Spans: []models.ImportSpan{span("opinion", 0, 8, "Existing")}},
+		&ingest.Item{File: "f.jsonl", Line: 2, ExternalRef: "e0", Spans: []ingest.Span{span("opinion", 0, 8, "Existing")}},
 		art("n2", "", "Second new article."),
 	)
 	// the default chunk length: the import must commit when its source
@@ -165,7 +166,7 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}, ps)
+	done := startImport(t, s, ingest.Options{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}, ps)
 
 	// what came before the pause is committed (the importer commits as soon
 	// as its source has nothing ready), and hidden
@@ -227,14 +228,14 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 		t.Fatalf("deleting an unpublished article: %v, want not found", err)
 	}
 	// a second import into the project waits its turn; another project is free
-	if _, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "Other text."))); !errors.Is(err, models.ErrConflict) {
+	if _, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "Other text."))); !errors.Is(err, models.ErrConflict) {
 		t.Fatalf("second import into the same project: %v, want a conflict", err)
 	}
 	other := &models.Project{Name: "Other"}
 	if err := s.CreateProject(ctx, other, nil); err != nil {
 		t.Fatal(err)
 	}
-	if rep, err := s.Import(ctx, models.ImportOptions{ProjectID: other.ID, UserID: u.ID}, items(art("", "", "Other text."))); err != nil || rep.ArticlesCreated != 1 {
+	if rep, err := ingest.Run(ctx, s, ingest.Options{ProjectID: other.ID, UserID: u.ID}, items(art("", "", "Other text."))); err != nil || rep.ArticlesCreated != 1 {
 		t.Fatalf("import into another project during the import: %+v %v", rep, err)
 	}
 	// an annotator's save gets the writer while the import is under way
@@ -295,8 +296,8 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 
 func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 	t.Parallel()
-	input := func() []*models.ImportItem {
-		return []*models.ImportItem{
+	input := func() []*ingest.Item {
+		return []*ingest.Item{
 			art("x1", "https://brand-new-outlet.example/1", "Fresh text one.", span("Novel_Label", 0, 5, "Fresh")),
 			art("x2", "", "Fresh text two.", span("opinion", 0, 5, "Fresh")),
 			art("x3", "", "Fresh text three.", span("opinion", 0, 5, "Wrong")), // a problem
@@ -304,16 +305,16 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 	}
 	cases := []struct {
 		name     string
-		opts     models.ImportOptions
+		opts     ingest.Options
 		fail     error
 		cancel   bool
 		state    string
 		wantErr  bool
 		problems int // problem_count in the history: the bad span, and a fatal problem
 	}{
-		{name: "fatal error from the source", fail: &models.ImportProblem{File: "f.jsonl", Line: 4, Message: "truncated file"}, state: "failed", wantErr: true, problems: 2},
-		{name: "strict with a problem", opts: models.ImportOptions{Strict: true}, state: "failed", wantErr: true, problems: 1},
-		{name: "dry run", opts: models.ImportOptions{DryRun: true}, state: "discarded", problems: 1},
+		{name: "fatal error from the source", fail: &ingest.Problem{File: "f.jsonl", Line: 4, Message: "truncated file"}, state: "failed", wantErr: true, problems: 2},
+		{name: "strict with a problem", opts: ingest.Options{Strict: true}, state: "failed", wantErr: true, problems: 1},
+		{name: "dry run", opts: ingest.Options{DryRun: true}, state: "discarded", problems: 1},
 		{name: "client went away", cancel: true, state: "failed", wantErr: true},
 	}
 	for _, tc := range cases {
@@ -325,7 +326,7 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 			its := input()
 			c, cancel := context.WithCancel(ctx)
 			defer cancel()
-			src := func(yield func(*models.ImportItem) error) error {
+			src := func(yield func(*ingest.Item) error) error {
 				for i, it := range its {
 					if i == 2 && tc.cancel {
 						cancel()
@@ -336,7 +337,7 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 				}
 				return tc.fail
 			}
-			rep, err := s.Import(c, opts, src)
+			rep, err := ingest.Run(c, s, opts, src)
 			importErr := err
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
@@ -354,7 +355,7 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 			}
 			if tc.opts.DryRun {
 				// the dry run's report is the real import's report
-				real, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}, items(input()...))
+				real, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}, items(input()...))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -374,7 +375,7 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 				t.Errorf("history %+v %v; want the first import with %d problem(s) and its reason", hist, err, tc.problems)
 			}
 			if tc.fail != nil {
-				ps := models.ImportProblemsOf(importErr)
+				ps := ingest.ProblemsOf(importErr)
 				if len(ps) != 2 || ps[1].Message != "truncated file" || !strings.Contains(hist[len(hist)-1].Error, "truncated file") {
 					t.Errorf("fatal problem: error lists %+v, history %+v", ps, hist[len(hist)-1])
 				}
@@ -389,14 +390,14 @@ func TestAbandonedImportIsTakenOverAndCannotPublish(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
 			s, u, p := importFixture(t)
-			its := []*models.ImportItem{art("a1", "", "Alpha text."), art("a2", "", "Beta text."), art("a3", "", "Gamma text.")}
+			its := []*ingest.Item{art("a1", "", "Alpha text."), art("a2", "", "Beta text."), art("a3", "", "Gamma text.")}
 			ps := newPaused(2, its...)
-			done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
+			done := startImport(t, s, ingest.Options{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, ps)
 			waitRaw(t, s, `SELECT COUNT(*) FROM articles WHERE import_id IS NOT NULL`, 2)
 			// its owner is alive (this process), so a silent heartbeat alone
 			// does not make it abandoned
 			rawExec(t, s, `UPDATE imports SET heartbeat_at = ? WHERE state = 'running'`, time.Now().Add(-time.Hour).UTC())
-			if _, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "Other."))); !errors.Is(err, models.ErrConflict) {
+			if _, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "Other."))); !errors.Is(err, models.ErrConflict) {
 				t.Fatalf("import next to a live one with a silent heartbeat: %v, want a conflict", err)
 			}
 			// pretend its process died: a pid of this host that is not running
@@ -407,7 +408,7 @@ func TestAbandonedImportIsTakenOverAndCannotPublish(t *testing.T) {
 			switch how {
 			case "next import":
 				// the same external ids must not collide with the dead import's rows
-				rep, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(art("a1", "", "Alpha text."), art("a2", "", "Beta text.")))
+				rep, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, items(art("a1", "", "Alpha text."), art("a2", "", "Beta text.")))
 				if err != nil || rep.ArticlesCreated != 2 {
 					t.Fatalf("import after a dead one: %+v %v", rep, err)
 				}
@@ -442,7 +443,7 @@ func TestImportIntoProjectDeletedMidwayFails(t *testing.T) {
 	t.Parallel()
 	s, u, p := importFixture(t)
 	ps := newPaused(1, art("", "https://fresh-outlet.example/1", "One."), art("", "", "Two."))
-	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, ps)
+	done := startImport(t, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, ps)
 	waitRaw(t, s, `SELECT COUNT(*) FROM sources WHERE domain = 'fresh-outlet.example'`, 1)
 	if err := within(t, "deleting the project", func() error { return s.DeleteProject(ctx, p.ID) }); err != nil {
 		t.Fatal(err)
@@ -539,8 +540,8 @@ func TestLongExportsNeverBlockAnnotators(t *testing.T) {
 func TestImportParserPanicFailsCleanly(t *testing.T) {
 	t.Parallel()
 	s, u, p := importFixture(t)
-	src := func(yield func(*models.ImportItem) error) error {
-		for _, it := range []*models.ImportItem{art("", "", "First text."), art("", "", "Second text.")} {
+	src := func(yield func(*ingest.Item) error) error {
+		for _, it := range []*ingest.Item{art("", "", "First text."), art("", "", "Second text.")} {
 			if err := yield(it); err != nil {
 				return err
 			}
@@ -549,7 +550,7 @@ func TestImportParserPanicFailsCleanly(t *testing.T) {
 		m["boom"]++ // a parser bug
 		return nil
 	}
-	_, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, src)
+	_, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID, Chunk: time.Nanosecond}, src)
 	if err == nil || !strings.Contains(err.Error(), "parser failed") {
 		t.Fatalf("import with a panicking parser: %v", err)
 	}
@@ -557,7 +558,7 @@ func TestImportParserPanicFailsCleanly(t *testing.T) {
 		t.Fatalf("%d articles left behind", n)
 	}
 	if err := within(t, "the next import", func() error {
-		rep, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "First text.")))
+		rep, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, items(art("", "", "First text.")))
 		if err == nil && rep.ArticlesCreated != 1 {
 			err = errors.New("not created")
 		}
@@ -583,7 +584,7 @@ func TestImportSurvivesDeletionsBetweenChunks(t *testing.T) {
 		art("x1", "", "Unrelated first article."),
 		art("e0", "", text, span("opinion", 22, 30, "reckless")),
 	)
-	done := startImport(t, s, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, ps)
+	done := startImport(t, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, ps)
 	if err := within(t, "deleting the article", func() error { return s.DeleteArticle(ctx, existing[0].ID) }); err != nil {
 		t.Fatal(err)
 	}

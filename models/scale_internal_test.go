@@ -47,17 +47,6 @@ func checkCounts(t *testing.T, s *Store, userID int64, step string) {
 	}
 }
 
-func itemsOf(its ...*ImportItem) ImportSource {
-	return func(yield func(*ImportItem) error) error {
-		for _, it := range its {
-			if err := yield(it); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
 // The project counts that GET /projects shows are kept by triggers; they
 // must follow every kind of write, and an import's rows must count only
 // once it is published.
@@ -100,24 +89,15 @@ func TestProjectCountsFollowEveryWrite(t *testing.T) {
 	}
 	checkCounts(t, s, u.ID, "span deleted")
 	// a dry run and a strict import that fails leave nothing counted
-	bad := &ImportItem{Article: &ArticleIn{Title: "x", Text: "Imported text"}, Spans: []ImportSpan{{Label: "nope", Start: 0, End: 3}}}
-	if _, err := s.Import(ctx, ImportOptions{ProjectID: p.ID, UserID: u.ID, DryRun: true}, itemsOf(bad)); err != nil {
-		t.Fatal(err)
-	}
+	bad := importDraft{text: "Imported text"}
+	importThroughWriter(t, s, p.ID, u.ID, ImportStateDiscarded, bad)
 	checkCounts(t, s, u.ID, "dry run")
-	if _, err := s.Import(ctx, ImportOptions{ProjectID: p.ID, UserID: u.ID, Strict: true}, itemsOf(bad)); err == nil {
-		t.Fatal("strict import with a problem succeeded")
-	}
+	importThroughWriter(t, s, p.ID, u.ID, ImportStateFailed, bad)
 	checkCounts(t, s, u.ID, "strict import refused")
 	// a published import counts, articles and spans
-	good := []*ImportItem{
-		{Article: &ArticleIn{Title: "i1", Text: "First imported text"}, Spans: []ImportSpan{{Label: "opinion", Start: 0, End: 5}, {Label: "opinion", Start: 6, End: 14}}},
-		{Article: &ArticleIn{Title: "i2", Text: "Second imported text"}, Spans: []ImportSpan{{Label: "opinion", Start: 0, End: 6}}},
-	}
-	rep, err := s.Import(ctx, ImportOptions{ProjectID: p.ID, UserID: u.ID}, itemsOf(good...))
-	if err != nil || rep.ArticlesCreated != 2 || rep.SpansCreated != 3 {
-		t.Fatalf("import: %+v %v", rep, err)
-	}
+	importThroughWriter(t, s, p.ID, u.ID, ImportStateDone,
+		importDraft{"First imported text", [][3]any{{"opinion", 0, 5}, {"opinion", 6, 14}}},
+		importDraft{"Second imported text", [][3]any{{"opinion", 0, 6}}})
 	checkCounts(t, s, u.ID, "import published")
 	// deleting an article takes its spans with it (cascade)
 	if err := s.DeleteArticle(ctx, arts[1].ID); err != nil {
@@ -194,7 +174,7 @@ func TestListQueryPlansStayFlat(t *testing.T) {
 		}
 	}
 	var rows []ProjectSummary
-	plan := planOf(t, s, s.projectListQuery(ctx, 1, nil, Page{Limit: 100}), &rows)
+	plan := planOf(t, s, s.projectListQuery(ctx, 1, &User{ID: 1, Role: RoleAnnotator}, nil, Page{Limit: 100}), &rows)
 	for _, bad := range []string{"SCAN n", "SCAN a", "SCAN annotations", "SCAN articles", "SCAN d"} {
 		if strings.Contains(plan+" ", bad+" ") || strings.HasSuffix(plan, bad) {
 			t.Errorf("project list plan uses %q:\n%s", bad, plan)

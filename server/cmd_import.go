@@ -74,7 +74,7 @@ func cmdImport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		inputs = withProgress(inputs, stderr)
 	}
-	opts := models.ImportOptions{ProjectID: *project, UserID: user.ID, CreateLabels: *createLabels,
+	opts := ingest.Options{ProjectID: *project, UserID: user.ID, CreateLabels: *createLabels,
 		Strict: *strict, DryRun: *dryRun, MaxArticles: limits.MaxArticles, MaxTextBytes: limits.MaxTextBytes}
 	if serverRunning(*dbPath) {
 		// the server's saves can only poll for the database lock from
@@ -82,14 +82,14 @@ func cmdImport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		opts.Pause = models.ImportChunk
 		fmt.Fprintln(stderr, "slant serve is using this database: the import pauses between chunks so that annotators' saves get through.\nImporting through the server (the Import page or POST /api/v1/projects/ID/import) avoids the pauses.")
 	}
-	rep, err := store.Import(ctx, opts, ingest.Parse(inputs, *format, limits))
+	rep, err := ingest.Run(ctx, store, opts, ingest.Parse(inputs, *format, limits))
 	if err != nil {
 		if ctx.Err() != nil {
 			return errors.New("import interrupted; nothing was stored")
 		}
 		var b strings.Builder
 		b.WriteString(err.Error())
-		for i, p := range models.ImportProblemsOf(err) {
+		for i, p := range ingest.ProblemsOf(err) {
 			if i == 20 {
 				b.WriteString("\n  ...")
 				break

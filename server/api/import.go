@@ -14,7 +14,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"slant/models"
 	"slant/server/ingest"
 )
 
@@ -29,7 +28,7 @@ func (h *Handler) importArticles(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	opts := models.ImportOptions{ProjectID: pid, UserID: userOf(c).ID, Chunk: h.cfg.ImportChunk,
+	opts := ingest.Options{ProjectID: pid, UserID: userOf(c).ID, Chunk: h.cfg.ImportChunk,
 		MaxArticles: h.cfg.Import.MaxArticles, MaxTextBytes: h.cfg.Import.MaxTextBytes}
 	format := c.DefaultQuery("format", "auto")
 	if !slices.Contains(ingest.Formats, format) {
@@ -59,7 +58,7 @@ func (h *Handler) importArticles(c *gin.Context) {
 		fail(c, importError(err))
 		return
 	}
-	rep, err := h.store.Import(ctx, opts, src)
+	rep, err := ingest.Run(ctx, h.store, opts, src)
 	if err != nil {
 		fail(c, importError(err))
 		return
@@ -85,7 +84,11 @@ func (h *Handler) listImports(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	list(c, rows, next)
+	out := make([]importJSON, len(rows))
+	for i := range rows {
+		out[i] = importView(&rows[i])
+	}
+	list(c, out, next)
 }
 
 // rawInMemory is how much of a raw body is kept in memory; larger bodies
@@ -93,7 +96,7 @@ func (h *Handler) listImports(c *gin.Context) {
 const rawInMemory = 1 << 20
 
 // importSource turns the request body into an item stream.
-func (h *Handler) importSource(c *gin.Context, format string) (models.ImportSource, func(), error) {
+func (h *Handler) importSource(c *gin.Context, format string) (ingest.Stream, func(), error) {
 	noop := func() {}
 	mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if mt == "multipart/form-data" {
@@ -124,7 +127,7 @@ func (h *Handler) importSource(c *gin.Context, format string) (models.ImportSour
 		// Fetch before the import's write transaction starts, so a slow
 		// site never holds the database's single writer.
 		it, err := ingest.NewFetcher(h.cfg.Import.AllowHosts).Fetch(c.Request.Context(), u)
-		return func(yield func(*models.ImportItem) error) error {
+		return func(yield func(*ingest.Item) error) error {
 			if err != nil {
 				return err
 			}
@@ -210,17 +213,17 @@ func isMaxBytes(err error) bool {
 // importError maps import limit errors to 413; everything else goes
 // through the one error mapper unchanged.
 func importError(err error) error {
-	var le *models.ImportLimitError
+	var le *ingest.LimitError
 	if errors.As(err, &le) {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Message: le.Error() + "; nothing was stored",
-			Extra: map[string]any{"problems": []models.ImportProblem{le.ImportProblem}}}
+			Extra: map[string]any{"problems": []ingest.Problem{le.Problem}}}
 	}
 	if isMaxBytes(err) {
 		return err
 	}
-	var p *models.ImportProblem
+	var p *ingest.Problem
 	if errors.As(err, &p) {
-		return models.ImportFailed(p.Error()+"; nothing was stored", []models.ImportProblem{*p})
+		return ingest.Failed(p.Error()+"; nothing was stored", []ingest.Problem{*p})
 	}
 	return err
 }

@@ -90,14 +90,14 @@ func zipBytes(t *testing.T, files ...[2]string) string {
 }
 
 type report struct {
-	ImportID        int64                  `json:"import_id"`
-	DryRun          bool                   `json:"dry_run"`
-	ArticlesCreated int                    `json:"articles_created"`
-	ArticlesSkipped int                    `json:"articles_skipped"`
-	SpansCreated    int                    `json:"spans_created"`
-	SpansSkipped    int                    `json:"spans_skipped"`
-	LabelsCreated   []string               `json:"labels_created"`
-	Problems        []models.ImportProblem `json:"problems"`
+	ImportID        int64            `json:"import_id"`
+	DryRun          bool             `json:"dry_run"`
+	ArticlesCreated int              `json:"articles_created"`
+	ArticlesSkipped int              `json:"articles_skipped"`
+	SpansCreated    int              `json:"spans_created"`
+	SpansSkipped    int              `json:"spans_skipped"`
+	LabelsCreated   []string         `json:"labels_created"`
+	Problems        []ingest.Problem `json:"problems"`
 }
 
 func reportOf(t *testing.T, r resp) report {
@@ -419,7 +419,7 @@ func TestImportExportRoundTripExact(t *testing.T) {
 		}
 		b := from + strings.Index(text[from:], quote)
 		s := len([]rune(text[:b]))
-		w := want{models.LabelKeyOf(label), s, s + len([]rune(quote)), quote}
+		w := want{ingest.LabelKeyOf(label), s, s + len([]rune(quote)), quote}
 		expected[ext] = append(expected[ext], w)
 		return []any{s, w.end, label}
 	}

@@ -188,6 +188,28 @@ func tokenView(t *models.Token) tokenJSON {
 	return tokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, LastUsedAt: utcPtr(t.LastUsedAt)}
 }
 
+// importJSON is one import in a project's history (GET .../imports).
+type importJSON struct {
+	ID              int64      `json:"id"`
+	ProjectID       int64      `json:"project_id"`
+	User            string     `json:"user"`
+	State           string     `json:"state"`
+	DryRun          bool       `json:"dry_run"`
+	ArticlesCreated int        `json:"articles_created"`
+	ArticlesSkipped int        `json:"articles_skipped"`
+	SpansCreated    int        `json:"spans_created"`
+	ProblemCount    int        `json:"problem_count"`
+	Error           string     `json:"error"`
+	StartedAt       time.Time  `json:"started_at"`
+	FinishedAt      *time.Time `json:"finished_at"`
+}
+
+func importView(r *models.ImportRecord) importJSON {
+	return importJSON{ID: r.ID, ProjectID: r.ProjectID, User: r.User, State: r.State, DryRun: r.DryRun,
+		ArticlesCreated: r.ArticlesCreated, ArticlesSkipped: r.ArticlesSkipped, SpansCreated: r.SpansCreated,
+		ProblemCount: r.ProblemCount, Error: r.Error, StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt)}
+}
+
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil

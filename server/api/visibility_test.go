@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"slant/models"
+	"slant/server/ingest"
 )
 
 // hiddenIDs reads, straight from the file, the ids of rows written by
@@ -41,20 +42,20 @@ func TestUnpublishedImportIsInvisibleThroughEveryReadRoute(t *testing.T) {
 	e := newEnv(t, scenarioText)
 	ctx := context.Background()
 	const marker = "Zqhidden"
-	items := []*models.ImportItem{
+	items := []*ingest.Item{
 		{Article: &models.ArticleIn{Title: marker + " title one", Text: marker + " body one, officials said.", URL: "https://news." + strings.ToLower(marker) + "-outlet.example/a/1"},
-			Spans: []models.ImportSpan{{Label: marker + " label", Start: 0, End: 8, Note: marker + " note"}}},
+			Spans: []ingest.Span{{Label: marker + " label", Start: 0, End: 8, Note: marker + " note"}}},
 		{Article: &models.ArticleIn{Title: marker + " title two", Text: marker + " body two."},
-			Spans: []models.ImportSpan{{Label: "opinion", Start: 0, End: 8}}},
+			Spans: []ingest.Span{{Label: "opinion", Start: 0, End: 8}}},
 		// spans onto the existing, visible article (same external id, same text)
 		{Article: &models.ArticleIn{ExternalID: ptr("ext-1"), Title: "Article", Text: scenarioText},
-			Spans: []models.ImportSpan{{Label: "attributed_claim", Start: 3, End: 9, Note: marker + " on a visible article"}}},
+			Spans: []ingest.Span{{Label: "attributed_claim", Start: 3, End: 9, Note: marker + " on a visible article"}}},
 	}
 	release := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.store.Import(ctx, models.ImportOptions{ProjectID: e.project.ID, UserID: e.users["admin"].ID, CreateLabels: true},
-			func(yield func(*models.ImportItem) error) error {
+		_, err := ingest.Run(ctx, e.store, ingest.Options{ProjectID: e.project.ID, UserID: e.users["admin"].ID, CreateLabels: true},
+			func(yield func(*ingest.Item) error) error {
 				for _, it := range items {
 					if err := yield(it); err != nil {
 						return err

@@ -29,7 +29,7 @@ var (
 )
 
 // ParseCrawlDump reads one crawl dump.
-func ParseCrawlDump(name string, data []byte) (*models.ImportItem, error) {
+func ParseCrawlDump(name string, data []byte) (*Item, error) {
 	s := strings.ReplaceAll(string(bytes.TrimPrefix(data, bom)), "\r\n", "\n")
 	first, rest, _ := strings.Cut(s, "\n")
 	m := crawlHeadRe.FindStringSubmatch(first)
@@ -148,7 +148,7 @@ func ParseCrawlDump(name string, data []byte) (*models.ImportItem, error) {
 		in.Metadata["more_tags"] = toAny(moreTags)
 	}
 	in.Text = RestoreParagraphs(blocks[body].text)
-	return &models.ImportItem{File: name, Line: 1, Article: in}, nil
+	return &Item{File: name, Line: 1, Article: in}, nil
 }
 
 func toAny(ss []string) []any {

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"slant/models"
 )
 
 // CSV: a header row, then one article per row. Columns are mapped by name
@@ -82,7 +80,7 @@ func parseCSV(name string, r io.Reader, lim Limits, yield yielder) error {
 		if len(rec) != len(header) {
 			return fail(name, line, "", "row has %d fields; the header has %d (ragged row or unbalanced quotes?)", len(rec), len(header))
 		}
-		var it *models.ImportItem
+		var it *Item
 		if spanRows {
 			it = csvSpanItem(cols, rec, name, line)
 		} else {
@@ -108,7 +106,7 @@ func hasAll(cols map[string]int, names ...string) bool {
 	return true
 }
 
-func csvArticleItem(header []string, cols map[string]int, rec []string, name string, line int) *models.ImportItem {
+func csvArticleItem(header []string, cols map[string]int, rec []string, name string, line int) *Item {
 	obj := map[string]any{}
 	meta := map[string]any{}
 	for i, h := range header {
@@ -131,7 +129,7 @@ func csvArticleItem(header []string, cols map[string]int, rec []string, name str
 	return articleItem(obj, name, line)
 }
 
-func csvSpanItem(cols map[string]int, rec []string, name string, line int) *models.ImportItem {
+func csvSpanItem(cols map[string]int, rec []string, name string, line int) *Item {
 	get := func(k string) string {
 		if i, ok := cols[k]; ok {
 			return rec[i]
@@ -198,7 +196,7 @@ func (r *csvReader) record() ([]string, int, error) {
 			return nil, start, readErr(r.name, err)
 		}
 		if size+len(r.field) > r.max {
-			return nil, start, &models.ImportLimitError{ImportProblem: models.ImportProblem{File: r.name, Line: start,
+			return nil, start, &LimitError{Problem: Problem{File: r.name, Line: start,
 				Message: "CSV record is longer than " + strconv.Itoa(r.max) + " bytes"}}
 		}
 		if inQuotes {

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-
-	"slant/models"
 )
 
 // doccano JSONL: {"text": "...", "label": [[start, end, "LABEL"], ...],
@@ -13,7 +11,7 @@ import (
 // "entities": [{"start_offset", "end_offset", "label"}] too. Offsets are
 // code points (doccano is Python). Other members are article fields or
 // metadata, as in article JSONL.
-func doccanoItem(obj map[string]any, file string, line int) *models.ImportItem {
+func doccanoItem(obj map[string]any, file string, line int) *Item {
 	rest := make(map[string]any, len(obj))
 	var labelKey string
 	for k, v := range obj {
@@ -45,7 +43,7 @@ func doccanoItem(obj map[string]any, file string, line int) *models.ImportItem {
 				ps.add(field, "must be [start, end, \"LABEL\"] with integer offsets")
 				continue
 			}
-			it.Spans = append(it.Spans, models.ImportSpan{Label: label, Start: s, End: end})
+			it.Spans = append(it.Spans, Span{Label: label, Start: s, End: end})
 		case map[string]any:
 			s, ok1 := jsonInt(v["start_offset"])
 			end, ok2 := jsonInt(v["end_offset"])
@@ -54,13 +52,13 @@ func doccanoItem(obj map[string]any, file string, line int) *models.ImportItem {
 				ps.add(field, "must have integer start_offset, end_offset and a string label")
 				continue
 			}
-			it.Spans = append(it.Spans, models.ImportSpan{Label: label, Start: s, End: end})
+			it.Spans = append(it.Spans, Span{Label: label, Start: s, End: end})
 		default:
 			ps.add(field, "must be [start, end, \"LABEL\"]")
 		}
 	}
 	for _, p := range ps {
-		it.Problems = append(it.Problems, models.ImportProblem{File: file, Line: line, Field: p.field, Message: "span not imported: " + p.msg})
+		it.Problems = append(it.Problems, Problem{File: file, Line: line, Field: p.field, Message: "span not imported: " + p.msg})
 	}
 	return it
 }

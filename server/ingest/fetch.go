@@ -17,8 +17,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"slant/models"
 )
 
 // URL import. The fetcher refuses anything but http and https, and any
@@ -248,9 +246,9 @@ func (f *Fetcher) CheckURL(u *url.URL) error {
 }
 
 // Fetch downloads an HTML page and extracts its article.
-func (f *Fetcher) Fetch(ctx context.Context, raw string) (*models.ImportItem, error) {
+func (f *Fetcher) Fetch(ctx context.Context, raw string) (*Item, error) {
 	field := func(format string, args ...any) error {
-		return models.ImportFailed("url: "+fmt.Sprintf(format, args...), []models.ImportProblem{{File: raw, Field: "url", Message: fmt.Sprintf(format, args...)}})
+		return Failed("url: "+fmt.Sprintf(format, args...), []Problem{{File: raw, Field: "url", Message: fmt.Sprintf(format, args...)}})
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || !u.IsAbs() {
@@ -286,7 +284,7 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (*models.ImportItem, er
 		return nil, field("cannot read the page: %s", fetchFailure(err))
 	}
 	if len(data) > FetchMaxBytes {
-		return nil, &models.ImportLimitError{ImportProblem: models.ImportProblem{File: raw, Field: "url",
+		return nil, &LimitError{Problem: Problem{File: raw, Field: "url",
 			Message: fmt.Sprintf("the page is larger than %d bytes", FetchMaxBytes)}}
 	}
 	if err := checkUTF8(raw, data, 1); err != nil {

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"slant/models"
 )
 
 func TestPublicAddr(t *testing.T) {
@@ -138,7 +136,7 @@ func TestFetch(t *testing.T) {
 			t.Errorf("%s: %v, want %q", path, err, want)
 		}
 		if path == "/big" {
-			var le *models.ImportLimitError
+			var le *LimitError
 			if !errors.As(err, &le) {
 				t.Errorf("/big: %T, want a limit error", err)
 			}
@@ -221,7 +219,7 @@ func TestFetchErrorsNameNoAddress(t *testing.T) {
 			u, f = srv.URL+"/", allowed
 		}
 		_, err := f.Fetch(context.Background(), u)
-		ps := models.ImportProblemsOf(err)
+		ps := ProblemsOf(err)
 		if err == nil || len(ps) != 1 {
 			t.Fatalf("%s: %v", u, err)
 		}

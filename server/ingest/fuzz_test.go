@@ -21,11 +21,11 @@ import (
 // parseAll parses one input and checks what every parser promises: no
 // panic, and articles whose text is valid UTF-8 and whose spans, when the
 // parser checked them, are slices of the text.
-func parseAll(t *testing.T, inputs []Input, format string) []*models.ImportItem {
-	var out []*models.ImportItem
+func parseAll(t *testing.T, inputs []Input, format string) []*Item {
+	var out []*Item
 	lim := DefaultLimits()
 	lim.MaxTextBytes = 1 << 16
-	err := Parse(inputs, format, lim)(func(it *models.ImportItem) error {
+	err := Parse(inputs, format, lim)(func(it *Item) error {
 		if it.Article != nil && !utf8.ValidString(it.Article.Text) {
 			t.Fatalf("invalid UTF-8 text from %s", it.File)
 		}
@@ -155,8 +155,8 @@ func FuzzParquet(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		refused := checkParquet(data, DefaultLimits().unzippedBytes())
-		err := Parse([]Input{BytesInput("f.parquet", data)}, "parquet", DefaultLimits())(func(*models.ImportItem) error { return nil })
-		var p *models.ImportProblem
+		err := Parse([]Input{BytesInput("f.parquet", data)}, "parquet", DefaultLimits())(func(*Item) error { return nil })
+		var p *Problem
 		if refused != nil && (!errors.As(err, &p) || !strings.Contains(p.Message, "Parquet")) {
 			t.Fatalf("guard refused (%v) but the import said %v", refused, err)
 		}
@@ -177,8 +177,8 @@ func FuzzParquetSizes(f *testing.F) {
 			colIndexOffset: ciOff, colIndexLength: ciLen, footerLen: footerLen & (1<<32 - 1)}
 		data := h.bytes()
 		refused := checkParquet(data, DefaultLimits().unzippedBytes())
-		err := Parse([]Input{BytesInput("f.parquet", data)}, "parquet", DefaultLimits())(func(*models.ImportItem) error { return nil })
-		var p *models.ImportProblem
+		err := Parse([]Input{BytesInput("f.parquet", data)}, "parquet", DefaultLimits())(func(*Item) error { return nil })
+		var p *Problem
 		if refused != nil && (!errors.As(err, &p) || !strings.Contains(p.Message, "Parquet")) {
 			t.Fatalf("guard refused (%v) but the import said %v", refused, err)
 		}

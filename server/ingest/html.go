@@ -19,7 +19,7 @@ import (
 // blank lines, with its metadata from og:/article: meta tags and JSON-LD:
 // title, author, date, site name, language and canonical URL. pageURL is
 // where the page came from ("" for an uploaded file).
-func ParseHTML(name string, data []byte, pageURL string) (*models.ImportItem, error) {
+func ParseHTML(name string, data []byte, pageURL string) (*Item, error) {
 	doc, err := html.Parse(bytes.NewReader(bytes.TrimPrefix(data, bom)))
 	if err != nil {
 		return nil, fail(name, 1, "", "cannot parse HTML: %v", err)
@@ -79,7 +79,7 @@ func ParseHTML(name string, data []byte, pageURL string) (*models.ImportItem, er
 	if pageURL == "" {
 		in.Metadata["file"] = path.Base(name)
 	}
-	return &models.ImportItem{File: name, Line: 1, Article: in}, nil
+	return &Item{File: name, Line: 1, Article: in}, nil
 }
 
 // paragraphs trims each line and joins the non-empty ones with a blank line.

@@ -14,8 +14,6 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
-
-	"slant/models"
 )
 
 // Formats lists the format names an import may ask for ("auto" detects).
@@ -61,18 +59,18 @@ type readerAtCloser struct{ *io.SectionReader }
 func (readerAtCloser) Close() error { return nil }
 
 // fail is a fatal problem: the import stops and stores nothing.
-func fail(file string, line int, field, format string, args ...any) *models.ImportProblem {
-	return &models.ImportProblem{File: file, Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
+func fail(file string, line int, field, format string, args ...any) *Problem {
+	return &Problem{File: file, Line: line, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // yielder is how parsers hand items on.
-type yielder = func(*models.ImportItem) error
+type yielder = func(*Item) error
 
 // Parse returns the stream of items of inputs read as format ("" or
 // "auto": detect each file by name and content). Zips are expanded; PTC
 // texts and label files are grouped across files. Nothing is read before
 // the stream is consumed.
-func Parse(inputs []Input, format string, lim Limits) models.ImportSource {
+func Parse(inputs []Input, format string, lim Limits) Stream {
 	return func(yield yielder) error {
 		if format == "" {
 			format = "auto"
@@ -88,7 +86,7 @@ func Parse(inputs []Input, format string, lim Limits) models.ImportSource {
 			return err
 		}
 		if len(problems) > 0 {
-			if err := yield(&models.ImportItem{Problems: problems}); err != nil {
+			if err := yield(&Item{Problems: problems}); err != nil {
 				return err
 			}
 		}
@@ -167,7 +165,7 @@ func parseOne(in Input, format string, lim Limits, yield yielder) error {
 	if err != nil {
 		return err
 	}
-	var it *models.ImportItem
+	var it *Item
 	switch format {
 	case "txt":
 		it, err = ParseText(in.Name, data)
@@ -185,11 +183,11 @@ func parseOne(in Input, format string, lim Limits, yield yielder) error {
 }
 
 func readErr(name string, err error) error {
-	var p *models.ImportProblem
+	var p *Problem
 	if errors.As(err, &p) {
 		return err
 	}
-	var le *models.ImportLimitError
+	var le *LimitError
 	if errors.As(err, &le) {
 		return err
 	}
@@ -212,7 +210,7 @@ func readWhole(name string, r io.Reader, lim Limits) ([]byte, error) {
 		return nil, readErr(name, err)
 	}
 	if int64(len(data)) > max {
-		return nil, &models.ImportLimitError{ImportProblem: models.ImportProblem{File: name,
+		return nil, &LimitError{Problem: Problem{File: name,
 			Message: fmt.Sprintf("file is larger than %d bytes, too large for one article", max)}}
 	}
 	if err := checkUTF8(name, data, 1); err != nil {

@@ -13,10 +13,10 @@ import (
 )
 
 // collect runs a parse and returns its items or its fatal error.
-func collect(t *testing.T, inputs []Input, format string) ([]*models.ImportItem, error) {
+func collect(t *testing.T, inputs []Input, format string) ([]*Item, error) {
 	t.Helper()
-	var out []*models.ImportItem
-	err := Parse(inputs, format, DefaultLimits())(func(it *models.ImportItem) error {
+	var out []*Item
+	err := Parse(inputs, format, DefaultLimits())(func(it *Item) error {
 		out = append(out, it)
 		return nil
 	})
@@ -35,12 +35,12 @@ func fixture(t *testing.T, name string) Input {
 // problemOf asserts a fatal problem naming the file and line.
 func problemOf(t *testing.T, err error, file string, line int, contains string) {
 	t.Helper()
-	var p *models.ImportProblem
-	var le *models.ImportLimitError
+	var p *Problem
+	var le *LimitError
 	switch {
 	case errors.As(err, &p):
 	case errors.As(err, &le):
-		p = &le.ImportProblem
+		p = &le.Problem
 	default:
 		t.Fatalf("want a problem %q at %s:%d, got %v", contains, file, line, err)
 	}
@@ -50,7 +50,7 @@ func problemOf(t *testing.T, err error, file string, line int, contains string) 
 }
 
 // quote checks that every span's text is the slice of its article.
-func checkQuotes(t *testing.T, it *models.ImportItem) {
+func checkQuotes(t *testing.T, it *Item) {
 	t.Helper()
 	for _, sp := range it.Spans {
 		got, ok := models.Slice(it.Article.Text, sp.Start, sp.End)
@@ -262,8 +262,8 @@ func TestPTC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var arts []*models.ImportItem
-	var probs []models.ImportProblem
+	var arts []*Item
+	var probs []Problem
 	for _, it := range its {
 		if it.Article != nil {
 			arts = append(arts, it)
@@ -322,7 +322,7 @@ func TestZip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var texts []string
-	var probs []models.ImportProblem
+	var probs []Problem
 	for _, it := range its {
 		if it.Article != nil {
 			texts = append(texts, it.Article.Text)
@@ -347,13 +347,13 @@ func TestZip(t *testing.T) {
 	zw.Close()
 	lim := DefaultLimits()
 	lim.MaxUnzippedBytes = 4 << 20
-	err = Parse([]Input{BytesInput("bomb.zip", buf.Bytes())}, "auto", lim)(func(*models.ImportItem) error { return nil })
-	var le *models.ImportLimitError
+	err = Parse([]Input{BytesInput("bomb.zip", buf.Bytes())}, "auto", lim)(func(*Item) error { return nil })
+	var le *LimitError
 	if !errors.As(err, &le) || !strings.Contains(le.Message, "zip bomb") {
 		t.Fatalf("zip bomb: %v (archive %d bytes)", err, buf.Len())
 	}
 	lim.MaxUnzippedBytes, lim.MaxZipEntries = 0, 2
-	err = Parse([]Input{BytesInput("many.zip", zipOf(t, map[string]string{"a.txt": "a", "b.txt": "b", "c.txt": "c"}))}, "auto", lim)(func(*models.ImportItem) error { return nil })
+	err = Parse([]Input{BytesInput("many.zip", zipOf(t, map[string]string{"a.txt": "a", "b.txt": "b", "c.txt": "c"}))}, "auto", lim)(func(*Item) error { return nil })
 	if !errors.As(err, &le) || !strings.Contains(le.Message, "more than 2 files") {
 		t.Fatalf("entry cap: %v", err)
 	}

@@ -22,7 +22,7 @@ import (
 // note, attributes}], which labels the article.
 
 // converter turns one decoded object into an item.
-type converter func(obj map[string]any, file string, line int) *models.ImportItem
+type converter func(obj map[string]any, file string, line int) *Item
 
 func converterFor(kind string) converter {
 	switch kind {
@@ -116,7 +116,7 @@ func parseJSON(name string, r io.Reader, lim Limits, yield yielder) error {
 }
 
 func tooLong(name string, line int, lim Limits) error {
-	return &models.ImportLimitError{ImportProblem: models.ImportProblem{File: name, Line: line,
+	return &LimitError{Problem: Problem{File: name, Line: line,
 		Message: fmt.Sprintf("record is longer than %d bytes", lim.maxLine())}}
 }
 
@@ -220,8 +220,8 @@ func decodeObject(b []byte) (map[string]any, error) {
 
 // articleItem maps an article object. Problems (a wrong type, a bad
 // date) leave the article out and are reported on its line.
-func articleItem(obj map[string]any, file string, line int) *models.ImportItem {
-	it := &models.ImportItem{File: file, Line: line}
+func articleItem(obj map[string]any, file string, line int) *Item {
+	it := &Item{File: file, Line: line}
 	in := &models.ArticleIn{Metadata: models.JSONMap{}}
 	var ps problems
 	for _, k := range sortedKeys(obj) {
@@ -326,7 +326,7 @@ func (ps *problems) int(obj map[string]any, k string) int {
 }
 
 // spans reads [{label, start, end, text, note, attributes}].
-func (ps *problems) spans(obj map[string]any, k string) []models.ImportSpan {
+func (ps *problems) spans(obj map[string]any, k string) []Span {
 	arr, ok := obj[k].([]any)
 	if !ok {
 		if obj[k] != nil {
@@ -334,7 +334,7 @@ func (ps *problems) spans(obj map[string]any, k string) []models.ImportSpan {
 		}
 		return nil
 	}
-	var out []models.ImportSpan
+	var out []Span
 	for i, e := range arr {
 		m, ok := e.(map[string]any)
 		if !ok {
@@ -342,7 +342,7 @@ func (ps *problems) spans(obj map[string]any, k string) []models.ImportSpan {
 			continue
 		}
 		var sub problems
-		sp := models.ImportSpan{Label: sub.str(m, "label"), Start: sub.int(m, "start"), End: sub.int(m, "end"), Note: sub.str(m, "note")}
+		sp := Span{Label: sub.str(m, "label"), Start: sub.int(m, "start"), End: sub.int(m, "end"), Note: sub.str(m, "note")}
 		if t, ok := m["text"]; ok && t != nil {
 			s := sub.str(m, "text")
 			sp.Text = &s
@@ -365,13 +365,13 @@ func (ps *problems) spans(obj map[string]any, k string) []models.ImportSpan {
 
 // finish attaches the article, or, if anything was wrong, only the
 // problems (the article is then not imported).
-func (ps problems) finish(it *models.ImportItem, in *models.ArticleIn) *models.ImportItem {
+func (ps problems) finish(it *Item, in *models.ArticleIn) *Item {
 	if len(ps) == 0 {
 		it.Article = in
 		return it
 	}
 	for _, p := range ps {
-		it.Problems = append(it.Problems, models.ImportProblem{File: it.File, Line: it.Line, Field: p.field, Message: "article not imported: " + p.field + " " + p.msg})
+		it.Problems = append(it.Problems, Problem{File: it.File, Line: it.Line, Field: p.field, Message: "article not imported: " + p.field + " " + p.msg})
 	}
 	it.Spans = nil
 	return it

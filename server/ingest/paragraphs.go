@@ -14,8 +14,8 @@ import (
 // Each paragraph becomes an article (external_id = paragraph_id) linked to
 // its outlet by page_url, or by page_domain when there is no URL. "text"
 // is accepted for "paragraph".
-func paragraphItem(obj map[string]any, file string, line int) *models.ImportItem {
-	it := &models.ImportItem{File: file, Line: line}
+func paragraphItem(obj map[string]any, file string, line int) *Item {
+	it := &Item{File: file, Line: line}
 	in := &models.ArticleIn{Metadata: models.JSONMap{}}
 	var ps problems
 	textKey := "paragraph"
@@ -58,7 +58,7 @@ func paragraphItem(obj map[string]any, file string, line int) *models.ImportItem
 					continue
 				}
 				var sub problems
-				sp := models.ImportSpan{Label: sub.str(m, "technique"), Start: sub.int(m, "start"), End: sub.int(m, "end")}
+				sp := Span{Label: sub.str(m, "technique"), Start: sub.int(m, "start"), End: sub.int(m, "end")}
 				if t, ok := m["text"]; ok && t != nil {
 					s := sub.str(m, "text")
 					sp.Text = &s
@@ -66,7 +66,7 @@ func paragraphItem(obj map[string]any, file string, line int) *models.ImportItem
 				if len(sub) > 0 {
 					// a bad span is reported; the paragraph still comes in
 					for _, p := range sub {
-						it.Problems = append(it.Problems, models.ImportProblem{File: file, Line: line,
+						it.Problems = append(it.Problems, Problem{File: file, Line: line,
 							Field: fmt.Sprintf("labels[%d].%s", i, p.field), Message: "span not imported: " + p.field + " " + p.msg})
 					}
 					continue

@@ -6,8 +6,6 @@ import (
 	"io"
 
 	"github.com/parquet-go/parquet-go"
-
-	"slant/models"
 )
 
 // Parquet as slant's parquet export writes it: one span per row with its
@@ -66,9 +64,9 @@ func parseParquet(name string, r io.Reader, ra io.ReaderAt, size int64, lim Limi
 		for i := 0; i < n; i++ {
 			row++
 			p := buf[i]
-			it := &models.ImportItem{File: name, Line: row}
+			it := &Item{File: name, Line: row}
 			if p.ExternalID == nil || *p.ExternalID == "" {
-				it.Problems = append(it.Problems, models.ImportProblem{File: name, Line: row, Field: "external_id",
+				it.Problems = append(it.Problems, Problem{File: name, Line: row, Field: "external_id",
 					Message: "span not imported: external_id is required to attach it to an article of the project"})
 				if yerr := yield(it); yerr != nil {
 					return yerr
@@ -76,7 +74,7 @@ func parseParquet(name string, r io.Reader, ra io.ReaderAt, size int64, lim Limi
 				continue
 			}
 			text := p.Text
-			sp := models.ImportSpan{Line: row, Label: p.Label, Start: int(p.Start), End: int(p.End), Text: &text, Note: p.Note}
+			sp := Span{Line: row, Label: p.Label, Start: int(p.Start), End: int(p.End), Text: &text, Note: p.Note}
 			if p.Attributes != "" {
 				var attrs map[string]any
 				if json.Unmarshal([]byte(p.Attributes), &attrs) == nil {
@@ -84,7 +82,7 @@ func parseParquet(name string, r io.Reader, ra io.ReaderAt, size int64, lim Limi
 				}
 			}
 			it.ExternalRef = *p.ExternalID
-			it.Spans = []models.ImportSpan{sp}
+			it.Spans = []Span{sp}
 			if yerr := yield(it); yerr != nil {
 				return yerr
 			}

@@ -21,8 +21,8 @@ func TestParquetSpansAndBadFiles(t *testing.T) {
 		Attributes: models.JSONMap{"speaker": "S"}, CreatedAt: now, UpdatedAt: now})
 	w.Row(&models.ExportRow{Label: "opinion", Start: 0, End: 1, Text: "x", CreatedAt: now, UpdatedAt: now})
 	w.End()
-	var items []*models.ImportItem
-	err := Parse([]Input{BytesInput("spans.parquet", buf.Bytes())}, "auto", DefaultLimits())(func(it *models.ImportItem) error {
+	var items []*Item
+	err := Parse([]Input{BytesInput("spans.parquet", buf.Bytes())}, "auto", DefaultLimits())(func(it *Item) error {
 		items = append(items, it)
 		return nil
 	})
@@ -37,8 +37,8 @@ func TestParquetSpansAndBadFiles(t *testing.T) {
 	}
 	// A truncated or fake Parquet file is a clear problem, never a panic.
 	for _, bad := range [][]byte{append([]byte("PAR1garbage"), []byte("PAR1")...), buf.Bytes()[:buf.Len()/2]} {
-		err := Parse([]Input{BytesInput("bad.parquet", bad)}, "parquet", DefaultLimits())(func(*models.ImportItem) error { return nil })
-		var p *models.ImportProblem
+		err := Parse([]Input{BytesInput("bad.parquet", bad)}, "parquet", DefaultLimits())(func(*Item) error { return nil })
+		var p *Problem
 		if !errors.As(err, &p) || !strings.Contains(p.Message, "Parquet") {
 			t.Fatalf("bad parquet: %v", err)
 		}

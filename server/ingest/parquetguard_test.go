@@ -10,8 +10,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
-
-	"slant/models"
 )
 
 // evilParquet is the 37-byte file of issue 12: a footer whose row-group
@@ -212,8 +210,8 @@ func TestParquetEvilFooterIsAProblemNotACrash(t *testing.T) {
 		{BytesInput("upload.zip", zipped), "auto"},
 		{BytesInput("body", zipped), "auto"},
 	} {
-		err := Parse([]Input{in.input}, in.format, DefaultLimits())(func(*models.ImportItem) error { return nil })
-		var p *models.ImportProblem
+		err := Parse([]Input{in.input}, in.format, DefaultLimits())(func(*Item) error { return nil })
+		var p *Problem
 		if !errors.As(err, &p) || !strings.Contains(p.Message, "cannot read Parquet") || !strings.Contains(p.Message, "declares 2147483647 elements") {
 			t.Fatalf("%s: %v", in.input.Name, err)
 		}
@@ -247,7 +245,7 @@ func TestParquetGuardAcceptsRealFiles(t *testing.T) {
 			t.Fatalf("%s: %v", codec, err)
 		}
 		n := 0
-		err := Parse([]Input{BytesInput("spans.parquet", buf.Bytes())}, "auto", DefaultLimits())(func(*models.ImportItem) error {
+		err := Parse([]Input{BytesInput("spans.parquet", buf.Bytes())}, "auto", DefaultLimits())(func(*Item) error {
 			n++
 			return nil
 		})
@@ -279,7 +277,7 @@ func TestParquetIsReadInPlace(t *testing.T) {
 	for _, hide := range []bool{false, true} {
 		c := &countingReaderAt{ra: bytes.NewReader(data), size: int64(len(data))}
 		n := 0
-		err := Parse([]Input{c.input("spans.parquet", hide)}, "auto", DefaultLimits())(func(*models.ImportItem) error {
+		err := Parse([]Input{c.input("spans.parquet", hide)}, "auto", DefaultLimits())(func(*Item) error {
 			n++
 			return nil
 		})

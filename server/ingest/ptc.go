@@ -48,7 +48,7 @@ func ptcTextID(name string) string {
 }
 
 type ptcSpan struct {
-	models.ImportSpan
+	Span
 	id string
 }
 
@@ -60,7 +60,7 @@ func parsePTC(files []Input, lim Limits, yield yielder) error {
 	}
 	var texts []text
 	seen := map[string]string{}
-	spans := map[string][]models.ImportSpan{}
+	spans := map[string][]Span{}
 	var order []ptcSpan // label lines, to report those without a text
 	for _, f := range files {
 		if isPTCLabelFile(f.Name) {
@@ -69,7 +69,7 @@ func parsePTC(files []Input, lim Limits, yield yielder) error {
 				return err
 			}
 			for _, s := range ls {
-				spans[s.id] = append(spans[s.id], s.ImportSpan)
+				spans[s.id] = append(spans[s.id], s.Span)
 				order = append(order, s)
 			}
 			continue
@@ -93,9 +93,9 @@ func parsePTC(files []Input, lim Limits, yield yielder) error {
 	}
 	for _, s := range order {
 		if _, ok := seen[s.id]; !ok {
-			p := models.ImportProblem{File: s.File, Line: s.Line, Field: "article_id",
+			p := Problem{File: s.File, Line: s.Line, Field: "article_id",
 				Message: fmt.Sprintf("span not imported: article %s is not in the upload (no article%s.txt)", s.id, s.id)}
-			if err := yield(&models.ImportItem{Problems: []models.ImportProblem{p}}); err != nil {
+			if err := yield(&Item{Problems: []Problem{p}}); err != nil {
 				return err
 			}
 		}
@@ -125,7 +125,7 @@ func parsePTC(files []Input, lim Limits, yield yielder) error {
 			title = string([]rune(title)[:300])
 		}
 		id := t.id
-		it := &models.ImportItem{File: t.in.Name, Line: 1, Spans: spans[id], Article: &models.ArticleIn{
+		it := &Item{File: t.in.Name, Line: 1, Spans: spans[id], Article: &models.ArticleIn{
 			ExternalID: &id, Title: title, Text: body, Metadata: models.JSONMap{"file": path.Base(t.in.Name)},
 		}}
 		if err := yield(it); err != nil {
@@ -168,7 +168,7 @@ func readPTCLabels(f Input, lim Limits) ([]ptcSpan, error) {
 		for i := range cols {
 			cols[i] = strings.TrimSpace(cols[i])
 		}
-		s := ptcSpan{ImportSpan: models.ImportSpan{File: f.Name, Line: line}}
+		s := ptcSpan{Span: Span{File: f.Name, Line: line}}
 		var so, eo string
 		switch len(cols) {
 		case 3:

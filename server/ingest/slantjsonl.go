@@ -1,8 +1,6 @@
 package ingest
 
-import (
-	"slant/models"
-)
+import ()
 
 // slant's own span JSONL: one span per line with the fields of its
 // article,
@@ -13,11 +11,11 @@ import (
 // It carries no article text, so each span is attached to the project's
 // article with the same external_id (reported per line when there is
 // none). The spans get the importing user and origin "import".
-func slantItem(obj map[string]any, file string, line int) *models.ImportItem {
-	it := &models.ImportItem{File: file, Line: line}
+func slantItem(obj map[string]any, file string, line int) *Item {
+	it := &Item{File: file, Line: line}
 	var ps problems
 	ext := ps.id(obj, "external_id")
-	sp := models.ImportSpan{Label: ps.str(obj, "label"), Start: ps.int(obj, "start"), End: ps.int(obj, "end"), Note: ps.str(obj, "note")}
+	sp := Span{Label: ps.str(obj, "label"), Start: ps.int(obj, "start"), End: ps.int(obj, "end"), Note: ps.str(obj, "note")}
 	if t, ok := obj["text"]; ok && t != nil {
 		s := ps.str(obj, "text")
 		sp.Text = &s
@@ -31,11 +29,11 @@ func slantItem(obj map[string]any, file string, line int) *models.ImportItem {
 		ps.add("external_id", "is required: slant span lines attach to the project's articles by external_id")
 	}
 	for _, p := range ps {
-		it.Problems = append(it.Problems, models.ImportProblem{File: file, Line: line, Field: p.field, Message: "span not imported: " + p.field + " " + p.msg})
+		it.Problems = append(it.Problems, Problem{File: file, Line: line, Field: p.field, Message: "span not imported: " + p.field + " " + p.msg})
 	}
 	if len(ps) == 0 {
 		it.ExternalRef = *ext
-		it.Spans = []models.ImportSpan{sp}
+		it.Spans = []Span{sp}
 	}
 	return it
 }

@@ -11,7 +11,7 @@ import (
 // ParseText reads a plain-text article: the first non-empty line is the
 // title, the rest (after the blank lines that follow the title) is the
 // text, byte for byte. A file of one line is both title and text.
-func ParseText(name string, data []byte) (*models.ImportItem, error) {
+func ParseText(name string, data []byte) (*Item, error) {
 	data = bytes.TrimPrefix(data, bom)
 	s := string(data)
 	line := 1
@@ -31,7 +31,7 @@ func ParseText(name string, data []byte) (*models.ImportItem, error) {
 	if title == "" {
 		return nil, fail(name, 1, "", "file is empty")
 	}
-	return &models.ImportItem{File: name, Line: line, Article: &models.ArticleIn{
+	return &Item{File: name, Line: line, Article: &models.ArticleIn{
 		Title: title, Text: text, Metadata: models.JSONMap{"file": path.Base(name)},
 	}}, nil
 }

@@ -6,8 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-
-	"slant/models"
 )
 
 // W3C Web Annotation (JSON-LD), as slant's w3c export writes it: an
@@ -101,10 +99,10 @@ func oneOrMany[T any](raw json.RawMessage) []T {
 	return []T{one}
 }
 
-func w3cToItem(name string, n int, it w3cItem) *models.ImportItem {
-	out := &models.ImportItem{File: name, Line: n}
-	problem := func(field, msg string) *models.ImportItem {
-		out.Problems = append(out.Problems, models.ImportProblem{File: name, Line: n, Field: field,
+func w3cToItem(name string, n int, it w3cItem) *Item {
+	out := &Item{File: name, Line: n}
+	problem := func(field, msg string) *Item {
+		out.Problems = append(out.Problems, Problem{File: name, Line: n, Field: field,
 			Message: "annotation " + strconv.Itoa(n) + " not imported: " + field + " " + msg})
 		return out
 	}
@@ -116,7 +114,7 @@ func w3cToItem(name string, n int, it w3cItem) *models.ImportItem {
 	if t.ExternalID == nil || *t.ExternalID == "" {
 		return problem("target", "has no slant:external_id to attach the span to an article of the project")
 	}
-	sp := models.ImportSpan{Line: n, Start: -1, End: -1, Attributes: it.Attrs}
+	sp := Span{Line: n, Start: -1, End: -1, Attributes: it.Attrs}
 	for _, sel := range oneOrMany[w3cSelectorIn](t.Selector) {
 		switch sel.Type {
 		case "TextPositionSelector":
@@ -144,6 +142,6 @@ func w3cToItem(name string, n int, it w3cItem) *models.ImportItem {
 		return problem("body", "has no tagging body naming the label")
 	}
 	out.ExternalRef = *t.ExternalID
-	out.Spans = []models.ImportSpan{sp}
+	out.Spans = []Span{sp}
 	return out
 }

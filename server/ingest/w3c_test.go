@@ -3,8 +3,6 @@ package ingest
 import (
 	"errors"
 	"testing"
-
-	"slant/models"
 )
 
 func TestW3CSpans(t *testing.T) {
@@ -17,8 +15,8 @@ func TestW3CSpans(t *testing.T) {
 	  "target": {"source": "https://elsewhere.example/b", "selector": {"type": "TextPositionSelector", "start": 0, "end": 2}}},
 	 {"type": "Annotation", "body": [], "target": {"slant:external_id": "a-1", "selector": {"type": "TextPositionSelector", "start": 0, "end": 2}}}
 	]}`
-	var items []*models.ImportItem
-	err := Parse([]Input{BytesInput("annotations.json", []byte(doc))}, "auto", DefaultLimits())(func(it *models.ImportItem) error {
+	var items []*Item
+	err := Parse([]Input{BytesInput("annotations.json", []byte(doc))}, "auto", DefaultLimits())(func(it *Item) error {
 		items = append(items, it)
 		return nil
 	})
@@ -35,8 +33,8 @@ func TestW3CSpans(t *testing.T) {
 	if len(items[1].Problems) != 1 || items[1].Problems[0].Field != "target" || len(items[2].Problems) != 1 || items[2].Problems[0].Field != "body" {
 		t.Fatalf("problems %+v / %+v", items[1].Problems, items[2].Problems)
 	}
-	err = Parse([]Input{BytesInput("x.jsonld", []byte(`{"@context": "http://www.w3.org/ns/anno.jsonld", "items": []}`))}, "auto", DefaultLimits())(func(*models.ImportItem) error { return nil })
-	var p *models.ImportProblem
+	err = Parse([]Input{BytesInput("x.jsonld", []byte(`{"@context": "http://www.w3.org/ns/anno.jsonld", "items": []}`))}, "auto", DefaultLimits())(func(*Item) error { return nil })
+	var p *Problem
 	if !errors.As(err, &p) {
 		t.Fatalf("empty collection: %v", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"io"
 	"path"
 	"strings"
-
-	"slant/models"
 )
 
 var zipMagic = []byte("PK\x03\x04")
@@ -18,9 +16,9 @@ var zipMagic = []byte("PK\x03\x04")
 // entries add up to more than the configured size or count (zip bombs),
 // measured while reading, not trusted from the headers. Nested zips are
 // not followed (reported).
-func expandZips(inputs []Input, lim Limits) ([]Input, []models.ImportProblem, error) {
+func expandZips(inputs []Input, lim Limits) ([]Input, []Problem, error) {
 	var out []Input
-	var problems []models.ImportProblem
+	var problems []Problem
 	budget := &zipBudget{left: lim.unzippedBytes()}
 	entries, declared := 0, uint64(0)
 	for _, in := range inputs {
@@ -46,7 +44,7 @@ func expandZips(inputs []Input, lim Limits) ([]Input, []models.ImportProblem, er
 			}
 			entries++
 			if entries > lim.zipEntries() {
-				return nil, nil, &models.ImportLimitError{ImportProblem: models.ImportProblem{File: in.Name,
+				return nil, nil, &LimitError{Problem: Problem{File: in.Name,
 					Message: fmt.Sprintf("zip has more than %d files", lim.zipEntries())}}
 			}
 			declared += f.UncompressedSize64
@@ -54,7 +52,7 @@ func expandZips(inputs []Input, lim Limits) ([]Input, []models.ImportProblem, er
 				return nil, nil, budget.exceeded(in.Name + "/" + name)
 			}
 			if strings.HasSuffix(strings.ToLower(name), ".zip") {
-				problems = append(problems, models.ImportProblem{File: in.Name + "/" + name, Message: "nested zip not followed; unpack it first"})
+				problems = append(problems, Problem{File: in.Name + "/" + name, Message: "nested zip not followed; unpack it first"})
 				continue
 			}
 			f, full := f, in.Name+"/"+name
@@ -124,7 +122,7 @@ func unsafeZipPath(name string) string {
 type zipBudget struct{ left int64 }
 
 func (b *zipBudget) exceeded(name string) error {
-	return &models.ImportLimitError{ImportProblem: models.ImportProblem{File: name,
+	return &LimitError{Problem: Problem{File: name,
 		Message: "zip expands to more than the allowed uncompressed size (zip bomb?); refusing the archive"}}
 }
 

@@ -1,4 +1,4 @@
-package models_test
+package ingest_test
 
 import (
 	"errors"
@@ -7,13 +7,20 @@ import (
 	"strings"
 	"testing"
 
+	"context"
+
 	"slant/models"
 	"slant/models/modelstest"
+	"slant/server/ingest"
 )
 
-// items turns a fixed list into an ImportSource.
-func items(its ...*models.ImportItem) models.ImportSource {
-	return func(yield func(*models.ImportItem) error) error {
+var ctx = context.Background()
+
+func ptr[T any](v T) *T { return &v }
+
+// items turns a fixed list into an ingest.Stream.
+func items(its ...*ingest.Item) ingest.Stream {
+	return func(yield func(*ingest.Item) error) error {
 		for _, it := range its {
 			if err := yield(it); err != nil {
 				return err
@@ -23,16 +30,16 @@ func items(its ...*models.ImportItem) models.ImportSource {
 	}
 }
 
-func art(ext, url, text string, spans ...models.ImportSpan) *models.ImportItem {
+func art(ext, url, text string, spans ...ingest.Span) *ingest.Item {
 	in := &models.ArticleIn{Text: text, URL: url, Title: "t"}
 	if ext != "" {
 		in.ExternalID = &ext
 	}
-	return &models.ImportItem{File: "f.jsonl", Line: 1, Article: in, Spans: spans}
+	return &ingest.Item{File: "f.jsonl", Line: 1, Article: in, Spans: spans}
 }
 
-func span(label string, start, end int, text string) models.ImportSpan {
-	return models.ImportSpan{Label: label, Start: start, End: end, Text: &text}
+func span(label string, start, end int, text string) ingest.Span {
+	return ingest.Span{Label: label, Start: start, End: end, Text: &text}
 }
 
 func importFixture(t *testing.T) (*models.Store, *models.User, *models.Project) {
@@ -59,8 +66,8 @@ func TestImportStoresArticlesAndSpansAndIsIdempotent(t *testing.T) {
 			span("opinion", 0, 14, "Crowds cheered")),
 		art("", "", "A second text."),
 	)
-	opts := models.ImportOptions{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}
-	rep, err := s.Import(ctx, opts, src)
+	opts := ingest.Options{ProjectID: p.ID, UserID: u.ID, CreateLabels: true}
+	rep, err := ingest.Run(ctx, s, opts, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +92,7 @@ func TestImportStoresArticlesAndSpansAndIsIdempotent(t *testing.T) {
 	}
 
 	// The same import again changes nothing.
-	rep, err = s.Import(ctx, opts, src)
+	rep, err = ingest.Run(ctx, s, opts, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +108,8 @@ func TestImportStoresArticlesAndSpansAndIsIdempotent(t *testing.T) {
 func TestImportDedupesByExternalIDURLAndText(t *testing.T) {
 	t.Parallel()
 	s, u, p := importFixture(t)
-	opts := models.ImportOptions{ProjectID: p.ID, UserID: u.ID}
-	rep, err := s.Import(ctx, opts, items(
+	opts := ingest.Options{ProjectID: p.ID, UserID: u.ID}
+	rep, err := ingest.Run(ctx, s, opts, items(
 		art("x", "https://a.example/1", "one"),
 		art("x", "", "different text, same id"),
 		art("", "https://a.example/1", "different text, same url"),
@@ -124,15 +131,15 @@ func TestImportReportsSpanProblemsPerLine(t *testing.T) {
 	s, u, p := importFixture(t)
 	text := "Exactly twenty chars" // 20 code points
 	it := art("e", "", text,
-		models.ImportSpan{Line: 2, Label: "opinion", Start: 0, End: 7},          // fine
-		models.ImportSpan{Line: 3, Label: "opinion", Start: 8, End: 25},         // past the end
-		models.ImportSpan{Line: 4, Label: "opinion", Start: 7, End: 14},         // starts on whitespace: kept, reported
-		span("opinion", 0, 7, "exactly"),                                        // quote differs
-		models.ImportSpan{Line: 6, Label: "Unknown_Tech", Start: 0, End: 7},     // unknown label
-		models.ImportSpan{Line: 7, Label: "opinion", Start: 5, End: 5},          // empty
-		models.ImportSpan{Line: 8, Label: "attributed_claim", Start: 0, End: 7}, // fine
+		ingest.Span{Line: 2, Label: "opinion", Start: 0, End: 7},          // fine
+		ingest.Span{Line: 3, Label: "opinion", Start: 8, End: 25},         // past the end
+		ingest.Span{Line: 4, Label: "opinion", Start: 7, End: 14},         // starts on whitespace: kept, reported
+		span("opinion", 0, 7, "exactly"),                                  // quote differs
+		ingest.Span{Line: 6, Label: "Unknown_Tech", Start: 0, End: 7},     // unknown label
+		ingest.Span{Line: 7, Label: "opinion", Start: 5, End: 5},          // empty
+		ingest.Span{Line: 8, Label: "attributed_claim", Start: 0, End: 7}, // fine
 	)
-	rep, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, items(it))
+	rep, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, items(it))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,9 +157,9 @@ func TestImportReportsSpanProblemsPerLine(t *testing.T) {
 	before, _ := s.CountAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID})
 	it.Article.ExternalID = ptr("e-strict")
 	it.Article.Text = text + "!"
-	_, err = s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, Strict: true}, items(it))
+	_, err = ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID, Strict: true}, items(it))
 	var ve *models.ValidationError
-	if !errors.As(err, &ve) || len(models.ImportProblemsOf(err)) != 5 {
+	if !errors.As(err, &ve) || len(ingest.ProblemsOf(err)) != 5 {
 		t.Fatalf("strict: %v", err)
 	}
 	after, _ := s.CountAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID})
@@ -164,32 +171,32 @@ func TestImportReportsSpanProblemsPerLine(t *testing.T) {
 func TestImportDryRunAndFatalErrorsStoreNothing(t *testing.T) {
 	t.Parallel()
 	s, u, p := importFixture(t)
-	rep, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, DryRun: true, CreateLabels: true},
-		items(art("d", "", "dry text", models.ImportSpan{Label: "New_Label", Start: 0, End: 3})))
+	rep, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID, DryRun: true, CreateLabels: true},
+		items(art("d", "", "dry text", ingest.Span{Label: "New_Label", Start: 0, End: 3})))
 	if err != nil || !rep.DryRun || rep.ArticlesCreated != 1 || rep.SpansCreated != 1 || len(rep.LabelsCreated) != 1 {
 		t.Fatalf("dry run %+v %v", rep, err)
 	}
 	if _, err := s.LabelByKey(ctx, p.ID, "new_label"); err == nil {
 		t.Fatal("dry run created a label")
 	}
-	fatal := func(yield func(*models.ImportItem) error) error {
+	fatal := func(yield func(*ingest.Item) error) error {
 		if err := yield(art("f1", "", "first article")); err != nil {
 			return err
 		}
-		return &models.ImportProblem{File: "bad.jsonl", Line: 2, Message: "malformed JSON"}
+		return &ingest.Problem{File: "bad.jsonl", Line: 2, Message: "malformed JSON"}
 	}
-	_, err = s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, fatal)
-	ps := models.ImportProblemsOf(err)
+	_, err = ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, fatal)
+	ps := ingest.ProblemsOf(err)
 	if len(ps) != 1 || ps[0].Line != 2 || ps[0].File != "bad.jsonl" {
 		t.Fatalf("fatal: %v %+v", err, ps)
 	}
-	_, err = s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, MaxArticles: 1},
+	_, err = ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID, MaxArticles: 1},
 		items(art("", "", "a"), art("", "", "b")))
-	var le *models.ImportLimitError
+	var le *ingest.LimitError
 	if !errors.As(err, &le) {
 		t.Fatalf("limit: %v", err)
 	}
-	_, err = s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID, MaxTextBytes: 3}, items(art("", "", "abcd")))
+	_, err = ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID, MaxTextBytes: 3}, items(art("", "", "abcd")))
 	if !errors.As(err, &le) || le.Field != "text" {
 		t.Fatalf("text limit: %v", err)
 	}
@@ -204,8 +211,8 @@ func TestImportDryRunAndFatalErrorsStoreNothing(t *testing.T) {
 func TestImportSpansByExternalRefAndDomain(t *testing.T) {
 	t.Parallel()
 	s, u, p := importFixture(t)
-	opts := models.ImportOptions{ProjectID: p.ID, UserID: u.ID}
-	if _, err := s.Import(ctx, opts, items(&models.ImportItem{File: "p.jsonl", Line: 1, Domain: "arabic.state-news.example",
+	opts := ingest.Options{ProjectID: p.ID, UserID: u.ID}
+	if _, err := ingest.Run(ctx, s, opts, items(&ingest.Item{File: "p.jsonl", Line: 1, Domain: "arabic.state-news.example",
 		Article: &models.ArticleIn{ExternalID: ptr("para-1"), Text: "Some paragraph."}})); err != nil {
 		t.Fatal(err)
 	}
@@ -214,9 +221,9 @@ func TestImportSpansByExternalRefAndDomain(t *testing.T) {
 	if full.Source == nil || full.Source.Domain != "state-news.example" {
 		t.Fatalf("source %+v", full.Source)
 	}
-	rep, err := s.Import(ctx, opts, items(
-		&models.ImportItem{File: "s.jsonl", Line: 1, ExternalRef: "para-1", Spans: []models.ImportSpan{span("opinion", 0, 4, "Some")}},
-		&models.ImportItem{File: "s.jsonl", Line: 2, ExternalRef: "nope", Spans: []models.ImportSpan{span("opinion", 0, 4, "Some")}},
+	rep, err := ingest.Run(ctx, s, opts, items(
+		&ingest.Item{File: "s.jsonl", Line: 1, ExternalRef: "para-1", Spans: []ingest.Span{span("opinion", 0, 4, "Some")}},
+		&ingest.Item{File: "s.jsonl", Line: 2, ExternalRef: "nope", Spans: []ingest.Span{span("opinion", 0, 4, "Some")}},
 	))
 	if err != nil || rep.SpansCreated != 1 || rep.ProblemCount != 1 || rep.Problems[0].Line != 2 || rep.Problems[0].Field != "external_id" {
 		t.Fatalf("%+v %v", rep, err)
@@ -229,7 +236,7 @@ func TestLabelKeyOf(t *testing.T) {
 		"Loaded_Language": "loaded_language", "Appeal_to_Fear-Prejudice": "appeal_to_fear_prejudice",
 		"Name_Calling,Labeling": "name_calling_labeling", "opinion": "opinion", "1st": "l_1st", "  ": "", "Ωmega": "u3c9mega",
 	} {
-		if got := models.LabelKeyOf(in); got != want {
+		if got := ingest.LabelKeyOf(in); got != want {
 			t.Errorf("LabelKeyOf(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -254,7 +261,7 @@ func TestImportStreamsLargeInput(t *testing.T) {
 	}
 	base := live()
 	var peak, input uint64
-	src := func(yield func(*models.ImportItem) error) error {
+	src := func(yield func(*ingest.Item) error) error {
 		for i := range n {
 			text := fmt.Sprintf("Article number %d says something about the harbour and the weather, at some length. %s", i, strings.Repeat("x", 200))
 			input += uint64(len(text))
@@ -267,7 +274,7 @@ func TestImportStreamsLargeInput(t *testing.T) {
 		}
 		return nil
 	}
-	rep, err := s.Import(ctx, models.ImportOptions{ProjectID: p.ID, UserID: u.ID}, src)
+	rep, err := ingest.Run(ctx, s, ingest.Options{ProjectID: p.ID, UserID: u.ID}, src)
 	if err != nil || rep.ArticlesCreated != n {
 		t.Fatalf("%+v %v", rep, err)
 	}

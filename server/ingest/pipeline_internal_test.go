@@ -1,4 +1,4 @@
-package models
+package ingest
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"slant/models"
 )
 
 // The heartbeat writes outside the import's chunk while the chunk holds
@@ -15,36 +17,36 @@ import (
 // connection); a heartbeat every millisecond and long chunks make that
 // race certain.
 func TestHeartbeatDuringLongChunksDoesNotDeadlock(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "hb.db"))
+	s, err := models.Open(filepath.Join(t.TempDir(), "hb.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, "hb", RoleAdmin, "correct horse battery")
+	u, err := s.CreateUser(ctx, "hb", models.RoleAdmin, "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Project{Name: "hb"}
+	p := &models.Project{Name: "hb"}
 	if err := s.CreateProject(ctx, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	const n = 300
-	src := func(yield func(*ImportItem) error) error {
+	src := func(yield func(*Item) error) error {
 		for i := range n {
 			time.Sleep(200 * time.Microsecond) // a slow parser: heartbeats fire inside chunks
-			if err := yield(&ImportItem{File: "f", Line: i + 1, Article: &ArticleIn{Text: "Text number " + strconv.Itoa(i) + "."}}); err != nil {
+			if err := yield(&Item{File: "f", Line: i + 1, Article: &models.ArticleIn{Text: "Text number " + strconv.Itoa(i) + "."}}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	type result struct {
-		rep *ImportReport
+		rep *Report
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		rep, err := s.Import(ctx, ImportOptions{ProjectID: p.ID, UserID: u.ID, Chunk: 20 * time.Millisecond, heartbeat: time.Millisecond}, src)
+		rep, err := Run(ctx, s, Options{ProjectID: p.ID, UserID: u.ID, Chunk: 20 * time.Millisecond, heartbeat: time.Millisecond}, src)
 		done <- result{rep, err}
 	}()
 	select {
