@@ -168,7 +168,7 @@ export class TextView {
 
   paint(node, covering, a, b) {
     const imgs = [], pos = [];
-    let maxLane = 0, pending = false;
+    let maxLane = 0, pending = false, current = false;
     // tints compose from the longest span to the shortest: every layer
     // shows, the innermost on top
     const byLen = [...covering].sort((x, y) => (y.u1 - y.u0) - (x.u1 - x.u0));
@@ -181,12 +181,14 @@ export class TextView {
       rgba = over(rgba, s.color, s.other ? 0.08 : 0.16);
       if (s.pending) pending = true;
       if (s.key === this.current) {
+        current = true;
         node.classList.add("current");
         if (a === s.u0) node.classList.add("cur-start");
         if (b === s.u1) node.classList.add("cur-end");
       }
       if (s.key === this.hover) node.classList.add("hover");
     }
+    if (current) rgba = over(rgba, "#1a73e8", 0.13);
     const st = node.style;
     st.backgroundImage = imgs.join(",");
     st.backgroundPosition = pos.join(",");

@@ -11,15 +11,25 @@ export class SpanList {
     this.el = listEl;
     this.countEl = countEl;
     this.item = item;
-    this.onOpen = onOpen;
     this.items = []; // spans in list order
     this.lis = new Map(); // key -> <li>
+    this.keyOf = new Map(); // String(key) -> key
     this.active = null;
+    // one listener for the whole list; items are cloned from one prototype
+    listEl.addEventListener("click", (ev) => {
+      const b = ev.target instanceof Element ? ev.target.closest(".span-btn") : null;
+      if (b && this.keyOf.has(b.dataset.key)) onOpen(this.keyOf.get(b.dataset.key));
+    });
+    this.proto = h("li", { class: "span-item" },
+      h("button", { type: "button", class: "span-btn" },
+        h("span", { class: "span-head" }, h("span", { class: "swatch" }), h("span", { class: "span-label" })),
+        h("span", { class: "span-quote", attrs: { dir: "auto" } })));
   }
 
   reset(spans) {
     this.items = [...spans].sort(compareSpans);
     this.lis.clear();
+    this.keyOf.clear();
     const frag = document.createDocumentFragment();
     for (const a of this.items) frag.appendChild(this.li(a));
     clear(this.el).appendChild(frag);
@@ -28,16 +38,19 @@ export class SpanList {
 
   li(a) {
     const d = this.item(a);
-    const sw = h("span", { class: "swatch" });
-    sw.style.backgroundColor = d.color;
-    const li = h("li", { class: "span-item" + (a.key === this.active ? " active" : "") + (a.pending ? " pending" : "") },
-      h("button", { type: "button", class: "span-btn", dataset: { key: String(a.key) }, on: { click: () => this.onOpen(a.key) } },
-        h("span", { class: "span-head" }, sw, h("span", { class: "span-label", text: d.name }),
-          d.speaker ? h("span", { class: "speaker", text: "— " + d.speaker }) : null,
-          d.annotator ? h("span", { class: "annotator", text: d.annotator }) : null),
-        h("span", { class: "span-quote", text: quoteShort(a.text), attrs: { dir: "auto" } }),
-        a.note ? h("span", { class: "span-note", text: a.note }) : null));
+    const li = this.proto.cloneNode(true);
+    if (a.key === this.active) li.classList.add("active");
+    if (a.pending) li.classList.add("pending");
+    const btn = li.firstChild, head = btn.firstChild;
+    btn.dataset.key = String(a.key);
+    head.firstChild.style.backgroundColor = d.color;
+    head.lastChild.textContent = d.name;
+    if (d.speaker) head.appendChild(h("span", { class: "speaker", text: "— " + d.speaker }));
+    if (d.annotator) head.appendChild(h("span", { class: "annotator", text: d.annotator }));
+    btn.lastChild.textContent = quoteShort(a.text);
+    if (a.note) btn.appendChild(h("span", { class: "span-note", text: a.note }));
     this.lis.set(a.key, li);
+    this.keyOf.set(String(a.key), a.key);
     return li;
   }
 
@@ -60,6 +73,7 @@ export class SpanList {
     if (!li) return;
     li.remove();
     this.lis.delete(key);
+    this.keyOf.delete(String(key));
     const i = this.items.findIndex((a) => a.key === key);
     if (i >= 0) this.items.splice(i, 1);
     if (!quiet) this.count();
