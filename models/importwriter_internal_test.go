@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -63,5 +64,65 @@ func importThroughWriter(t *testing.T, s *Store, projectID, userID int64, state 
 		if err := s.CleanImport(ctx, id); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// Between chunks the writer's look-ups still find the import's own
+// committed rows, which the read pool hides until it is published; an
+// external id taken meanwhile is ErrExternalIDTaken.
+func TestImportWriterSeesItsOwnHiddenRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newInternalStore(t)
+	u, err := s.CreateUser(ctx, "imp", RoleAnnotator, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Project{Name: "Hidden"}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.StartImport(ctx, p.ID, u.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.ImportWriter(ctx, id)
+	ext := "x-1"
+	a, err := NewArticleRow(p.ID, ArticleIn{ExternalID: &ext, Text: "Hidden text 🙈 here."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.InsertArticle(&a); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ := w.Open(); open {
+		t.Fatal("a chunk is open after Commit")
+	}
+	if _, err := s.GetArticle(ctx, a.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("read pool sees the unpublished article: %v", err)
+	}
+	gotID, hash, err := w.ArticleByExternalID(p.ID, ext)
+	if err != nil || gotID != a.ID || hash != a.TextSHA256 {
+		t.Fatalf("by external id: %d %q %v", gotID, hash, err)
+	}
+	if text, err := w.ArticleText(a.ID); err != nil || text != a.Text {
+		t.Fatalf("text: %q %v", text, err)
+	}
+	if _, err := w.ArticleHash(a.ID + 1000); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing article: %v", err)
+	}
+	again, _ := NewArticleRow(p.ID, ArticleIn{ExternalID: &ext, Text: "Other text."})
+	if err := w.InsertArticle(&again); !errors.Is(err, ErrExternalIDTaken) {
+		t.Fatalf("taken external id: %v", err)
+	}
+	w.Rollback()
+	if err := s.EndImport(ctx, id, ImportStateDone, "", ImportCounts{ArticlesCreated: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetArticle(ctx, a.ID); err != nil || got.Text != a.Text {
+		t.Fatalf("published article: %+v %v", got, err)
 	}
 }
