@@ -41,8 +41,8 @@ func (h *Handler) importArticles(c *gin.Context) {
 			return
 		}
 	}
-	if opts.CreateLabels && !isAdmin(c) { // label schemes are the admins' (see SECURITY.md)
-		fail(c, errf(http.StatusForbidden, "forbidden", "only admins may create labels during an import (create_labels=true)"))
+	if opts.CreateLabels && !isManager(c) { // label schemes are the managers' (see SECURITY.md)
+		fail(c, errf(http.StatusForbidden, "forbidden", "only the project's managers (and admins) may create labels during an import (create_labels=true)"))
 		return
 	}
 	// the request's context, not gin's: database/sql watches it from its
@@ -124,7 +124,7 @@ func (h *Handler) importSource(c *gin.Context, format string) (ingest.Stream, fu
 		return nil, noop, err
 	}
 	if u, ok := urlRequest(mt, head); ok {
-		// Fetch before the import's write transaction starts, so a slow
+		// Fetch before the import starts (and holds the writer in chunks), so a slow
 		// site never holds the database's single writer.
 		it, err := ingest.NewFetcher(h.cfg.Import.AllowHosts).Fetch(c.Request.Context(), u)
 		return func(yield func(*ingest.Item) error) error {
