@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -55,4 +56,26 @@ func TestScaleGeneratorKeepsStoreCounts(t *testing.T) {
 	if err != nil || n == 0 {
 		t.Errorf("label %s: %d spans, %v", scaleLabel, n, err)
 	}
+}
+
+// The scale figure end to end at its -quick sizes, against the API router
+// served by this test binary (see serveRouter): every list answers a
+// non-empty first page on both databases and the project counts shown by
+// GET /projects match the generated rows.
+func TestScaleFigureQuick(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(smokeServeEnv, "1")
+	t.Setenv("SLANT_BENCH_SCALE_DIR", "")
+	models.BcryptCost = 4
+	res := &Results{}
+	if err := scaleFigure(t.TempDir(), self, scaleSize{10, 100}, scaleSize{40, 400}, 1, res); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(res.Rows), len(scaleLists()); got != want {
+		t.Fatalf("%d rows, want one per list (%d):\n%s", got, want, res.Markdown())
+	}
+	checkFigures(t, res.Markdown(), "7. first page, 10 → 40 articles: GET /projects/{id}/articles", "… ?status=todo", "GET /sources")
 }
