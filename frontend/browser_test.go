@@ -187,9 +187,21 @@ func js(s string) string {
 func (e *env) user(name, role string) (*models.User, string) {
 	e.t.Helper()
 	pw := "pw-" + name + "-0123456789"
-	u, err := e.store.CreateUser(context.Background(), name, role, pw)
+	ctx := context.Background()
+	u, err := e.store.CreateUser(ctx, name, role, pw)
 	if err != nil {
 		e.t.Fatalf("create user: %v", err)
+	}
+	if role != models.RoleAdmin { // an annotator of every project there is (admins see all)
+		ps, _, err := e.store.ListProjects(ctx, u.ID, models.Page{Limit: models.MaxLimit})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, p := range ps {
+			if _, _, err := e.store.SetMember(ctx, p.ID, u.ID, models.MemberAnnotator); err != nil {
+				e.t.Fatal(err)
+			}
+		}
 	}
 	return u, pw
 }
@@ -237,6 +249,7 @@ func (e *env) project(arts ...models.ArticleIn) (*models.Project, []models.Artic
 	if err := e.store.CreateProject(ctx, p, nil); err != nil {
 		e.t.Fatalf("create project: %v", err)
 	}
+	modelstest.JoinAll(e.t, e.store, p.ID) // every annotator there is is a member
 	out, err := e.store.CreateArticles(ctx, p.ID, arts)
 	if err != nil {
 		e.t.Fatalf("create articles: %v", err)

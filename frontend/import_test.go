@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"slant/models"
+	"slant/models/modelstest"
 	"slant/server/ingest"
 )
 
@@ -25,6 +26,7 @@ func (e *env) emptyProject(name string) *models.Project {
 	if err := e.store.CreateProject(context.Background(), p, nil); err != nil {
 		e.t.Fatalf("create project: %v", err)
 	}
+	modelstest.JoinAll(e.t, e.store, p.ID)
 	return p
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -177,6 +178,9 @@ type ArticleFilter struct {
 	Ownership string
 	Q         string // title substring
 	Status    string // "", "todo", "done"
+	// OwnSpansOnly counts only UserID's spans in annotation_count (a
+	// blind project's annotator must not learn colleagues' counts).
+	OwnSpansOnly bool
 }
 
 // ListArticles lists a project's articles by id, without their text.
@@ -211,12 +215,16 @@ func (s *Store) ListArticles(ctx context.Context, f ArticleFilter, pg Page) ([]A
 // import_id) index: planned on the user_id index instead, each of 100
 // rows walked all of a busy annotator's spans (11 s at a million).
 func (s *Store) articleListQuery(ctx context.Context, f ArticleFilter, pg Page) (*gorm.DB, error) {
+	allSpans := `(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND ` + visible("n") + `)`
+	if f.OwnSpansOnly {
+		allSpans = `(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND n.user_id = ` + strconv.FormatInt(f.UserID, 10) + ` AND ` + visible("n") + `)`
+	}
 	q := s.rd(ctx).Table("articles").Select(`articles.id, articles.project_id, articles.source_id, articles.external_id,
 			articles.url, articles.title, articles.author, articles.published_at, articles.language,
 			articles.text_sha256, articles.length, articles.metadata, articles.created_at, articles.updated_at,
 			sources.domain AS source_domain, sources.name AS source_name,
 			sources.country AS source_country, sources.ownership AS source_ownership,
-			(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND `+visible("n")+`) AS annotation_count,
+			`+allSpans+` AS annotation_count,
 			(SELECT COUNT(*) FROM annotations n
 				WHERE n.article_id = articles.id AND n.user_id = ? AND `+visible("n")+`) AS my_annotation_count,
 			EXISTS (SELECT 1 FROM article_done d WHERE d.article_id = articles.id AND d.user_id = ?) AS done`, f.UserID, f.UserID).

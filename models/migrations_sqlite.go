@@ -221,6 +221,25 @@ var migrations = []migration{
 		`CREATE TRIGGER trg_labels_delete AFTER DELETE ON labels BEGIN UPDATE cache_epoch SET epoch = epoch + 1; END`,
 		`CREATE TRIGGER trg_users_update AFTER UPDATE OF name ON users BEGIN UPDATE cache_epoch SET epoch = epoch + 1; END`,
 	}},
+	{7, "teams: project membership with roles, blind projects", []string{
+		`CREATE TABLE project_members (
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			role TEXT NOT NULL CHECK (role IN ('annotator', 'curator', 'manager')),
+			created_at DATETIME NOT NULL,
+			PRIMARY KEY (project_id, user_id))`,
+		`CREATE INDEX idx_project_members_user ON project_members (user_id, project_id)`,
+		// nobody loses access on upgrade: every user who is not an admin
+		// (admins see everything anyway) annotates every existing project
+		`INSERT INTO project_members (project_id, user_id, role, created_at)
+			SELECT p.id, u.id, 'annotator', rtrim(rtrim(strftime('%Y-%m-%d %H:%M:%f', 'now'), '0'), '.') || '+00:00'
+			FROM projects p CROSS JOIN users u WHERE u.role <> 'admin'`,
+		`ALTER TABLE projects ADD COLUMN blind INTEGER NOT NULL DEFAULT 0`,
+		// a blind annotator's own span count per project; it also serves
+		// every lookup by user alone, so it replaces (user_id)
+		`DROP INDEX idx_annotations_user`,
+		`CREATE INDEX idx_annotations_user_project ON annotations (user_id, project_id)`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

@@ -39,6 +39,7 @@ type Project struct {
 	ID          int64 `gorm:"primaryKey"`
 	Name        string
 	Description string
+	Blind       bool // annotators see only their own spans
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -34,8 +34,9 @@ var (
 type ProjectSummary struct {
 	Project
 	ArticleCount    int64
-	AnnotationCount int64
-	DoneCount       int64 // articles the given user marked done
+	AnnotationCount int64  // in a blind project, an annotator's own spans only
+	DoneCount       int64  // articles the given user marked done
+	Role            string // the viewer's role (ListProjectsFor only): admin, manager, curator, annotator
 }
 
 func validateProject(p *Project) error {
@@ -90,7 +91,7 @@ func (s *Store) ListProjects(ctx context.Context, userID int64, pg Page) ([]Proj
 	if err != nil {
 		return nil, nil, err
 	}
-	q := s.projectListQuery(ctx, userID, after, pg)
+	q := s.projectListQuery(ctx, userID, nil, after, pg)
 	var rows []ProjectSummary
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, nil, err
@@ -99,13 +100,44 @@ func (s *Store) ListProjects(ctx context.Context, userID int64, pg Page) ([]Proj
 	return rows, next, nil
 }
 
+// ListProjectsFor lists the projects u may see — every one for an admin,
+// else those u is a member of — with u's role and counts.
+func (s *Store) ListProjectsFor(ctx context.Context, u *User, pg Page) ([]ProjectSummary, *string, error) {
+	after, err := decodeCursor(pg.Cursor, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []ProjectSummary
+	if err := s.projectListQuery(ctx, u.ID, u, after, pg).Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	for i := range rows {
+		if u.Role == RoleAdmin {
+			rows[i].Role = RoleAdmin
+		}
+	}
+	rows, next := pageOf(rows, pg.limit(), func(r ProjectSummary) []int64 { return []int64{r.ID} })
+	return rows, next, nil
+}
+
 // projectListQuery builds the project list. The counts are kept by
 // triggers (migration 6); done_count reads the caller's marks of each
 // project from one index range.
-func (s *Store) projectListQuery(ctx context.Context, userID int64, after []int64, pg Page) *gorm.DB {
-	q := s.rd(ctx).Table("projects").Select(`projects.*,
-		(SELECT COUNT(*) FROM article_done d WHERE d.user_id = ? AND d.project_id = projects.id) AS done_count`, userID).
+// With a viewer who is not an admin, only the viewer's projects are
+// listed, and in a blind project an annotator counts only their own spans
+// (from the (user_id, project_id) index).
+func (s *Store) projectListQuery(ctx context.Context, userID int64, viewer *User, after []int64, pg Page) *gorm.DB {
+	q := s.rd(ctx).Table("projects").Select(`projects.id, projects.name, projects.description, projects.blind,
+		projects.created_at, projects.updated_at, projects.article_count, m.role AS role,
+		(SELECT COUNT(*) FROM article_done d WHERE d.user_id = ? AND d.project_id = projects.id) AS done_count,
+		CASE WHEN projects.blind = 1 AND m.role = 'annotator'
+			THEN (SELECT COUNT(*) FROM annotations n WHERE n.user_id = ? AND n.project_id = projects.id)
+			ELSE projects.annotation_count END AS annotation_count`, userID, userID).
+		Joins("LEFT JOIN project_members m ON m.project_id = projects.id AND m.user_id = ?", userID).
 		Order("projects.id").Limit(pg.limit() + 1)
+	if viewer != nil && viewer.Role != RoleAdmin {
+		q = q.Where("m.user_id IS NOT NULL")
+	}
 	if after != nil {
 		q = q.Where("projects.id > ?", after[0])
 	}

@@ -35,8 +35,9 @@ Usage:
   slant serve  [--db FILE] [--addr HOST:PORT] [--demo] [--public-url URL] [--allowed-hosts H,...] [--trusted-proxies CIDR,...]
   slant user add NAME --role admin|annotator [--db FILE]     (password on stdin)
   slant user list | disable NAME | enable NAME | role NAME admin|annotator | delete NAME | revoke-tokens NAME
+  slant member list --project ID | add --project ID NAME [annotator|curator|manager] | remove --project ID NAME
   slant token create --user NAME [--name LABEL] [--db FILE]  (prints the token only)
-  slant export --project ID [--format csv|jsonl|doccano|w3c|ptc|parquet] [--raw] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
+  slant export --project ID [--format csv|jsonl|doccano|w3c|ptc|parquet|xlsx] [--raw] [--bom] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
   slant import --project ID [--format F] [--create-labels] [--strict] [--dry-run] [--user NAME] [--json] FILE|DIR|-...
   slant sources import FILE | slant sources list [--ownership O]
   slant backup FILE [--db FILE]
@@ -68,6 +69,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			return cmdUserAdd(rest[1:], stdin, stdout, stderr)
 		}
 		return cmdUser(rest, stdout)
+	case "member":
+		return cmdMember(rest, stdout)
 	case "token":
 		if len(rest) == 0 || rest[0] != "create" {
 			return errors.New("usage: slant token create --user NAME [--name LABEL]")

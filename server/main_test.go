@@ -140,3 +140,41 @@ func TestCLIExportBOMAndWorkbook(t *testing.T) {
 		t.Fatal("--bom with jsonl accepted")
 	}
 }
+
+// slant member manages who is in a project, as managers do in the API.
+func TestCLIMember(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "m.db")
+	s, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, "ana", models.RoleAnnotator, "long-enough-pw"); err != nil {
+		t.Fatal(err)
+	}
+	p := &models.Project{Name: "Team"}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var out, errOut bytes.Buffer
+	if err := run([]string{"member", "add", "--project", "1", "ana", "curator", "--db", db}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), `added "ana" as curator`) {
+		t.Fatalf("member add: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run([]string{"member", "list", "--project", "1", "--db", db}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "ana") || !strings.Contains(out.String(), "curator") {
+		t.Fatalf("member list: %v %q", err, out.String())
+	}
+	if err := run([]string{"member", "add", "--project", "1", "ana", "boss", "--db", db}, nil, &out, &errOut); err == nil {
+		t.Fatal("a bad role was accepted")
+	}
+	if err := run([]string{"member", "remove", "--project", "1", "ana", "--db", db}, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = models.Open(db)
+	defer s.Close()
+	if ms, _ := s.ListMembers(ctx, 1); len(ms) != 0 {
+		t.Fatalf("members after remove: %+v", ms)
+	}
+}

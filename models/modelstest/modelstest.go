@@ -2,6 +2,7 @@
 package modelstest
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -25,4 +26,24 @@ func NewStore(t testing.TB) *models.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// JoinAll makes every user who is not an admin an annotator of the
+// project (admins see every project anyway), as an upgrade does for the
+// projects that existed before memberships.
+func JoinAll(t testing.TB, s *models.Store, projectID int64) {
+	t.Helper()
+	ctx := context.Background()
+	users, err := s.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.Role == models.RoleAdmin {
+			continue
+		}
+		if _, _, err := s.SetMember(ctx, projectID, u.ID, models.MemberAnnotator); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

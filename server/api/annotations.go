@@ -84,6 +84,10 @@ func (h *Handler) getAnnotation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if uid := ownSpansOnly(c); uid != 0 && a.UserID != uid {
+		fail(c, errf(http.StatusNotFound, "not_found", "annotation not found")) // blind: a colleague's span does not exist
+		return
+	}
 	c.JSON(http.StatusOK, annotationView(a))
 }
 
@@ -98,8 +102,11 @@ func (h *Handler) ownAnnotation(c *gin.Context) (*models.AnnotationView, error) 
 	if err != nil {
 		return nil, err
 	}
-	if a.UserID != userOf(c).ID && !isAdmin(c) {
-		return nil, errf(http.StatusForbidden, "forbidden", "only the annotator or an admin may change this annotation")
+	if uid := ownSpansOnly(c); uid != 0 && a.UserID != uid {
+		return nil, errf(http.StatusNotFound, "not_found", "annotation not found") // blind: a colleague's span does not exist
+	}
+	if a.UserID != userOf(c).ID && !accessOf(c).AtLeast(models.MemberCurator) {
+		return nil, errf(http.StatusForbidden, "forbidden", "only the annotator, a curator or a manager of the project may change this annotation")
 	}
 	return a, nil
 }
@@ -175,6 +182,8 @@ func (h *Handler) listArticleAnnotations(c *gin.Context) {
 		h.listAnnotations(c, f) // filtered lists are not cached
 		return
 	}
+	// blind: only the caller's spans, cached under the caller's own key
+	f.UserID = ownSpansOnly(c)
 	// The span list beside the text: cached under the article's span
 	// version, which SQLite moves on every write to its spans (whatever
 	// process writes), and answered with 304 when the client has it.
@@ -183,7 +192,7 @@ func (h *Handler) listArticleAnnotations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	key, version := "spans:"+strconv.FormatInt(aid, 10)+"?"+c.Request.URL.RawQuery, st.SpansKey()
+	key, version := "spans:"+strconv.FormatInt(aid, 10)+":u"+strconv.FormatInt(f.UserID, 10)+"?"+c.Request.URL.RawQuery, st.SpansKey()
 	if unchangedFor(c, etagOf(key, version)) {
 		return
 	}
@@ -212,6 +221,9 @@ func (h *Handler) listProjectAnnotations(c *gin.Context) {
 		return
 	}
 	f.ProjectID = pid
+	if uid := ownSpansOnly(c); uid != 0 {
+		f.UserID = uid // blind: only the caller's spans
+	}
 	h.listAnnotations(c, f)
 }
 

@@ -9,71 +9,90 @@ import (
 	"slant/models/modelstest"
 )
 
-// roles in the order of the expectation arrays below.
-var matrixRoles = [4]string{"", "ann", "other", "admin"} // anonymous, annotator (owner), other annotator, admin
+// roles in the order of the expectation arrays below: anonymous, a
+// signed-in user who is not a member of the project, the annotator who
+// owns the span and the spare token, a curator, a manager, an admin.
+var matrixRoles = [6]string{"", "outsider", "ann", "cur", "mgr", "admin"}
 
 type matrixCase struct {
 	path   string // with :id filled by fill()
 	body   string
-	expect [4]int
+	expect [6]int
 }
 
+// six repeats one status for every role.
+func six(st int) [6]int { return [6]int{st, st, st, st, st, st} }
+
 // authzMatrix is the expected status of every route for every role. A
-// route added to the router without a row here fails the test.
+// route added to the router without a row here fails the test. A
+// non-member gets 404 for the project and everything in it, exactly as
+// for a project that does not exist.
 func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 	pw := fmt.Sprintf(`{"current_password":%q,"new_password":"another-password"}`, testPassword)
+	member := func(st int) [6]int { return [6]int{401, 404, st, st, st, st} }     // any member
+	managers := func(st int) [6]int { return [6]int{401, 404, 403, 403, st, st} } // managers and admins
+	admins := func(st int) [6]int { return [6]int{401, 403, 403, 403, 403, st} }  // admins only
+	signedIn := func(st int) [6]int { return [6]int{401, st, st, st, st, st} }
 	return map[string]matrixCase{
-		"GET /health":       {"/health", "", [4]int{200, 200, 200, 200}},
-		"GET /openapi.json": {"/openapi.json", "", [4]int{200, 200, 200, 200}},
-		"GET /setup":        {"/setup", "", [4]int{200, 200, 200, 200}},
-		"POST /setup":       {"/setup", `{"name":"x","password":"password-xyz"}`, [4]int{409, 409, 409, 409}},
-		"POST /session":     {"/session", fmt.Sprintf(`{"name":"ann","password":%q}`, testPassword), [4]int{201, 201, 201, 201}},
-		"GET /session":      {"/session", "", [4]int{401, 404, 404, 404}},
-		"DELETE /session":   {"/session", "", [4]int{401, 204, 204, 204}},
-		"GET /me":           {"/me", "", [4]int{401, 200, 200, 200}},
-		"POST /me/password": {"/me/password", pw, [4]int{401, 204, 204, 204}},
-		"GET /users":        {"/users", "", [4]int{401, 403, 403, 200}},
-		"POST /users":       {"/users", `{"name":"newbie","role":"annotator","password":"password-xyz"}`, [4]int{401, 403, 403, 201}},
+		"GET /health":       {"/health", "", six(200)},
+		"GET /openapi.json": {"/openapi.json", "", six(200)},
+		"GET /setup":        {"/setup", "", six(200)},
+		"POST /setup":       {"/setup", `{"name":"x","password":"password-xyz"}`, six(409)},
+		"POST /session":     {"/session", fmt.Sprintf(`{"name":"ann","password":%q}`, testPassword), six(201)},
+		"GET /session":      {"/session", "", signedIn(404)},
+		"DELETE /session":   {"/session", "", signedIn(204)},
+		"GET /me":           {"/me", "", signedIn(200)},
+		"POST /me/password": {"/me/password", pw, signedIn(204)},
+		"GET /users":        {"/users", "", admins(200)},
+		"POST /users":       {"/users", `{"name":"newbie","role":"annotator","password":"password-xyz"}`, admins(201)},
 		// Account changes are admins' (on "other", who has no spans, so it can be deleted).
-		"PATCH /users/:id":                    {fmt.Sprintf("/users/%d", other), `{"disabled":true}`, [4]int{401, 403, 403, 200}},
-		"DELETE /users/:id":                   {fmt.Sprintf("/users/%d", other), "", [4]int{401, 403, 403, 204}},
-		"DELETE /users/:id/tokens":            {fmt.Sprintf("/users/%d/tokens", other), "", [4]int{401, 403, 403, 200}},
-		"GET /projects":                       {"/projects", "", [4]int{401, 200, 200, 200}},
-		"POST /projects":                      {"/projects", `{"name":"New"}`, [4]int{401, 403, 403, 201}},
-		"GET /projects/:id":                   {fmt.Sprintf("/projects/%d", p), "", [4]int{401, 200, 200, 200}},
-		"PATCH /projects/:id":                 {fmt.Sprintf("/projects/%d", p), `{"name":"Renamed"}`, [4]int{401, 403, 403, 200}},
-		"DELETE /projects/:id":                {fmt.Sprintf("/projects/%d", p), "", [4]int{401, 403, 403, 204}},
-		"GET /projects/:id/labels":            {fmt.Sprintf("/projects/%d/labels", p), "", [4]int{401, 200, 200, 200}},
-		"POST /projects/:id/labels":           {fmt.Sprintf("/projects/%d/labels", p), `{"key":"new_label"}`, [4]int{401, 403, 403, 201}},
-		"PATCH /labels/:id":                   {"/labels/1", `{"name":"Opinion!"}`, [4]int{401, 403, 403, 200}},
-		"DELETE /labels/:id":                  {"/labels/4", "", [4]int{401, 403, 403, 204}},
-		"GET /projects/:id/articles":          {fmt.Sprintf("/projects/%d/articles", p), "", [4]int{401, 200, 200, 200}},
-		"POST /projects/:id/articles":         {fmt.Sprintf("/projects/%d/articles", p), `{"text":"New text."}`, [4]int{401, 201, 201, 201}},
-		"POST /projects/:id/import":           {fmt.Sprintf("/projects/%d/import", p), `[{"text":"Imported text."}]`, [4]int{401, 200, 200, 200}},
-		"GET /projects/:id/imports":           {fmt.Sprintf("/projects/%d/imports", p), "", [4]int{401, 200, 200, 200}},
-		"GET /articles/:id":                   {fmt.Sprintf("/articles/%d", a), "", [4]int{401, 200, 200, 200}},
-		"PATCH /articles/:id":                 {fmt.Sprintf("/articles/%d", a), `{"title":"New title"}`, [4]int{401, 403, 403, 200}},
-		"DELETE /articles/:id":                {fmt.Sprintf("/articles/%d", a), "", [4]int{401, 403, 403, 204}},
-		"POST /articles/:id/done":             {fmt.Sprintf("/articles/%d/done", a), "", [4]int{401, 200, 200, 200}},
-		"DELETE /articles/:id/done":           {fmt.Sprintf("/articles/%d/done", a), "", [4]int{401, 200, 200, 200}},
-		"GET /articles/:id/annotations":       {fmt.Sprintf("/articles/%d/annotations", a), "", [4]int{401, 200, 200, 200}},
-		"POST /articles/:id/annotations":      {fmt.Sprintf("/articles/%d/annotations", a), `{"label":"attributed_claim","start":0,"end":3}`, [4]int{401, 201, 201, 201}},
-		"GET /annotations/:id":                {fmt.Sprintf("/annotations/%d", ann), "", [4]int{401, 200, 200, 200}},
-		"PATCH /annotations/:id":              {fmt.Sprintf("/annotations/%d", ann), `{"note":"checked"}`, [4]int{401, 200, 403, 200}},
-		"DELETE /annotations/:id":             {fmt.Sprintf("/annotations/%d", ann), "", [4]int{401, 204, 403, 204}},
-		"GET /projects/:id/annotations":       {fmt.Sprintf("/projects/%d/annotations", p), "", [4]int{401, 200, 200, 200}},
-		"POST /projects/:id/annotations/bulk": {fmt.Sprintf("/projects/%d/annotations/bulk", p), fmt.Sprintf(`[{"article_id":%d,"label":"attributed_claim","start":0,"end":3}]`, a), [4]int{401, 200, 200, 200}},
-		// Annotators delete only their own spans of that origin; admins everyone's.
-		"DELETE /projects/:id/annotations": {fmt.Sprintf("/projects/%d/annotations?origin=human", p), "", [4]int{401, 200, 200, 200}},
-		"GET /projects/:id/export":         {fmt.Sprintf("/projects/%d/export", p), "", [4]int{401, 200, 200, 200}},
-		"GET /sources":                     {"/sources", "", [4]int{401, 200, 200, 200}},
-		"POST /sources":                    {"/sources", `{"domain":"fresh.example.net"}`, [4]int{401, 403, 403, 201}},
-		"GET /sources/:id":                 {"/sources/1", "", [4]int{401, 200, 200, 200}},
-		"PATCH /sources/:id":               {"/sources/1", `{"ownership":"private"}`, [4]int{401, 403, 403, 200}},
-		"GET /tokens":                      {"/tokens", "", [4]int{401, 200, 200, 200}},
-		"POST /tokens":                     {"/tokens", `{"name":"nb"}`, [4]int{401, 201, 201, 201}},
+		"PATCH /users/:id":         {fmt.Sprintf("/users/%d", other), `{"disabled":true}`, admins(200)},
+		"DELETE /users/:id":        {fmt.Sprintf("/users/%d", other), "", admins(204)},
+		"DELETE /users/:id/tokens": {fmt.Sprintf("/users/%d/tokens", other), "", admins(200)},
+		// Everyone signed in lists projects: a non-member gets a list without this one.
+		"GET /projects":                  {"/projects", "", signedIn(200)},
+		"POST /projects":                 {"/projects", `{"name":"New"}`, admins(201)},
+		"GET /projects/:id":              {fmt.Sprintf("/projects/%d", p), "", member(200)},
+		"PATCH /projects/:id":            {fmt.Sprintf("/projects/%d", p), `{"name":"Renamed","blind":true}`, managers(200)},
+		"DELETE /projects/:id":           {fmt.Sprintf("/projects/%d", p), "", managers(204)},
+		"GET /projects/:id/labels":       {fmt.Sprintf("/projects/%d/labels", p), "", member(200)},
+		"POST /projects/:id/labels":      {fmt.Sprintf("/projects/%d/labels", p), `{"key":"new_label"}`, managers(201)},
+		"PATCH /labels/:id":              {"/labels/1", `{"name":"Opinion!"}`, managers(200)},
+		"DELETE /labels/:id":             {"/labels/4", "", managers(204)},
+		"GET /projects/:id/articles":     {fmt.Sprintf("/projects/%d/articles", p), "", member(200)},
+		"POST /projects/:id/articles":    {fmt.Sprintf("/projects/%d/articles", p), `{"text":"New text."}`, member(201)},
+		"POST /projects/:id/import":      {fmt.Sprintf("/projects/%d/import", p), `[{"text":"Imported text."}]`, member(200)},
+		"GET /projects/:id/imports":      {fmt.Sprintf("/projects/%d/imports", p), "", member(200)},
+		"GET /articles/:id":              {fmt.Sprintf("/articles/%d", a), "", member(200)},
+		"PATCH /articles/:id":            {fmt.Sprintf("/articles/%d", a), `{"title":"New title"}`, managers(200)},
+		"DELETE /articles/:id":           {fmt.Sprintf("/articles/%d", a), "", managers(204)},
+		"POST /articles/:id/done":        {fmt.Sprintf("/articles/%d/done", a), "", member(200)},
+		"DELETE /articles/:id/done":      {fmt.Sprintf("/articles/%d/done", a), "", member(200)},
+		"GET /articles/:id/annotations":  {fmt.Sprintf("/articles/%d/annotations", a), "", member(200)},
+		"POST /articles/:id/annotations": {fmt.Sprintf("/articles/%d/annotations", a), `{"label":"attributed_claim","start":0,"end":3}`, member(201)},
+		"GET /annotations/:id":           {fmt.Sprintf("/annotations/%d", ann), "", member(200)},
+		// ann's own span: its annotator, the curators, managers and admins may
+		// change it (another annotator may not: TestTeamRoles)
+		"PATCH /annotations/:id":              {fmt.Sprintf("/annotations/%d", ann), `{"note":"checked"}`, member(200)},
+		"DELETE /annotations/:id":             {fmt.Sprintf("/annotations/%d", ann), "", member(204)},
+		"GET /projects/:id/annotations":       {fmt.Sprintf("/projects/%d/annotations", p), "", member(200)},
+		"POST /projects/:id/annotations/bulk": {fmt.Sprintf("/projects/%d/annotations/bulk", p), fmt.Sprintf(`[{"article_id":%d,"label":"attributed_claim","start":0,"end":3}]`, a), member(200)},
+		// Annotators delete only their own spans of that origin; managers everyone's.
+		"DELETE /projects/:id/annotations":      {fmt.Sprintf("/projects/%d/annotations?origin=human", p), "", member(200)},
+		"GET /projects/:id/export":              {fmt.Sprintf("/projects/%d/export", p), "", member(200)},
+		"GET /projects/:id/members":             {fmt.Sprintf("/projects/%d/members", p), "", member(200)},
+		"POST /projects/:id/members":            {fmt.Sprintf("/projects/%d/members", p), `{"name":"newcomer","role":"annotator"}`, managers(201)},
+		"PATCH /projects/:id/members/:user_id":  {fmt.Sprintf("/projects/%d/members/%d", p, other), `{"role":"curator"}`, managers(200)},
+		"DELETE /projects/:id/members/:user_id": {fmt.Sprintf("/projects/%d/members/%d", p, other), "", managers(204)},
+		// Outlet profiles are shared by every project.
+		"GET /sources":       {"/sources", "", signedIn(200)},
+		"POST /sources":      {"/sources", `{"domain":"fresh.example.net"}`, admins(201)},
+		"GET /sources/:id":   {"/sources/1", "", signedIn(200)},
+		"PATCH /sources/:id": {"/sources/1", `{"ownership":"private"}`, admins(200)},
+		"GET /tokens":        {"/tokens", "", signedIn(200)},
+		"POST /tokens":       {"/tokens", `{"name":"nb"}`, signedIn(201)},
 		// Tokens are personal: deleting ann's spare token is a 404 for anyone else, admins included.
-		"DELETE /tokens/:id": {fmt.Sprintf("/tokens/%d", spare), "", [4]int{401, 204, 404, 404}},
+		"DELETE /tokens/:id": {fmt.Sprintf("/tokens/%d", spare), "", [6]int{401, 404, 204, 404, 404, 404}},
 	}
 }
 

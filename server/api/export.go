@@ -52,6 +52,9 @@ func (h *Handler) export(c *gin.Context) {
 		return
 	}
 	f.ProjectID = pid
+	if uid := ownSpansOnly(c); uid != 0 {
+		f.UserID = uid // blind: only the caller's spans, in every format, count and version
+	}
 	ctx := c.Request.Context()
 	project, err := h.store.GetProject(ctx, pid)
 	if err != nil {

@@ -55,6 +55,7 @@ func TestStalledExportReadersAreCutOff(t *testing.T) {
 	if err := s.CreateProject(ctx, p, nil); err != nil {
 		t.Fatal(err)
 	}
+	modelstest.JoinAll(t, s, p.ID)
 	text := strings.Repeat("The minister said the figures were wrong. ", 250) // ~10,000 characters
 	arts, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Title: "Long", Text: text}})
 	if err != nil {

@@ -40,7 +40,8 @@ func newEnv(t *testing.T, text string) *testEnv {
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)
 	e := &testEnv{t: t, srv: srv, store: s, tokens: map[string]string{}, users: map[string]*models.User{}}
-	for _, u := range []struct{ name, role string }{{"admin", models.RoleAdmin}, {"ann", models.RoleAnnotator}, {"other", models.RoleAnnotator}} {
+	for _, u := range []struct{ name, role string }{{"admin", models.RoleAdmin}, {"ann", models.RoleAnnotator}, {"other", models.RoleAnnotator},
+		{"outsider", models.RoleAnnotator}, {"cur", models.RoleAnnotator}, {"mgr", models.RoleAnnotator}, {"newcomer", models.RoleAnnotator}} {
 		user, err := s.CreateUser(ctx, u.name, u.role, testPassword)
 		if err != nil {
 			t.Fatal(err)
@@ -59,6 +60,14 @@ func newEnv(t *testing.T, text string) *testEnv {
 	}
 	if err := s.CreateLabel(ctx, &models.Label{ProjectID: e.project.ID, Key: "unused"}); err != nil {
 		t.Fatal(err)
+	}
+	// members of the project by role (admin sees every project; outsider
+	// and newcomer are in none)
+	for name, role := range map[string]string{"ann": models.MemberAnnotator, "other": models.MemberAnnotator,
+		"cur": models.MemberCurator, "mgr": models.MemberManager} {
+		if _, _, err := s.SetMember(ctx, e.project.ID, e.users[name].ID, role); err != nil {
+			t.Fatal(err)
+		}
 	}
 	arts, err := s.CreateArticles(ctx, e.project.ID, []models.ArticleIn{{Title: "Article", Text: text, URL: "https://www.outlet.example.org/a/1", ExternalID: ptr("ext-1")}})
 	if err != nil {

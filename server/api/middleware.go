@@ -219,6 +219,14 @@ const (
 )
 
 func (a access) String() string {
+	switch a {
+	case member:
+		return "project member"
+	case curator:
+		return "project curator"
+	case manager:
+		return "project manager"
+	}
 	return [...]string{"public", "authenticated", "admin"}[a]
 }
 
@@ -233,6 +241,7 @@ func requireAccess(a access) gin.HandlerFunc {
 			fail(c, errUnauthorized)
 			return
 		}
+		// project-scoped levels are decided by requireProject
 		if a == adminOnly && u.Role != models.RoleAdmin {
 			fail(c, errf(http.StatusForbidden, "forbidden", "this needs the admin role"))
 			return

@@ -34,9 +34,13 @@ type createProjectReq struct {
 type patchProjectReq struct {
 	Name        *string `json:"name"`
 	Description *string `json:"description"`
+	Blind       *bool   `json:"blind"`
 }
 
 func (r patchProjectReq) Patch(p *models.Project) error {
+	if r.Blind != nil {
+		p.Blind = *r.Blind
+	}
 	if r.Name != nil {
 		p.Name = *r.Name
 	}
@@ -78,7 +82,7 @@ func (h *Handler) listProjects(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows, next, err := h.store.ListProjects(c.Request.Context(), userOf(c).ID, pg)
+	rows, next, err := h.store.ListProjectsFor(c.Request.Context(), userOf(c), pg)
 	if err != nil {
 		fail(c, err)
 		return
@@ -120,6 +124,10 @@ func (h *Handler) respondProject(c *gin.Context, status int, id int64) {
 		return
 	}
 	v := projectView(p)
+	v.Role = accessOf(c).Role
+	if v.Role == "" && isAdmin(c) { // a project an admin just created
+		v.Role = models.RoleAdmin
+	}
 	v.Labels = labelViews(labels)
 	if v.Labels == nil {
 		v.Labels = []labelJSON{}

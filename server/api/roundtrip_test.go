@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"slant/models"
+	"slant/models/modelstest"
 )
 
 type spanKey struct {
@@ -100,6 +101,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			if err := e.store.CreateProject(ctx, p, nil); err != nil {
 				t.Fatal(err)
 			}
+			modelstest.JoinAll(t, e.store, p.ID)
 			if format != "doccano" && format != "ptc" { // span-only formats need the articles first
 				for _, id := range []int64{e.article.ID, arts[0].ID} {
 					a, _ := e.store.GetArticle(ctx, id)

@@ -102,34 +102,38 @@ func (h *Handler) Routes() []Route {
 
 		{"GET", "/projects", authed, h.listProjects},
 		{"POST", "/projects", adminOnly, h.createProject},
-		{"GET", "/projects/:id", authed, h.getProject},
-		{"PATCH", "/projects/:id", adminOnly, h.patchProject},
-		{"DELETE", "/projects/:id", adminOnly, h.deleteProject},
+		{"GET", "/projects/:id", member, h.getProject},
+		{"PATCH", "/projects/:id", manager, h.patchProject},
+		{"DELETE", "/projects/:id", manager, h.deleteProject},
 
-		{"GET", "/projects/:id/labels", authed, h.listLabels},
-		{"POST", "/projects/:id/labels", adminOnly, h.createLabel},
-		{"PATCH", "/labels/:id", adminOnly, h.patchLabel},
-		{"DELETE", "/labels/:id", adminOnly, h.deleteLabel},
+		{"GET", "/projects/:id/labels", member, h.listLabels},
+		{"POST", "/projects/:id/labels", manager, h.createLabel},
+		{"PATCH", "/labels/:id", manager, h.patchLabel},
+		{"DELETE", "/labels/:id", manager, h.deleteLabel},
 
-		{"GET", "/projects/:id/articles", authed, h.listArticles},
-		{"POST", "/projects/:id/articles", authed, h.createArticles},
-		{"POST", "/projects/:id/import", authed, h.importArticles},
-		{"GET", "/projects/:id/imports", authed, h.listImports},
-		{"GET", "/articles/:id", authed, h.getArticle},
-		{"PATCH", "/articles/:id", adminOnly, h.patchArticle},
-		{"DELETE", "/articles/:id", adminOnly, h.deleteArticle},
-		{"POST", "/articles/:id/done", authed, h.markDone},
-		{"DELETE", "/articles/:id/done", authed, h.unmarkDone},
+		{"GET", "/projects/:id/articles", member, h.listArticles},
+		{"POST", "/projects/:id/articles", member, h.createArticles},
+		{"POST", "/projects/:id/import", member, h.importArticles},
+		{"GET", "/projects/:id/imports", member, h.listImports},
+		{"GET", "/articles/:id", member, h.getArticle},
+		{"PATCH", "/articles/:id", manager, h.patchArticle},
+		{"DELETE", "/articles/:id", manager, h.deleteArticle},
+		{"POST", "/articles/:id/done", member, h.markDone},
+		{"DELETE", "/articles/:id/done", member, h.unmarkDone},
 
-		{"GET", "/articles/:id/annotations", authed, h.listArticleAnnotations},
-		{"POST", "/articles/:id/annotations", authed, h.createAnnotation},
-		{"GET", "/annotations/:id", authed, h.getAnnotation},
-		{"PATCH", "/annotations/:id", authed, h.patchAnnotation},
-		{"DELETE", "/annotations/:id", authed, h.deleteAnnotation},
-		{"GET", "/projects/:id/annotations", authed, h.listProjectAnnotations},
-		{"POST", "/projects/:id/annotations/bulk", authed, h.bulkAnnotations},
-		{"DELETE", "/projects/:id/annotations", authed, h.deleteAnnotationsByOrigin},
-		{"GET", "/projects/:id/export", authed, h.exports.wrap(h.export)},
+		{"GET", "/articles/:id/annotations", member, h.listArticleAnnotations},
+		{"POST", "/articles/:id/annotations", member, h.createAnnotation},
+		{"GET", "/annotations/:id", member, h.getAnnotation},
+		{"PATCH", "/annotations/:id", member, h.patchAnnotation},
+		{"DELETE", "/annotations/:id", member, h.deleteAnnotation},
+		{"GET", "/projects/:id/annotations", member, h.listProjectAnnotations},
+		{"POST", "/projects/:id/annotations/bulk", member, h.bulkAnnotations},
+		{"DELETE", "/projects/:id/annotations", member, h.deleteAnnotationsByOrigin},
+		{"GET", "/projects/:id/export", member, h.exports.wrap(h.export)},
+		{"GET", "/projects/:id/members", member, h.listMembers},
+		{"POST", "/projects/:id/members", manager, h.addMember},
+		{"PATCH", "/projects/:id/members/:user_id", manager, h.patchMember},
+		{"DELETE", "/projects/:id/members/:user_id", manager, h.removeMember},
 
 		{"GET", "/sources", authed, h.listSources},
 		{"POST", "/sources", adminOnly, h.createSource},
@@ -182,6 +186,10 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 
 	v1 := r.Group("/api/v1", h.bodyDeadline, h.limitBody, h.authenticate)
 	for _, rt := range h.Routes() {
+		if rt.Access >= member {
+			v1.Handle(rt.Method, rt.Path, requireAccess(authed), h.requireProject(rt.Path, rt.Access), rt.Handle)
+			continue
+		}
 		v1.Handle(rt.Method, rt.Path, requireAccess(rt.Access), rt.Handle)
 	}
 	r.NoMethod(func(c *gin.Context) {

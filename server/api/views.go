@@ -13,6 +13,8 @@ type projectJSON struct {
 	ID              int64       `json:"id"`
 	Name            string      `json:"name"`
 	Description     string      `json:"description"`
+	Blind           bool        `json:"blind"`
+	Role            string      `json:"role,omitempty"` // the caller's role in the project
 	CreatedAt       time.Time   `json:"created_at"`
 	UpdatedAt       time.Time   `json:"updated_at"`
 	ArticleCount    *int64      `json:"article_count,omitempty"`
@@ -22,13 +24,25 @@ type projectJSON struct {
 }
 
 func projectView(p *models.Project) projectJSON {
-	return projectJSON{ID: p.ID, Name: p.Name, Description: p.Description, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	return projectJSON{ID: p.ID, Name: p.Name, Description: p.Description, Blind: p.Blind, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 func projectSummaryView(p *models.ProjectSummary) projectJSON {
 	v := projectView(&p.Project)
 	v.ArticleCount, v.AnnotationCount, v.DoneCount = &p.ArticleCount, &p.AnnotationCount, &p.DoneCount
+	v.Role = p.Role
 	return v
+}
+
+type memberJSON struct {
+	UserID    int64     `json:"user_id"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func memberView(m *models.Member) memberJSON {
+	return memberJSON{UserID: m.UserID, Name: m.Name, Role: m.Role, CreatedAt: m.CreatedAt}
 }
 
 type labelJSON struct {
