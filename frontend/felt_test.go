@@ -22,14 +22,15 @@ import (
 // requestAnimationFrame callbacks run, then style, layout and paint, then
 // the message posted from the callback arrives), and navigation →
 // article text and highlights painted (from the navigation's time origin
-// to the frame after #article-text is marked ready).
+// to the frame after the text and its highlights are drawn: #article-text
+// is marked data-drawn; the list beside it is filled after that frame).
 const feltProbe = `(() => {
   const felt = window.__felt = { keys: [], painted: 0 };
   const afterPaint = (fn) => requestAnimationFrame(() => { const ch = new MessageChannel(); ch.port1.onmessage = fn; ch.port2.postMessage(0); });
   window.addEventListener("keydown", (ev) => { const t0 = ev.timeStamp; afterPaint(() => felt.keys.push(performance.now() - t0)); }, true);
-  const ready = () => document.querySelector('#article-text[data-ready="1"]');
+  const ready = () => document.querySelector('#article-text[data-drawn="1"]');
   const mo = new MutationObserver(() => { if (ready()) { mo.disconnect(); afterPaint(() => { felt.painted = performance.now(); }); } });
-  mo.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-ready"] });
+  mo.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-drawn"] });
 })()`
 
 func median(v []float64) float64 {
@@ -63,7 +64,7 @@ func baselinePage(text string, spans [][2]int) string {
 	pos = append(pos, 0, len(u))
 	sort.Ints(pos)
 	var b strings.Builder
-	b.WriteString(`<!doctype html><meta charset="utf-8"><style>#article-text{font:18px/1.95 serif;white-space:pre-wrap;max-width:72ch}.hl{background:rgba(59,130,196,.18)}.hot{outline:2px solid #1a73e8}</style><div id="article-text" data-ready="1">`)
+	b.WriteString(`<!doctype html><meta charset="utf-8"><style>#article-text{font:18px/1.95 serif;white-space:pre-wrap;max-width:72ch}.hl{background:rgba(59,130,196,.18)}.hot{outline:2px solid #1a73e8}</style><div id="article-text" data-drawn="1">`)
 	depth := 0
 	for i := 0; i+1 < len(pos); i++ {
 		if i > 0 && pos[i] == pos[i-1] {
@@ -111,6 +112,7 @@ func BenchmarkAnnotateFelt(b *testing.B) {
 		e.do(chromedp.Navigate(fmt.Sprintf("%s/#/articles/%d", e.srv.URL, art.ID)))
 		e.waitJS(`window.__felt && window.__felt.painted > 0`)
 		open = append(open, eval[float64](e, `window.__felt.painted`))
+		e.waitJS(`window.slantAnnotate && document.querySelector('#article-text[data-ready="1"]')`)
 		// hotkeys at places spread over the article, each in view
 		for k := 0; k < 5; k++ {
 			u0 := ((i*5+k)*7919 + 500) % (n - 100)

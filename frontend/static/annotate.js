@@ -68,7 +68,7 @@ export async function annotateView(root, [idStr], ctx) {
       view.spans.clear();
       for (const a of state.anns.values()) view.spans.set(a.key, viewSpan(a));
       view.renderAll();
-      list.reset(state.anns.values());
+      list.reset([]); // filled by loadSpans once the text is painted
       return;
     }
     if (ch.type === "put") {
@@ -95,6 +95,11 @@ export async function annotateView(root, [idStr], ctx) {
     } catch (e) { showError("Could not load the spans", e); return; } finally { firstSpans = null; }
     state.reset(items);
     textEl.dataset.renderMs = String(Math.round(performance.now() - t0));
+    textEl.dataset.drawn = "1";
+    // the list beside the text is built after the text is painted: the
+    // annotator reads first
+    await new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0)));
+    list.reset(state.anns.values());
     textEl.dataset.ready = "1";
     textEl.dataset.loads = String(Number(textEl.dataset.loads || 0) + 1);
   }
