@@ -245,7 +245,10 @@ func (s *Store) articleListQuery(ctx context.Context, f ArticleFilter, pg Page) 
 	case "done":
 		q = q.Where("EXISTS (SELECT 1 FROM article_done d WHERE d.article_id = articles.id AND d.user_id = ?)", f.UserID)
 	case "todo":
-		q = q.Where("NOT EXISTS (SELECT 1 FROM article_done d WHERE d.article_id = articles.id AND d.user_id = ?)", f.UserID)
+		// start after the caller's done prefix (every article below
+		// first_todo is done: migration 8) instead of stepping over it
+		q = q.Where("NOT EXISTS (SELECT 1 FROM article_done d WHERE d.article_id = articles.id AND d.user_id = ?)", f.UserID).
+			Where("articles.id >= COALESCE((SELECT ds.first_todo FROM done_state ds WHERE ds.user_id = ? AND ds.project_id = ?), 0)", f.UserID, f.ProjectID)
 	default:
 		return nil, Invalid("status", "must be todo or done")
 	}

@@ -121,15 +121,14 @@ func (s *Store) ListProjectsFor(ctx context.Context, u *User, pg Page) ([]Projec
 }
 
 // projectListQuery builds the project list. The counts are kept by
-// triggers (migration 6); done_count reads the caller's marks of each
-// project from one index range.
+// triggers (migration 6), and so is done_count (migration 8).
 // With a viewer who is not an admin, only the viewer's projects are
 // listed, and in a blind project an annotator counts only their own spans
 // (from the (user_id, project_id) index).
 func (s *Store) projectListQuery(ctx context.Context, userID int64, viewer *User, after []int64, pg Page) *gorm.DB {
 	q := s.rd(ctx).Table("projects").Select(`projects.id, projects.name, projects.description, projects.blind,
 		projects.created_at, projects.updated_at, projects.article_count, m.role AS role,
-		(SELECT COUNT(*) FROM article_done d WHERE d.user_id = ? AND d.project_id = projects.id) AS done_count,
+		COALESCE((SELECT ds.done_count FROM done_state ds WHERE ds.user_id = ? AND ds.project_id = projects.id), 0) AS done_count,
 		CASE WHEN projects.blind = 1 AND m.role = 'annotator'
 			THEN (SELECT COUNT(*) FROM annotations n WHERE n.user_id = ? AND n.project_id = projects.id)
 			ELSE projects.annotation_count END AS annotation_count`, userID, userID).

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -179,5 +180,97 @@ func TestListQueryPlansStayFlat(t *testing.T) {
 		if strings.Contains(plan+" ", bad+" ") || strings.HasSuffix(plan, bad) {
 			t.Errorf("project list plan uses %q:\n%s", bad, plan)
 		}
+	}
+}
+
+// The per-(user, project) done state that GET /projects and ?status=todo
+// read is kept by triggers; after any sequence of marks, unmarks, new and
+// deleted articles it must say what the rows say: the count of marks, and
+// no article below first_todo left to do.
+func TestDoneStateFollowsEveryMark(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newInternalStore(t)
+	u, err := s.CreateUser(ctx, "ann", RoleAnnotator, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Project{Name: "Done"}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	add := func(n int) {
+		for i := 0; i < n; i++ {
+			arts, err := s.CreateArticles(ctx, p.ID, []ArticleIn{{Title: "t", Text: "text " + itoa(len(ids))}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, arts[0].ID)
+		}
+	}
+	add(12)
+	check := func(step string) {
+		t.Helper()
+		var marks, count, firstTodo int64
+		s.rd(ctx).Raw(`SELECT COUNT(*) FROM article_done WHERE user_id = ? AND project_id = ?`, u.ID, p.ID).Row().Scan(&marks)
+		s.rd(ctx).Raw(`SELECT COALESCE((SELECT done_count FROM done_state WHERE user_id = ? AND project_id = ?), 0),
+			COALESCE((SELECT first_todo FROM done_state WHERE user_id = ? AND project_id = ?), 0)`, u.ID, p.ID, u.ID, p.ID).Row().Scan(&count, &firstTodo)
+		if marks != count {
+			t.Fatalf("%s: done_count %d, %d marks", step, count, marks)
+		}
+		var below int64
+		s.rd(ctx).Raw(`SELECT COUNT(*) FROM articles a WHERE a.project_id = ? AND a.id < ?
+			AND NOT EXISTS (SELECT 1 FROM article_done d WHERE d.user_id = ? AND d.article_id = a.id)`, p.ID, firstTodo, u.ID).Row().Scan(&below)
+		if below != 0 {
+			t.Fatalf("%s: %d articles below first_todo %d are not done", step, below, firstTodo)
+		}
+		todo, _, err := s.ListArticles(ctx, ArticleFilter{ProjectID: p.ID, UserID: u.ID, Status: "todo"}, Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int64
+		s.rd(ctx).Raw(`SELECT COUNT(*) FROM articles a WHERE a.project_id = ?
+			AND NOT EXISTS (SELECT 1 FROM article_done d WHERE d.user_id = ? AND d.article_id = a.id)`, p.ID, u.ID).Row().Scan(&want)
+		if int64(len(todo)) != want {
+			t.Fatalf("%s: the to-do list has %d articles, %d are not done", step, len(todo), want)
+		}
+	}
+	check("nothing done")
+	// working through the list in order moves first_todo along with it
+	for _, id := range []int64{ids[2], ids[0], ids[1], ids[3]} {
+		if err := s.SetDone(ctx, u.ID, id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var first int64
+	s.rd(ctx).Raw(`SELECT first_todo FROM done_state WHERE user_id = ? AND project_id = ?`, u.ID, p.ID).Row().Scan(&first)
+	if first != ids[4] {
+		t.Fatalf("after marking the first four articles, first_todo is %d, want %d", first, ids[4])
+	}
+	check("first four done")
+	rng := rand.New(rand.NewSource(7))
+	for i := 0; i < 300; i++ {
+		switch op := rng.Intn(10); {
+		case op < 6: // mark, mostly in list order
+			j := rng.Intn(len(ids))
+			if rng.Intn(3) > 0 {
+				j = min(len(ids)-1, i/10)
+			}
+			if err := s.SetDone(ctx, u.ID, ids[j], true); err != nil && !isNotFound(err) {
+				t.Fatal(err)
+			}
+		case op < 8:
+			if err := s.SetDone(ctx, u.ID, ids[rng.Intn(len(ids))], false); err != nil && !isNotFound(err) {
+				t.Fatal(err)
+			}
+		case op < 9:
+			add(1)
+		default:
+			if err := s.DeleteArticle(ctx, ids[rng.Intn(len(ids))]); err != nil && !isNotFound(err) {
+				t.Fatal(err)
+			}
+		}
+		check("step " + itoa(i))
 	}
 }
