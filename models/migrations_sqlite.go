@@ -281,6 +281,20 @@ var migrations = []migration{
 		// texts (a rare word reads far into the project: see figure 7)
 		`CREATE INDEX idx_articles_project_title ON articles (project_id, id, title)`,
 	}},
+	{9, "invitations: single-use links that make a new user a project member", []string{
+		// only the SHA-256 of the link's secret is kept, like tokens
+		`CREATE TABLE invites (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			role TEXT NOT NULL CHECK (role IN ('annotator', 'curator', 'manager')),
+			hash TEXT NOT NULL UNIQUE,
+			created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+			created_at DATETIME NOT NULL,
+			expires_at DATETIME NOT NULL,
+			used_at DATETIME,
+			used_by INTEGER REFERENCES users(id) ON DELETE SET NULL)`,
+		`CREATE INDEX idx_invites_project ON invites (project_id, id)`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.
