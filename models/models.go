@@ -144,7 +144,7 @@ func (ArticleDone) TableName() string { return "article_done" }
 
 // AllModels lists every gorm model, for the migration test.
 func AllModels() []any {
-	return []any{&Project{}, &Label{}, &Source{}, &Article{}, &Annotation{}, &User{}, &Token{}, &Session{}, &ArticleDone{}}
+	return []any{&Project{}, &Label{}, &Source{}, &Article{}, &Annotation{}, &User{}, &Token{}, &Session{}, &ArticleDone{}, &Invite{}}
 }
 
 // JSONMap is a JSON object stored as TEXT. Numbers keep their exact digits.
