@@ -1082,6 +1082,6 @@ func benchBrowser(cfg Config, dir, slantBin, self string, res *Results) error {
 		Note: "median of 25 presses over 5 opens, from the keydown event's timeStamp to the frame painted after it (requestAnimationFrame, then a message); ratio is slant / baseline, lower is better"})
 	res.add(Row{Figure: openFig, Slant: fmt.Sprintf("%.0f ms", open), Baseline: fmt.Sprintf("%.0f ms (static HTML, same text and spans)", openBase),
 		Ratio: ratio(open, openBase), Target: "< 500 ms", Pass: open > 0 && open < 500,
-		Note: "median of 5 loads of the article's address (modules, session, article, project and spans fetched, text and list drawn) to the frame painted after it; ratio is slant / baseline, lower is better"})
+		Note: "median of 5 loads of the article's address (modules, session, article, project and spans fetched, text and highlights drawn) to the frame painted after it, the span list beside the text being filled after that frame; ratio is slant / baseline, lower is better"})
 	return nil
 }
