@@ -36,6 +36,7 @@ type ArticleSummary struct {
 	AnnotationCount   int64
 	MyAnnotationCount int64
 	Done              bool
+	Assigned          bool // the article is assigned to the calling user
 }
 
 // ArticleWithSource is an article with its outlet profile (nil if none).
@@ -181,10 +182,16 @@ type ArticleFilter struct {
 	// OwnSpansOnly counts only UserID's spans in annotation_count (a
 	// blind project's annotator must not learn colleagues' counts).
 	OwnSpansOnly bool
+	// Assigned lists only the articles assigned to UserID: their queue.
+	// Without a Status it lists the unfinished ones first (listQueue).
+	Assigned bool
 }
 
 // ListArticles lists a project's articles by id, without their text.
 func (s *Store) ListArticles(ctx context.Context, f ArticleFilter, pg Page) ([]ArticleSummary, *string, error) {
+	if f.Assigned && f.Status == "" {
+		return s.listQueue(ctx, f, pg)
+	}
 	after, err := decodeCursor(pg.Cursor, 1)
 	if err != nil {
 		return nil, nil, err
@@ -227,10 +234,14 @@ func (s *Store) articleListQuery(ctx context.Context, f ArticleFilter, pg Page) 
 			`+allSpans+` AS annotation_count,
 			(SELECT COUNT(*) FROM annotations n
 				WHERE n.article_id = articles.id AND n.user_id = ? AND `+visible("n")+`) AS my_annotation_count,
-			EXISTS (SELECT 1 FROM article_done d WHERE d.article_id = articles.id AND d.user_id = ?) AS done`, f.UserID, f.UserID).
+			EXISTS (SELECT 1 FROM article_done d WHERE d.article_id = articles.id AND d.user_id = ?) AS done,
+			EXISTS (SELECT 1 FROM assignments asg WHERE asg.article_id = articles.id AND asg.user_id = ?) AS assigned`, f.UserID, f.UserID, f.UserID).
 		Joins("LEFT JOIN sources ON sources.id = articles.source_id").
 		Where("articles.project_id = ?", f.ProjectID).Where(visible("articles")).
 		Order("articles.id").Limit(pg.limit() + 1)
+	if f.Assigned { // the caller's range of the (user_id, project_id, article_id) index
+		q = q.Joins("JOIN assignments mine ON mine.article_id = articles.id AND mine.user_id = ? AND mine.project_id = ?", f.UserID, f.ProjectID)
+	}
 	if f.Source != "" {
 		q = q.Where("sources.domain = ?", RegistrableDomain(f.Source))
 	}

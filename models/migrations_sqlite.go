@@ -295,6 +295,22 @@ var migrations = []migration{
 			used_by INTEGER REFERENCES users(id) ON DELETE SET NULL)`,
 		`CREATE INDEX idx_invites_project ON invites (project_id, id)`,
 	}},
+	{10, "assignment: k annotators per article, assignments, released when a member leaves", []string{
+		`ALTER TABLE projects ADD COLUMN annotators_per_article INTEGER NOT NULL DEFAULT 1`,
+		`CREATE TABLE assignments (
+			project_id INTEGER NOT NULL,
+			article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+			user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			assigned_at DATETIME NOT NULL,
+			PRIMARY KEY (article_id, user_id))`,
+		// an annotator's queue and progress read their own range of it
+		`CREATE INDEX idx_assignments_user ON assignments (user_id, project_id, article_id)`,
+		// a member who leaves the project (by any route, the CLI too)
+		// gives their articles back; the next run refills them
+		`CREATE TRIGGER trg_members_delete_assignments AFTER DELETE ON project_members BEGIN
+			DELETE FROM assignments WHERE user_id = OLD.user_id AND project_id = OLD.project_id;
+		END`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

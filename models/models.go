@@ -40,8 +40,11 @@ type Project struct {
 	Name        string
 	Description string
 	Blind       bool // annotators see only their own spans
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// AnnotatorsPerArticle is k: how many annotators AutoAssign gives
+	// each article (1..MaxAnnotatorsPerArticle).
+	AnnotatorsPerArticle int `gorm:"default:1"`
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
 }
 
 type Label struct {

@@ -47,6 +47,12 @@ func validateProject(p *Project) error {
 	if utf8.RuneCountInString(p.Name) > 200 {
 		return Invalid("name", "must be at most 200 characters")
 	}
+	if p.AnnotatorsPerArticle == 0 {
+		p.AnnotatorsPerArticle = 1
+	}
+	if p.AnnotatorsPerArticle < 1 || p.AnnotatorsPerArticle > MaxAnnotatorsPerArticle {
+		return Invalid("annotators_per_article", "must be from 1 to "+itoa(MaxAnnotatorsPerArticle))
+	}
 	return nil
 }
 
@@ -126,7 +132,7 @@ func (s *Store) ListProjectsFor(ctx context.Context, u *User, pg Page) ([]Projec
 // listed, and in a blind project an annotator counts only their own spans
 // (from the (user_id, project_id) index).
 func (s *Store) projectListQuery(ctx context.Context, userID int64, viewer *User, after []int64, pg Page) *gorm.DB {
-	q := s.rd(ctx).Table("projects").Select(`projects.id, projects.name, projects.description, projects.blind,
+	q := s.rd(ctx).Table("projects").Select(`projects.id, projects.name, projects.description, projects.blind, projects.annotators_per_article,
 		projects.created_at, projects.updated_at, projects.article_count, m.role AS role,
 		COALESCE((SELECT ds.done_count FROM done_state ds WHERE ds.user_id = ? AND ds.project_id = projects.id), 0) AS done_count,
 		CASE WHEN projects.blind = 1 AND m.role = 'annotator'
