@@ -112,7 +112,9 @@ func TestW3CTargetLanguage(t *testing.T) {
 		w.Row(&models.ExportRow{AnnotationID: 1, ArticleID: 2, ArticleText: "نص", ArticleLanguage: c.lang, ArticleMetadata: c.meta,
 			Label: "l", Start: 0, End: 1, Text: "ن", Annotator: "a", Origin: "human"})
 		w.End()
-		var coll struct{ First struct{ Items []map[string]any } }
+		var coll struct {
+			First struct{ Items []map[string]any }
+		}
 		if err := json.Unmarshal(buf.Bytes(), &coll); err != nil {
 			t.Fatal(err)
 		}
