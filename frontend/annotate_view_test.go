@@ -207,8 +207,8 @@ func TestSidePanelKeepsLabelsInView(t *testing.T) {
 
 // TestPhoneLayout at 390×844: the top bar is one row, a label bar is in
 // reach at the bottom after a selection (a tap labels it), the end of the
-// text scrolls clear of the bar, and the "Saved." toast sits in the bar,
-// not over the text.
+// text scrolls clear of the bar, and the "Saved." toast and a refusal show
+// in the bar: on screen, not over the text.
 func TestPhoneLayout(t *testing.T) {
 	e := newEnv(t)
 	_, pw := e.user("pia", models.RoleAnnotator)
@@ -261,6 +261,15 @@ func TestPhoneLayout(t *testing.T) {
 	  return t.height > 0 && t.top >= b.top - 0.5 && t.bottom <= b.bottom + 0.5 && t.left >= b.left - 0.5 && t.right <= b.right + 0.5; })()`)
 	if !in {
 		t.Error("the toast is not inside the label bar: it covers the text")
+	}
+
+	// a refusal (the same span again) is shown on screen, in the bar
+	e.selectText("officials claimed", 0, 0)
+	e.do(chromedp.MouseClickXY((bar[2]+bar[4])/2, (bar[3]+bar[5])/2))
+	e.waitJS(`document.querySelector('#status .alert-error')`)
+	if !eval[bool](e, `(() => { const r = document.querySelector('#status .alert-error').getBoundingClientRect(), b = document.getElementById('labels-card').getBoundingClientRect();
+	  return r.height > 0 && r.top >= b.top - 0.5 && r.bottom <= innerHeight + 0.5; })()`) {
+		t.Error("the refusal is not on screen in the label bar")
 	}
 }
 

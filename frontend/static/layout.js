@@ -1,7 +1,7 @@
 // The annotate view's page: the article with its text container, the side
 // panel (labels and editor stay in view, the span list scrolls), the
-// label bar phones get at the bottom, the pointer's span card and the
-// shortcut help.
+// label bar phones get at the bottom (with the refusals and toasts), the
+// pointer's span card and the shortcut help.
 import { h, extLink, badge, fmtDate } from "./dom.js";
 import { textDirection } from "./spantext.js";
 
@@ -64,12 +64,13 @@ export function buildPage(root, { article, project, book, isAdmin, snap }, on) {
   const aside = h("aside", { class: "side", attrs: { "aria-label": "Labels and spans" } },
     h("section", { class: "card side-card labels-card", attrs: { id: "labels-card" } },
       h("div", { class: "toast-slot", attrs: { id: "toast-slot" } }),
+      status, // refusals show here, next to the labels (in the bar on a phone)
       h("h2", { text: "Labels" }), palette,
       h("div", { class: "options" },
         h("label", { class: "check" }, snapBox, " Snap to whole words"),
         allBox ? h("label", { class: "check" }, allBox, " Show all annotators' spans") : null),
       h("p", { class: "hint" }, "Select text, then press a hotkey. ", h("kbd", { text: "?" }), " shows all shortcuts.")),
-    status, editorBox,
+    editorBox,
     h("section", { class: "card side-card spans-card", attrs: { id: "spans-card" } }, h("h2", {}, "Spans ", spanCount), spanList));
 
   const main = h("article", { class: "reader" },
