@@ -106,7 +106,12 @@ func (h *Handler) listArticles(c *gin.Context) {
 		return
 	}
 	f := models.ArticleFilter{ProjectID: pid, UserID: userOf(c).ID, Source: c.Query("source"),
-		Ownership: c.Query("ownership"), Q: c.Query("q"), Status: c.Query("status"), OwnSpansOnly: accessOf(c).OwnSpansOnly()}
+		Ownership: c.Query("ownership"), Q: c.Query("q"), Status: c.Query("status"), OwnSpansOnly: accessOf(c).OwnSpansOnly(),
+		Assigned: c.Query("assigned") == "me"}
+	if a := c.Query("assigned"); a != "" && a != "me" {
+		fail(c, fieldErr("assigned", "must be me (the caller's assigned articles)"))
+		return
+	}
 	if f.Ownership != "" && !slices.Contains(models.Ownerships, f.Ownership) {
 		fail(c, fieldErr("ownership", "must be one of "+strings.Join(models.Ownerships, ", ")))
 		return

@@ -274,16 +274,24 @@ func tooManyAttempts(c *gin.Context, wait time.Duration) {
 
 // startSession sets the session cookie and answers with the CSRF token.
 func (h *Handler) startSession(c *gin.Context, u *models.User) {
+	if s, ok := h.newSession(c, u); ok {
+		c.JSON(http.StatusCreated, s)
+	}
+}
+
+// newSession creates a session for u and sets its cookie; on failure it
+// has answered the request and returns false.
+func (h *Handler) newSession(c *gin.Context, u *models.User) (sessionJSON, bool) {
 	sess, secret, err := h.store.CreateSession(c.Request.Context(), u.ID)
 	if err != nil {
 		fail(c, err)
-		return
+		return sessionJSON{}, false
 	}
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: h.cfg.SecureCookies, Expires: sess.ExpiresAt, MaxAge: int(time.Until(sess.ExpiresAt).Seconds()),
 	})
-	c.JSON(http.StatusCreated, sessionJSON{User: userView(u), CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt})
+	return sessionJSON{User: userView(u), CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt}, true
 }
 
 // ---- first-run setup ----

@@ -84,6 +84,10 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		"POST /projects/:id/members":            {fmt.Sprintf("/projects/%d/members", p), `{"name":"newcomer","role":"annotator"}`, managers(201)},
 		"PATCH /projects/:id/members/:user_id":  {fmt.Sprintf("/projects/%d/members/%d", p, other), `{"role":"curator"}`, managers(200)},
 		"DELETE /projects/:id/members/:user_id": {fmt.Sprintf("/projects/%d/members/%d", p, other), "", managers(204)},
+		// Managers assign; every member reads progress (an annotator only their own row).
+		"POST /projects/:id/assignments/auto": {fmt.Sprintf("/projects/%d/assignments/auto", p), "", managers(200)},
+		"POST /projects/:id/assignments":      {fmt.Sprintf("/projects/%d/assignments", p), `{"filter":{"status":"todo"},"users":["ann"]}`, managers(200)},
+		"GET /projects/:id/progress":          {fmt.Sprintf("/projects/%d/progress", p), "", member(200)},
 		// Outlet profiles are shared by every project.
 		"GET /sources":       {"/sources", "", signedIn(200)},
 		"POST /sources":      {"/sources", `{"domain":"fresh.example.net"}`, admins(201)},

@@ -84,6 +84,7 @@ func (h *Handler) setMember(c *gin.Context, uid int64, role string) {
 		fail(c, err)
 		return
 	}
+	h.reassign(c, accessOf(c).ProjectID, false)
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
@@ -101,6 +102,7 @@ func (h *Handler) removeMember(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	h.reassign(c, accessOf(c).ProjectID, false)
 	c.Status(http.StatusNoContent)
 }
 

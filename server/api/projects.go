@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,9 +36,21 @@ type patchProjectReq struct {
 	Name        *string `json:"name"`
 	Description *string `json:"description"`
 	Blind       *bool   `json:"blind"`
+	// AnnotatorsPerArticle is k; raising it above 1 turns blind mode on
+	// unless the same request sets blind.
+	AnnotatorsPerArticle *int `json:"annotators_per_article"`
 }
 
 func (r patchProjectReq) Patch(p *models.Project) error {
+	if k := r.AnnotatorsPerArticle; k != nil {
+		if *k < 1 || *k > models.MaxAnnotatorsPerArticle {
+			return fieldErr("annotators_per_article", "must be from 1 to "+strconv.Itoa(models.MaxAnnotatorsPerArticle))
+		}
+		if *k > 1 && p.AnnotatorsPerArticle <= 1 && r.Blind == nil {
+			p.Blind = true
+		}
+		p.AnnotatorsPerArticle = *k
+	}
 	if r.Blind != nil {
 		p.Blind = *r.Blind
 	}
@@ -158,6 +171,9 @@ func (h *Handler) patchProject(c *gin.Context) {
 	if _, err := h.store.UpdateProject(c.Request.Context(), id, req.Patch); err != nil {
 		fail(c, err)
 		return
+	}
+	if req.AnnotatorsPerArticle != nil {
+		h.reassign(c, id, true)
 	}
 	h.respondProject(c, http.StatusOK, id)
 }

@@ -134,6 +134,9 @@ func (h *Handler) Routes() []Route {
 		{"POST", "/projects/:id/members", manager, h.addMember},
 		{"PATCH", "/projects/:id/members/:user_id", manager, h.patchMember},
 		{"DELETE", "/projects/:id/members/:user_id", manager, h.removeMember},
+		{"POST", "/projects/:id/assignments/auto", manager, h.autoAssign},
+		{"POST", "/projects/:id/assignments", manager, h.assign},
+		{"GET", "/projects/:id/progress", member, h.progress},
 
 		{"GET", "/sources", authed, h.listSources},
 		{"POST", "/sources", adminOnly, h.createSource},

@@ -10,21 +10,23 @@ import (
 // does not change when a column does.
 
 type projectJSON struct {
-	ID              int64       `json:"id"`
-	Name            string      `json:"name"`
-	Description     string      `json:"description"`
-	Blind           bool        `json:"blind"`
-	Role            string      `json:"role,omitempty"` // the caller's role in the project
-	CreatedAt       time.Time   `json:"created_at"`
-	UpdatedAt       time.Time   `json:"updated_at"`
-	ArticleCount    *int64      `json:"article_count,omitempty"`
-	AnnotationCount *int64      `json:"annotation_count,omitempty"`
-	DoneCount       *int64      `json:"done_count,omitempty"`
-	Labels          []labelJSON `json:"labels,omitempty"`
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Blind       bool   `json:"blind"`
+	// AnnotatorsPerArticle is k, the number of annotators each article is assigned to.
+	AnnotatorsPerArticle int         `json:"annotators_per_article"`
+	Role                 string      `json:"role,omitempty"` // the caller's role in the project
+	CreatedAt            time.Time   `json:"created_at"`
+	UpdatedAt            time.Time   `json:"updated_at"`
+	ArticleCount         *int64      `json:"article_count,omitempty"`
+	AnnotationCount      *int64      `json:"annotation_count,omitempty"`
+	DoneCount            *int64      `json:"done_count,omitempty"`
+	Labels               []labelJSON `json:"labels,omitempty"`
 }
 
 func projectView(p *models.Project) projectJSON {
-	return projectJSON{ID: p.ID, Name: p.Name, Description: p.Description, Blind: p.Blind, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	return projectJSON{ID: p.ID, Name: p.Name, Description: p.Description, Blind: p.Blind, AnnotatorsPerArticle: max(p.AnnotatorsPerArticle, 1), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
 func projectSummaryView(p *models.ProjectSummary) projectJSON {
@@ -116,6 +118,7 @@ type articleJSON struct {
 	AnnotationCount   *int64         `json:"annotation_count,omitempty"`
 	MyAnnotationCount *int64         `json:"my_annotation_count,omitempty"`
 	Done              *bool          `json:"done,omitempty"`
+	Assigned          *bool          `json:"assigned,omitempty"` // list rows: assigned to the caller
 	CreatedAt         time.Time      `json:"created_at"`
 	UpdatedAt         time.Time      `json:"updated_at"`
 }
@@ -148,8 +151,8 @@ func articleSummaryView(a *models.ArticleSummary) articleJSON {
 		v.Source = sourceBrief{ID: *a.SourceID, Domain: *a.SourceDomain, Name: deref(a.SourceName),
 			Country: deref(a.SourceCountry), Ownership: deref(a.SourceOwnership)}
 	}
-	done := a.Done
-	v.AnnotationCount, v.MyAnnotationCount, v.Done = &a.AnnotationCount, &a.MyAnnotationCount, &done
+	done, assigned := a.Done, a.Assigned
+	v.AnnotationCount, v.MyAnnotationCount, v.Done, v.Assigned = &a.AnnotationCount, &a.MyAnnotationCount, &done, &assigned
 	return v
 }
 
