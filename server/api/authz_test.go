@@ -88,6 +88,14 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		"POST /projects/:id/assignments/auto": {fmt.Sprintf("/projects/%d/assignments/auto", p), "", managers(200)},
 		"POST /projects/:id/assignments":      {fmt.Sprintf("/projects/%d/assignments", p), `{"filter":{"status":"todo"},"users":["ann"]}`, managers(200)},
 		"GET /projects/:id/progress":          {fmt.Sprintf("/projects/%d/progress", p), "", member(200)},
+		// Invitations are made, listed and revoked by managers; a link is
+		// public, its secret the credential ({invite} and {secret}: a fresh
+		// invite made by matrixFixture).
+		"GET /projects/:id/invites":               {fmt.Sprintf("/projects/%d/invites", p), "", managers(200)},
+		"POST /projects/:id/invites":              {fmt.Sprintf("/projects/%d/invites", p), `{"role":"curator","expires_in_hours":24}`, managers(201)},
+		"DELETE /projects/:id/invites/:invite_id": {fmt.Sprintf("/projects/%d/invites/{invite}", p), "", managers(204)},
+		"GET /invites/:secret":                    {"/invites/{secret}", "", six(200)},
+		"POST /invites/:secret/accept":            {"/invites/{secret}/accept", `{"name":"invitee","password":"password-xyz"}`, six(201)},
 		// Outlet profiles are shared by every project.
 		"GET /sources":       {"/sources", "", signedIn(200)},
 		"POST /sources":      {"/sources", `{"domain":"fresh.example.net"}`, admins(201)},
@@ -151,6 +159,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Parallel()
 				e := newEnv(t, "Hello world, a test article.")
 				c := authzMatrix(e.project.ID, e.article.ID, e.annID, e.spareID, e.users["other"].ID)[key]
+				c.path = matrixFixture(e, c.path)
 				r := e.do(method, "/api/v1"+c.path, role, c.body)
 				if r.Status != c.expect[i] {
 					t.Fatalf("%s: got %d, want %d: %s", name, r.Status, c.expect[i], r.Body)

@@ -137,6 +137,11 @@ func (h *Handler) Routes() []Route {
 		{"POST", "/projects/:id/assignments/auto", manager, h.autoAssign},
 		{"POST", "/projects/:id/assignments", manager, h.assign},
 		{"GET", "/projects/:id/progress", member, h.progress},
+		{"GET", "/projects/:id/invites", manager, h.listInvites},
+		{"POST", "/projects/:id/invites", manager, h.createInvite},
+		{"DELETE", "/projects/:id/invites/:invite_id", manager, h.revokeInvite},
+		{"GET", "/invites/:secret", public, h.getInvite},
+		{"POST", "/invites/:secret/accept", public, h.acceptInvite},
 
 		{"GET", "/sources", authed, h.listSources},
 		{"POST", "/sources", adminOnly, h.createSource},
