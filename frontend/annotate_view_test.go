@@ -316,3 +316,40 @@ func TestTextRegionAndSkipLink(t *testing.T) {
 		t.Errorf("the skip link changed the address to %s", h)
 	}
 }
+
+// TestCreateTouchesOneParagraphAndOneListItem: a new span replaces the
+// nodes of its own paragraph only, and adds one item to the span list at
+// its place, keeping every other item's node.
+func TestCreateTouchesOneParagraphAndOneListItem(t *testing.T) {
+	e := newEnv(t)
+	admin, pw := e.user("inc", models.RoleAdmin)
+	art, text := largeArticle(e, admin, 60)
+	e.login("inc", pw)
+	e.openArticle(art.ID)
+	e.waitJS(`document.querySelectorAll('#span-list li').length === 60`)
+	eval[bool](e, `(() => { for (const n of document.querySelectorAll('#article-text .para, #article-text .para > *, #span-list li')) n.__old = true; return true; })()`)
+	e.selectText("LASTWORD", 0, 0)
+	e.key("1")
+	e.waitFor("the new span", func() bool { return len(e.annotations(art.ID)) == 61 })
+	e.waitJS(`document.querySelectorAll('#span-list li').length === 61 && !document.querySelector('#article-text .pending')`)
+	type res struct {
+		NewParas, TouchedParas, NewItems, ItemsBefore int
+		NewLast                                       bool
+	}
+	r := eval[res](e, `(() => { const paras = [...document.querySelectorAll('#article-text .para')];
+	  const items = [...document.querySelectorAll('#span-list li')];
+	  return { newParas: paras.filter(p => !p.__old).length,
+	    touchedParas: paras.filter(p => [...p.children].some(c => !c.__old)).length,
+	    newItems: items.filter(li => !li.__old).length,
+	    itemsBefore: items.filter(li => li.__old).length,
+	    newLast: !items.at(-1).__old && items.at(-1).textContent.includes("LASTWORD") }; })()`)
+	if r.NewParas != 0 || r.TouchedParas != 1 {
+		t.Errorf("a new span replaced %d paragraph blocks and changed nodes in %d; want 0 and 1", r.NewParas, r.TouchedParas)
+	}
+	if r.NewItems != 1 || r.ItemsBefore != 60 || !r.NewLast {
+		t.Errorf("span list: %d new items, %d kept, new one last: %v; want 1, 60, true", r.NewItems, r.ItemsBefore, r.NewLast)
+	}
+	if !eval[bool](e, `document.getElementById('article-text').textContent === `+js(text)) {
+		t.Fatal("the rendered text differs from the stored text")
+	}
+}
