@@ -25,25 +25,45 @@ type Demo struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
 	} `json:"project"`
-	Sources  []models.Source `json:"sources"`
-	Articles []struct {
-		ExternalID  string         `json:"external_id"`
-		URL         string         `json:"url"`
-		Title       string         `json:"title"`
-		Author      string         `json:"author"`
-		PublishedAt time.Time      `json:"published_at"`
-		Language    string         `json:"language"`
-		Text        string         `json:"text"`
-		Metadata    models.JSONMap `json:"metadata"`
-	} `json:"articles"`
-	Annotations []struct {
-		Article    string         `json:"article"`
-		Label      string         `json:"label"`
-		Quote      string         `json:"quote"`
-		Occurrence int            `json:"occurrence"`
-		Note       string         `json:"note"`
-		Attributes models.JSONMap `json:"attributes"`
-	} `json:"annotations"`
+	Sources     []models.Source  `json:"sources"`
+	Articles    []DemoArticle    `json:"articles"`
+	Annotations []DemoAnnotation `json:"annotations"`
+	// Team is a second project with k = 2 in which two demo annotators
+	// labelled the same articles (blind), for the agreement view.
+	Team struct {
+		Project struct {
+			Name        string `json:"name"`
+			Description string `json:"description"`
+		} `json:"project"`
+		AnnotatorsPerArticle int                 `json:"annotators_per_article"`
+		Annotators           []string            `json:"annotators"`
+		Done                 map[string][]string `json:"done"` // annotator -> external ids marked done
+		Articles             []DemoArticle       `json:"articles"`
+		Annotations          []DemoAnnotation    `json:"annotations"`
+	} `json:"team"`
+}
+
+// DemoArticle is one invented article.
+type DemoArticle struct {
+	ExternalID  string         `json:"external_id"`
+	URL         string         `json:"url"`
+	Title       string         `json:"title"`
+	Author      string         `json:"author"`
+	PublishedAt time.Time      `json:"published_at"`
+	Language    string         `json:"language"`
+	Text        string         `json:"text"`
+	Metadata    models.JSONMap `json:"metadata"`
+}
+
+// DemoAnnotation is one example span, by quote.
+type DemoAnnotation struct {
+	Article    string         `json:"article"`
+	Annotator  string         `json:"annotator,omitempty"` // team project only; else the admin
+	Label      string         `json:"label"`
+	Quote      string         `json:"quote"`
+	Occurrence int            `json:"occurrence"`
+	Note       string         `json:"note"`
+	Attributes models.JSONMap `json:"attributes"`
 }
 
 // Parse decodes the embedded demo data.
@@ -84,7 +104,12 @@ type Result struct {
 	ProjectID     int64
 	AdminName     string
 	AdminPassword string // random, printed once at start-up
+	TeamProjectID int64
+	Annotators    []Login // the team project's annotators, passwords random like the admin's
 }
+
+// Login is a demo user's name and password.
+type Login struct{ Name, Password string }
 
 // Load fills an empty database with the demo project and a demo admin, in
 // one transaction. A database that already has users or projects is left
@@ -123,40 +148,100 @@ func Load(ctx context.Context, s *models.Store) (*Result, error) {
 			return err
 		}
 		res.ProjectID = p.ID
-		ins := make([]models.ArticleIn, len(d.Articles))
-		for i, a := range d.Articles {
-			ext, pub := a.ExternalID, a.PublishedAt.UTC()
-			ins[i] = models.ArticleIn{ExternalID: &ext, URL: a.URL, Title: a.Title, Author: a.Author,
-				PublishedAt: &pub, Language: a.Language, Text: a.Text, Metadata: a.Metadata}
-		}
-		arts, err := tx.CreateArticles(ctx, p.ID, ins)
-		if err != nil {
+		if _, err := loadArticles(ctx, tx, p.ID, d.Articles, d.Annotations, map[string]int64{"": admin.ID}); err != nil {
 			return err
 		}
-		byExt := map[string]models.Article{}
-		for _, a := range arts {
-			byExt[*a.ExternalID] = a
-		}
-		for i, an := range d.Annotations {
-			art, ok := byExt[an.Article]
-			if !ok {
-				return fmt.Errorf("seed annotation %d: unknown article %q", i, an.Article)
-			}
-			start, end, ok := FindOccurrence(art.Text, an.Quote, an.Occurrence)
-			if !ok {
-				return fmt.Errorf("seed annotation %d: quote not found in %s", i, an.Article)
-			}
-			if _, err := tx.CreateAnnotation(ctx, models.AnnotationIn{
-				ArticleID: art.ID, UserID: admin.ID, Label: an.Label, Start: start, End: end,
-				Text: &an.Quote, Note: an.Note, Attributes: an.Attributes,
-			}); err != nil {
-				return fmt.Errorf("seed annotation %d: %w", i, err)
-			}
-		}
-		return nil
+		return loadTeam(ctx, tx, d, res)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// loadArticles creates a project's articles and their spans, each span by
+// its annotator's name ("" for the admin); it returns the articles by
+// external id.
+func loadArticles(ctx context.Context, tx *models.Store, projectID int64, articles []DemoArticle, anns []DemoAnnotation, users map[string]int64) (map[string]models.Article, error) {
+	ins := make([]models.ArticleIn, len(articles))
+	for i, a := range articles {
+		ext, pub := a.ExternalID, a.PublishedAt.UTC()
+		ins[i] = models.ArticleIn{ExternalID: &ext, URL: a.URL, Title: a.Title, Author: a.Author,
+			PublishedAt: &pub, Language: a.Language, Text: a.Text, Metadata: a.Metadata}
+	}
+	arts, err := tx.CreateArticles(ctx, projectID, ins)
+	if err != nil {
+		return nil, err
+	}
+	byExt := map[string]models.Article{}
+	for _, a := range arts {
+		byExt[*a.ExternalID] = a
+	}
+	for i, an := range anns {
+		art, ok := byExt[an.Article]
+		if !ok {
+			return nil, fmt.Errorf("seed annotation %d: unknown article %q", i, an.Article)
+		}
+		uid, ok := users[an.Annotator]
+		if !ok {
+			return nil, fmt.Errorf("seed annotation %d: unknown annotator %q", i, an.Annotator)
+		}
+		start, end, ok := FindOccurrence(art.Text, an.Quote, an.Occurrence)
+		if !ok {
+			return nil, fmt.Errorf("seed annotation %d: quote not found in %s", i, an.Article)
+		}
+		if _, err := tx.CreateAnnotation(ctx, models.AnnotationIn{
+			ArticleID: art.ID, UserID: uid, Label: an.Label, Start: start, End: end,
+			Text: &an.Quote, Note: an.Note, Attributes: an.Attributes,
+		}); err != nil {
+			return nil, fmt.Errorf("seed annotation %d: %w", i, err)
+		}
+	}
+	return byExt, nil
+}
+
+// loadTeam creates the demo annotators (annotators of the first demo
+// project too), and the team project: k annotators per article, blind,
+// every article assigned to both, their spans and done marks.
+func loadTeam(ctx context.Context, tx *models.Store, d *Demo, res *Result) error {
+	t := d.Team
+	p := &models.Project{Name: t.Project.Name, Description: t.Project.Description, Blind: true, AnnotatorsPerArticle: t.AnnotatorsPerArticle}
+	if err := tx.CreateProject(ctx, p, nil); err != nil {
+		return err
+	}
+	res.TeamProjectID = p.ID
+	users := map[string]int64{}
+	for _, name := range t.Annotators {
+		pw := models.RandomSecret(12)
+		u, err := tx.CreateUser(ctx, name, models.RoleAnnotator, pw)
+		if err != nil {
+			return err
+		}
+		users[name] = u.ID
+		res.Annotators = append(res.Annotators, Login{Name: name, Password: pw})
+		for _, pid := range []int64{res.ProjectID, p.ID} {
+			if _, _, err := tx.SetMember(ctx, pid, u.ID, models.MemberAnnotator); err != nil {
+				return err
+			}
+		}
+	}
+	byExt, err := loadArticles(ctx, tx, p.ID, t.Articles, t.Annotations, users)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.AutoAssign(ctx, p.ID); err != nil {
+		return err
+	}
+	for name, exts := range t.Done {
+		for _, ext := range exts {
+			a, ok := byExt[ext]
+			if !ok || users[name] == 0 {
+				return fmt.Errorf("seed done mark: unknown %s or %s", name, ext)
+			}
+			if err := tx.SetDone(ctx, users[name], a.ID, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -90,3 +90,51 @@ func TestFindOccurrence(t *testing.T) {
 		t.Error("4th occurrence found")
 	}
 }
+
+// The demo's team project: k = 2, blind, both demo annotators assigned
+// every article and with spans on each, their printed passwords working.
+func TestDemoTeamProject(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := modelstest.NewStore(t)
+	res, err := seeds.Load(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := seeds.Parse()
+	if len(res.Annotators) != 2 || res.TeamProjectID == 0 {
+		t.Fatalf("result %+v", res)
+	}
+	p, err := s.GetProject(ctx, res.TeamProjectID)
+	if err != nil || p.AnnotatorsPerArticle != 2 || !p.Blind {
+		t.Fatalf("team project %+v (%v)", p, err)
+	}
+	progress, err := s.Progress(ctx, res.TeamProjectID)
+	if err != nil || len(progress) != 2 {
+		t.Fatalf("progress %+v (%v)", progress, err)
+	}
+	for i, l := range res.Annotators {
+		u, err := s.Authenticate(ctx, l.Name, l.Password)
+		if err != nil {
+			t.Fatalf("printed password of %s does not work: %v", l.Name, err)
+		}
+		pr := progress[i]
+		if pr.Name != l.Name || pr.Assigned != int64(len(d.Team.Articles)) || pr.Spans == 0 || pr.Done != int64(len(d.Team.Done[l.Name])) {
+			t.Fatalf("progress of %s: %+v", l.Name, pr)
+		}
+		// blind: each sees only their own spans, on every article
+		arts, _, err := s.ListArticles(ctx, models.ArticleFilter{ProjectID: res.TeamProjectID, UserID: u.ID, OwnSpansOnly: true, Assigned: true}, models.Page{})
+		if err != nil || len(arts) != len(d.Team.Articles) {
+			t.Fatalf("%s's queue: %d (%v)", l.Name, len(arts), err)
+		}
+		for _, a := range arts {
+			if a.MyAnnotationCount == 0 || a.AnnotationCount != a.MyAnnotationCount {
+				t.Fatalf("%s on %q: %d spans, %d own", l.Name, a.Title, a.AnnotationCount, a.MyAnnotationCount)
+			}
+		}
+		// and an annotator of the first demo project too
+		if _, err := s.ProjectAccess(ctx, res.ProjectID, u); err != nil {
+			t.Fatalf("%s is not a member of the first demo project: %v", l.Name, err)
+		}
+	}
+}

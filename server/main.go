@@ -183,6 +183,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 		if res.Loaded {
 			fmt.Fprintf(stderr, "\n  Demo data loaded (project %d).\n  Log in as %q with password %q\n  (printed once; it is not stored anywhere in clear).\n\n",
 				res.ProjectID, res.AdminName, res.AdminPassword)
+			for _, l := range res.Annotators {
+				fmt.Fprintf(stderr, "  Demo annotator %q: password %q (project %d has k = 2, blind)\n", l.Name, l.Password, res.TeamProjectID)
+			}
 		} else {
 			fmt.Fprintln(stderr, "  --demo: the database already has data; nothing loaded.")
 		}
