@@ -36,6 +36,7 @@ Usage:
   slant user add NAME --role admin|annotator [--db FILE]     (password on stdin)
   slant user list | disable NAME | enable NAME | role NAME admin|annotator | delete NAME | revoke-tokens NAME
   slant member list --project ID | add --project ID NAME [annotator|curator|manager] | remove --project ID NAME
+  slant invite --project ID [--role annotator|curator|manager] [--expires 72h] [--public-url URL]  (prints a single-use link)
   slant token create --user NAME [--name LABEL] [--db FILE]  (prints the token only)
   slant export --project ID [--format csv|jsonl|doccano|w3c|ptc|parquet|xlsx] [--raw] [--bom] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
   slant import --project ID [--format F] [--create-labels] [--strict] [--dry-run] [--user NAME] [--json] FILE|DIR|-...
@@ -71,6 +72,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdUser(rest, stdout)
 	case "member":
 		return cmdMember(rest, stdout)
+	case "invite":
+		return cmdInvite(rest, stdout, stderr)
 	case "token":
 		if len(rest) == 0 || rest[0] != "create" {
 			return errors.New("usage: slant token create --user NAME [--name LABEL]")
