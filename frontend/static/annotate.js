@@ -11,7 +11,7 @@ import { api, listAll } from "./api.js";
 import { toast, clear, h } from "./dom.js";
 import { OffsetIndex } from "./offsets.js";
 import { TextView } from "./highlight.js";
-import { neighbour } from "./nav.js";
+import { neighbour, queued } from "./nav.js";
 import { SpanState } from "./spans.js";
 import { SpanList } from "./spanlist.js";
 import { Editors } from "./editor.js";
@@ -220,7 +220,8 @@ export async function annotateView(root, [idStr], ctx) {
   function go(dir) { eds.whenClean(() => goNow(dir)); }
   async function goNow(dir) {
     try {
-      const next = await neighbour(project.id, articleID, dir);
+      // N: the next assigned, unfinished article when there is one
+      const next = (dir > 0 && await queued(project.id, articleID).catch(() => null)) || await neighbour(project.id, articleID, dir);
       if (next === null) { toast(dir > 0 ? "This is the last article of the list." : "This is the first article of the list."); return; }
       ctx.navigate("#/articles/" + next);
     } catch (e) { showError("Could not find the " + (dir > 0 ? "next" : "previous") + " article", e); }
@@ -230,7 +231,7 @@ export async function annotateView(root, [idStr], ctx) {
       if (!done) await api("POST", "/articles/" + articleID + "/done");
       done = true; paintDone();
     } catch (e) { showError("Could not mark the article done", e); return; }
-    const next = await neighbour(project.id, articleID, 1).catch(() => null);
+    const next = await queued(project.id, articleID).catch(() => null) || await neighbour(project.id, articleID, 1).catch(() => null);
     if (next === null) { toast("Done. That was the last article."); ctx.navigate("#/projects/" + project.id); return; }
     ctx.navigate("#/articles/" + next);
   }

@@ -25,6 +25,22 @@ async function fetchMore(nav) {
   saveNav(nav);
 }
 
+// queued is the caller's next assigned, unfinished article after
+// articleID (wrapping round to the first), or null when they have none
+// other than this one; a project without assignments is remembered for
+// the session, so N there costs no request.
+const unassigned = new Set();
+export async function queued(pid, articleID) {
+  if (unassigned.has(pid)) return null;
+  const page = await api("GET", "/projects/" + pid + "/articles" + qs({ assigned: "me", status: "todo", limit: 1000 }));
+  const ids = page.items.map((a) => a.id).filter((id) => id !== articleID);
+  if (!ids.length) {
+    if (!page.items.length) unassigned.add(pid);
+    return null;
+  }
+  return ids.find((id) => id > articleID) ?? ids[0];
+}
+
 // neighbour returns the id of the article after (dir=1) or before (dir=-1)
 // articleID in the list, or null.
 export async function neighbour(pid, articleID, dir) {
