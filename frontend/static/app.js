@@ -5,6 +5,7 @@ import { loginView, setupView, projectsView, articlesView } from "./pages.js";
 import { sourcesView, settingsView, exportView, tokensView, accountView } from "./admin.js";
 import { annotateView } from "./annotate.js";
 import { importView } from "./import.js";
+import { inviteView } from "./invite.js";
 
 const root = document.getElementById("app");
 // guard: the shown view's leave guard, or null; shown: the hash it shows.
@@ -20,6 +21,7 @@ const routes = [
   [/^\/sources$/, sourcesView],
   [/^\/tokens$/, tokensView],
   [/^\/account$/, accountView],
+  [/^\/invite\/([\w-]+)$/, inviteView],
 ];
 
 export function navigate(hash) {
@@ -76,10 +78,10 @@ async function logout() {
   location.hash = "#/login";
 }
 
-function startSession(sess) {
+function startSession(sess, to) {
   state.user = sess.user;
   setCsrf(sess.csrf_token);
-  const dest = state.afterLogin && !/^#\/(login|setup)/.test(state.afterLogin) ? state.afterLogin : "#/projects";
+  const dest = to || (state.afterLogin && !/^#\/(login|setup)/.test(state.afterLogin) ? state.afterLogin : "#/projects");
   state.afterLogin = "";
   navigate(dest);
 }
@@ -110,6 +112,7 @@ async function render() {
   if (!state.user) {
     clear(document.getElementById("top"));
     if (path === "/setup") return run(setupView, []);
+    if (/^\/invite\/[\w-]+$/.test(path)) return run(inviteView, [path.slice("/invite/".length)]);
     if (path !== "/login") {
       state.afterLogin = "#" + path;
       history.replaceState(null, "", "#/login");
