@@ -131,6 +131,29 @@ function projectList(items, ctx) {
 
 const filterKey = (pid) => "slant.filters." + pid;
 
+// progressBox shows curators and managers each annotator's assigned,
+// done and span counts (GET /projects/{id}/progress), filled in when they
+// arrive; nothing for annotators or a project without assignments.
+function progressBox(project) {
+  if (!["curator", "manager", "admin"].includes(project.role)) return null;
+  const box = h("section", { class: "progress-table", hidden: true, attrs: { id: "project-progress", "aria-label": "Progress per annotator" } });
+  api("GET", "/projects/" + project.id + "/progress").then((d) => {
+    if (!d.items.some((p) => p.assigned > 0)) return;
+    const k = project.annotators_per_article || 1;
+    box.append(h("h2", { text: "Progress" }),
+      h("p", { class: "muted", text: k + (k === 1 ? " annotator" : " annotators") + " per article" + (project.blind ? ", blind" : "") + "." }),
+      h("table", { class: "table" },
+        h("thead", {}, h("tr", {}, ...["Annotator", "Role", "Assigned", "Done", "Spans"].map((t) => h("th", { text: t, attrs: { scope: "col" } })))),
+        h("tbody", {}, ...d.items.map((p) => h("tr", {},
+          h("td", { text: p.name }), h("td", { text: p.role }),
+          h("td", { class: "num", text: fmtNumber(p.assigned) }),
+          h("td", { class: "num", text: fmtNumber(p.done) + (p.assigned ? " (" + Math.round(100 * p.done / p.assigned) + " %)" : "") }),
+          h("td", { class: "num", text: fmtNumber(p.spans) }))))));
+    box.hidden = false;
+  }).catch(() => {});
+  return box;
+}
+
 export async function articlesView(root, [pidStr], ctx) {
   const pid = Number(pidStr);
   const project = await api("GET", "/projects/" + pid);
@@ -161,6 +184,7 @@ export async function articlesView(root, [pidStr], ctx) {
         h("a", { class: "btn", href: "#/projects/" + pid + "/export", text: "Export" }),
         ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + pid + "/settings", text: "Labels" }) : null)),
     project.description ? h("p", { class: "muted", text: project.description }) : null,
+    progressBox(project),
     filters, err,
     h("table", { class: "table articles" },
       h("thead", {}, h("tr", {}, ...["Title", "Outlet", "Published", "Length", "Spans (mine / all)", "Done"].map((t) => h("th", { text: t, attrs: { scope: "col" } })))),
