@@ -126,6 +126,15 @@ func (h *Handler) revokeInvite(c *gin.Context) {
 
 // ---- the invitee's side: public, with the secret as the credential ----
 
+// logPath is the request's path as the request log shows it: with an
+// invitation's secret masked, since the link works until it is used.
+func logPath(c *gin.Context) string {
+	if s := c.Param("secret"); s != "" {
+		return strings.Replace(c.Request.URL.Path, s, "[secret]", 1)
+	}
+	return c.Request.URL.Path
+}
+
 // inviteKey is the login limiter's key for link guesses from one address.
 func inviteKey(c *gin.Context) string { return "invite:" + c.ClientIP() }
 

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -300,4 +302,40 @@ func TestInviteGuessesAreThrottled(t *testing.T) {
 	if r := send(t, c, "GET", srv.URL+"/api/v1/invites/"+secret, ""); r.Status != 429 {
 		t.Fatalf("a look after 5 wrong guesses: %d", r.Status)
 	}
+}
+
+// The request log masks invitation secrets: a link works until it is
+// used, and logs are read by more people than the team. Not parallel: it
+// swaps the global logger while no other test of this package runs.
+func TestInviteSecretsNeverLogged(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, nil)))
+	defer slog.SetDefault(old)
+	e := newEnv(t, "text for logging")
+	made := e.do("POST", fmt.Sprintf("/api/v1/projects/%d/invites", e.project.ID), "mgr", `{}`).JSON(t)
+	secret := made["secret"].(string)
+	e.do("GET", "/api/v1/invites/"+secret, "", "")
+	e.do("POST", "/api/v1/invites/"+secret+"/accept", "", `{"name":"logged","password":"password-456"}`)
+	mu.Lock()
+	log := buf.String()
+	mu.Unlock()
+	if !strings.Contains(log, "/api/v1/invites/[secret]/accept") {
+		t.Fatalf("the accept was not logged with a masked path:\n%s", log)
+	}
+	if strings.Contains(log, secret) {
+		t.Errorf("an invitation secret appears in the log:\n%s", log)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -43,7 +43,7 @@ func requestID(c *gin.Context) {
 func logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	attrs := []any{"method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(),
+	attrs := []any{"method", c.Request.Method, "path", logPath(c), "status", c.Writer.Status(),
 		"bytes", c.Writer.Size(), "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 		"request_id", c.GetString(ctxRequestID)}
 	if u := userOf(c); u != nil {
