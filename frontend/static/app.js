@@ -6,6 +6,7 @@ import { sourcesView, settingsView, exportView, tokensView, accountView } from "
 import { annotateView } from "./annotate.js";
 import { importView } from "./import.js";
 import { inviteView } from "./invite.js";
+import { membersView } from "./members.js";
 
 const root = document.getElementById("app");
 // guard: the shown view's leave guard, or null; shown: the hash it shows.
@@ -17,6 +18,7 @@ const routes = [
   [/^\/projects\/(\d+)\/settings$/, settingsView],
   [/^\/projects\/(\d+)\/export$/, exportView],
   [/^\/projects\/(\d+)\/import$/, importView],
+  [/^\/projects\/(\d+)\/members$/, membersView],
   [/^\/articles\/(\d+)$/, annotateView],
   [/^\/sources$/, sourcesView],
   [/^\/tokens$/, tokensView],

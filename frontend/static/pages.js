@@ -179,8 +179,8 @@ export async function articlesView(root, [pidStr], ctx) {
 
   root.appendChild(h("section", { class: "page" },
     h("nav", { class: "crumbs" }, h("a", { href: "#/projects", text: "Projects" }), " / "),
-    h("div", { class: "page-head" }, h("h1", { text: project.name }),
-      h("div", { class: "actions" }, h("a", { class: "btn", href: "#/projects/" + pid + "/import", text: "Import", attrs: { id: "project-import" } }),
+    h("div", { class: "page-head" }, h("div", { class: "head-title" }, h("h1", { text: project.name }), h("span", { class: "role role-" + project.role, text: project.role, title: "Your role in this project", attrs: { id: "project-role" } })),
+      h("div", { class: "actions" }, h("a", { class: "btn", href: "#/projects/" + pid + "/members", text: "Members", attrs: { id: "project-members" } }), h("a", { class: "btn", href: "#/projects/" + pid + "/import", text: "Import", attrs: { id: "project-import" } }),
         h("a", { class: "btn", href: "#/projects/" + pid + "/export", text: "Export" }),
         ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + pid + "/settings", text: "Labels" }) : null)),
     project.description ? h("p", { class: "muted", text: project.description }) : null,
