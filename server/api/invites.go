@@ -203,6 +203,7 @@ func (h *Handler) acceptInvite(c *gin.Context) {
 	if !h.checkInviteSecret(c, err) {
 		return
 	}
+	h.reassign(c, inv.ProjectID, false) // a project that assigns articles gives the newcomer theirs
 	s, ok := h.newSession(c, u)
 	if !ok {
 		return

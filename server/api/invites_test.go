@@ -339,3 +339,39 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// In a project that assigns articles, an invitee who accepts gets their
+// share at once, without waiting for the next assignment run.
+func TestAcceptedInviteeIsAssignedArticles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, scenarioText)
+	ctx := context.Background()
+	if _, err := e.store.CreateArticles(ctx, e.project.ID, []models.ArticleIn{{Title: "b", Text: "Second."}, {Title: "c", Text: "Third."}, {Title: "d", Text: "Fourth."}}); err != nil {
+		t.Fatal(err)
+	}
+	// three annotators per article, and only two annotators so far: a slot of each article is open
+	if r := e.do("PATCH", fmt.Sprintf("/api/v1/projects/%d", e.project.ID), "mgr", `{"annotators_per_article":3}`); r.Status != 200 {
+		t.Fatalf("k=3: %d %s", r.Status, r.Body)
+	}
+	r := e.do("POST", fmt.Sprintf("/api/v1/projects/%d/invites", e.project.ID), "mgr", `{"role":"annotator"}`)
+	var made inviteJSON
+	if err := json.Unmarshal(r.Body, &made); err != nil || r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	if r := send(t, browserClient(t), "POST", e.srv.URL+"/api/v1/invites/"+made.Secret+"/accept", `{"name":"fresh","password":"password-456"}`); r.Status != 201 {
+		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	}
+	prog, err := e.store.Progress(ctx, e.project.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range prog {
+		if p.Name == "fresh" {
+			if p.Assigned != 4 {
+				t.Fatalf("the invitee has no articles: %+v", prog)
+			}
+			return
+		}
+	}
+	t.Fatalf("the invitee is not in the progress: %+v", prog)
+}
