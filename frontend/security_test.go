@@ -153,8 +153,8 @@ func TestAnnotatorRestrictions(t *testing.T) {
 	}
 
 	e.openArticle(art.ID)
-	if n := eval[int](e, `document.querySelectorAll('#span-list li').length + document.querySelectorAll('#article-text .hl').length + document.querySelectorAll('#show-all').length`); n != 0 {
-		t.Fatalf("annotator sees other people's spans or the toggle (%d)", n)
+	if n := eval[int](e, `document.querySelectorAll('#span-list li').length + document.querySelectorAll('#article-text .hl').length + document.querySelectorAll('#show-all:checked').length`); n != 0 {
+		t.Fatalf("annotator sees other people's spans, or all spans from the start (%d)", n)
 	}
 	// Even through the API the admin's span cannot be changed.
 	status := eval[int](e, fmt.Sprintf(`(async () => {

@@ -55,7 +55,7 @@ export function buildPage(root, { article, project, book, isAdmin, snap }, on) {
   }
   const snapBox = h("input", { type: "checkbox", checked: snap, attrs: { id: "snap" } });
   snapBox.addEventListener("change", () => on.snap(snapBox.checked));
-  const allBox = isAdmin ? h("input", { type: "checkbox", attrs: { id: "show-all" } }) : null;
+  const allBox = isAdmin || project.role !== "annotator" || !project.blind ? h("input", { type: "checkbox", attrs: { id: "show-all" } }) : null;
   if (allBox) allBox.addEventListener("change", () => on.showAll(allBox.checked));
 
   // On a phone the labels card is a bar fixed at the bottom of the screen,
