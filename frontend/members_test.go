@@ -196,3 +196,86 @@ func TestMembersPageReadOnlyForAnnotators(t *testing.T) {
 		}
 	}
 }
+
+// TestMembersPageChangesRolesAndRemoves: a manager changes a member's
+// role and removes a member (after a confirmation); demoted meanwhile
+// by someone else, the manager's next change is refused once, in plain
+// words, and the page turns read-only.
+func TestMembersPageChangesRolesAndRemoves(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	boss, bossPW := e.user("boss", models.RoleAnnotator)
+	e.user("cole", models.RoleAnnotator)
+	e.user("dana", models.RoleAnnotator)
+	p, _ := e.project(models.ArticleIn{Title: "A", Text: "Some text."})
+	if _, _, err := e.store.SetMember(ctx, p.ID, boss.ID, models.MemberManager); err != nil {
+		t.Fatal(err)
+	}
+	roles := func() string {
+		ms, err := e.store.ListMembers(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Name+":"+m.Role)
+		}
+		return strings.Join(out, " ")
+	}
+	row := func(name string) string { return `document.querySelector('#member-rows tr[data-name="` + name + `"]')` }
+
+	e.login("boss", bossPW)
+	e.open(fmt.Sprintf("#/projects/%d/members", p.ID), row("cole")+` && `+row("dana"))
+	// SetValue fires input and change, as a person picking an option does
+	e.do(chromedp.SetValue(chromedp.CSS(`#member-rows tr[data-name="cole"] select.m-role`), "curator"))
+	e.waitJS(row("cole") + `.dataset.role === 'curator'`)
+	if got := roles(); got != "boss:manager cole:curator dana:annotator" {
+		t.Fatalf("members after the role change: %s", got)
+	}
+
+	// Remove asks first: cancelled, nothing happens; confirmed, dana goes.
+	eval[bool](e, `window.confirm = () => false; true`)
+	e.do(chromedp.Click(chromedp.CSS(`#member-rows tr[data-name="dana"] .m-remove`)))
+	eval[bool](e, `window.confirm = (q) => { window.lastConfirm = q; return true; }; true`)
+	e.do(chromedp.Click(chromedp.CSS(`#member-rows tr[data-name="dana"] .m-remove`)))
+	e.waitJS(`!` + row("dana"))
+	if got := roles(); got != "boss:manager cole:curator" {
+		t.Fatalf("members after the removal: %s", got)
+	}
+	if q := eval[string](e, `window.lastConfirm`); !strings.Contains(q, "dana") {
+		t.Errorf("confirmation %q", q)
+	}
+	e.mu.Lock()
+	deletes := 0
+	for _, w := range e.writes {
+		if w.Method == "DELETE" {
+			deletes++
+		}
+	}
+	e.mu.Unlock()
+	if deletes != 1 {
+		t.Errorf("%d DELETE requests, want 1 (the cancelled removal must send none)", deletes)
+	}
+	e.assertCSRF()
+
+	// Someone else demotes boss; the next change is refused in plain words.
+	if _, _, err := e.store.SetMember(ctx, p.ID, boss.ID, models.MemberAnnotator); err != nil {
+		t.Fatal(err)
+	}
+	e.do(chromedp.SetValue(chromedp.CSS(`#member-rows tr[data-name="cole"] select.m-role`), "manager"))
+	e.waitJS(`document.getElementById('member-errors').textContent !== ''`)
+	msg := eval[string](e, `document.getElementById('member-errors').textContent`)
+	if !strings.Contains(msg, "Only a manager") {
+		t.Errorf("403 shown as %q", msg)
+	}
+	if n := eval[int](e, `document.body.innerText.split(`+js(msg)+`).length - 1`); n != 1 {
+		t.Errorf("the refusal is shown %d times, want once", n)
+	}
+	e.waitJS(`document.querySelectorAll('select.m-role, .m-remove, #member-add, #blind-toggle').length === 0`)
+	if got := eval[string](e, `document.getElementById('members-my-role').textContent`); !strings.Contains(got, "annotator") {
+		t.Errorf("own role shown as %q after the demotion", got)
+	}
+	if got := roles(); got != "boss:annotator cole:curator" {
+		t.Fatalf("members after the refused change: %s", got)
+	}
+}

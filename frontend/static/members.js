@@ -18,7 +18,8 @@ const roleHelp = {
 export function plainError(err) {
   if (!err || !err.status) return err && err.describe ? err.describe() : String(err && err.message || err);
   switch (err.status) {
-  case 403: return "Only a manager of this project can change its members or settings.";
+  case 403: return err.code === "csrf_failed" ? "Your session has changed in another tab. Reload the page and try again."
+    : "Only a manager of this project can change its members or settings.";
   case 404: return "Not found: the project or this member is gone. Reload the page.";
   case 409: return "That conflicts with a change made meanwhile. Reload the page and try again.";
   case 422: {
