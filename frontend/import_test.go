@@ -393,7 +393,7 @@ func TestImportAnnotator(t *testing.T) {
 		}
 	}()
 	e.waitFor("the running import", func() bool {
-		rows, _, err := e.store.ListImports(context.Background(), p.ID, models.Page{Limit: 1})
+		rows, _, err := e.store.ListImports(context.Background(), p.ID, 0, models.Page{Limit: 1})
 		return err == nil && len(rows) == 1 && rows[0].State == "running"
 	})
 	e.do(chromedp.Click(chromedp.ID("imp-check")))

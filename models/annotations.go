@@ -299,7 +299,10 @@ func (s *Store) listQuery(ctx context.Context, f AnnotationFilter, pg Page) (*go
 	var exists int
 	var err error
 	if f.ArticleID != 0 {
-		err = s.rd(ctx).Raw("SELECT 1 FROM articles WHERE id = ? AND "+visible("articles"), f.ArticleID).Row().Scan(&exists)
+		// within a project, an article of another project does not exist
+		// (a non-member must not learn that the id is taken)
+		err = s.rd(ctx).Raw("SELECT 1 FROM articles WHERE id = ? AND (? = 0 OR project_id = ?) AND "+visible("articles"),
+			f.ArticleID, f.ProjectID, f.ProjectID).Row().Scan(&exists)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, notFound("article")
 		}

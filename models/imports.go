@@ -83,7 +83,10 @@ type ImportRecord struct {
 }
 
 // ListImports returns a project's imports, newest first.
-func (s *Store) ListImports(ctx context.Context, projectID int64, pg Page) ([]ImportRecord, *string, error) {
+// With onlyUser set (a blind project's annotator), only that user's
+// imports are listed: the others' span counts would tell about
+// colleagues' spans.
+func (s *Store) ListImports(ctx context.Context, projectID, onlyUser int64, pg Page) ([]ImportRecord, *string, error) {
 	if _, err := s.GetProject(ctx, projectID); err != nil {
 		return nil, nil, err
 	}
@@ -95,6 +98,10 @@ func (s *Store) ListImports(ctx context.Context, projectID int64, pg Page) ([]Im
 		i.articles_skipped, i.spans_created, i.problem_count, i.error, i.started_at, i.finished_at
 		FROM imports i LEFT JOIN users u ON u.id = i.user_id WHERE i.project_id = ?`
 	args := []any{projectID}
+	if onlyUser != 0 {
+		q += ` AND i.user_id = ?`
+		args = append(args, onlyUser)
+	}
 	if after != nil {
 		q += ` AND i.id < ?`
 		args = append(args, after[0])

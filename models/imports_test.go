@@ -287,7 +287,7 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	if err != nil || reflect.DeepEqual(v1, v2) {
 		t.Fatalf("export version did not change on publishing: %+v -> %+v %v", v1, v2, err)
 	}
-	hist, _, err := s.ListImports(ctx, p.ID, models.Page{})
+	hist, _, err := s.ListImports(ctx, p.ID, 0, models.Page{})
 	if err != nil || len(hist) != 1 || hist[0].State != "done" || hist[0].ID != r.rep.ImportID || hist[0].ArticlesCreated != 2 ||
 		hist[0].SpansCreated != 3 || hist[0].User != "importer" || hist[0].FinishedAt == nil {
 		t.Fatalf("import history: %+v %v", hist, err)
@@ -370,7 +370,7 @@ func TestUnpublishedImportsLeaveNothing(t *testing.T) {
 			if _, err := s.LabelByKey(ctx, p.ID, "opinion"); err != nil {
 				t.Errorf("a label that was there before the import is gone: %v", err)
 			}
-			hist, _, err := s.ListImports(ctx, p.ID, models.Page{})
+			hist, _, err := s.ListImports(ctx, p.ID, 0, models.Page{})
 			if err != nil || len(hist) == 0 || hist[len(hist)-1].ProblemCount != tc.problems || hist[len(hist)-1].Error == "" {
 				t.Errorf("history %+v %v; want the first import with %d problem(s) and its reason", hist, err, tc.problems)
 			}

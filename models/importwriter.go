@@ -70,10 +70,12 @@ func (s *Store) ImportHeartbeat(ctx context.Context, id int64) error {
 }
 
 const (
-	qHash   = `SELECT text_sha256 FROM articles WHERE id = ?`
-	qText   = `SELECT text FROM articles WHERE id = ?`
-	qByExt  = `SELECT id, text_sha256 FROM articles WHERE project_id = ? AND external_id = ?`
-	qExists = `SELECT EXISTS (SELECT 1 FROM annotations WHERE article_id = ? AND label_id = ? AND start = ? AND "end" = ? AND origin = ?)`
+	qHash  = `SELECT text_sha256 FROM articles WHERE id = ?`
+	qText  = `SELECT text FROM articles WHERE id = ?`
+	qByExt = `SELECT id, text_sha256 FROM articles WHERE project_id = ? AND external_id = ?`
+	// per annotator: another member's span on the same extent neither
+	// stops this one nor may be revealed by a skip (blind projects)
+	qExists = `SELECT EXISTS (SELECT 1 FROM annotations WHERE article_id = ? AND label_id = ? AND start = ? AND "end" = ? AND origin = ? AND user_id = ?)`
 )
 
 // ImportWriter writes one import in chunks. It is not safe for
@@ -259,9 +261,19 @@ func (w *ImportWriter) EnsureSource(domain string, cache map[string]int64) (int6
 	return tx.ensureSource(w.ctx, domain, cache, w.importID)
 }
 
-// LabelByKey finds a project's label, reading in the open chunk if any.
+// LabelByKey finds a project's label — a visible one or one this import
+// created — reading in the open chunk if any.
 func (w *ImportWriter) LabelByKey(projectID int64, key string) (*Label, error) {
-	return w.cur().LabelByKey(w.ctx, projectID, key)
+	var l Label
+	err := w.cur().rd(w.ctx).Raw(`SELECT * FROM main.labels l WHERE l.project_id = ? AND l.key = ?
+		AND (l.import_id = ? OR `+visible("l")+`)`, projectID, key, w.importID).Scan(&l).Error
+	if err != nil {
+		return nil, err
+	}
+	if l.ID == 0 {
+		return nil, Invalid("label", "unknown label key "+quoteKey(key)+" for this project")
+	}
+	return &l, nil
 }
 
 // CreateLabel creates a label tagged with the import (removed again if
@@ -317,10 +329,10 @@ func (w *ImportWriter) ArticleText(id int64) (string, error) {
 	return text, notFoundRow(err, "article")
 }
 
-// ImportedSpanExists says whether an imported span with this label and
-// extent is on the article already.
-func (w *ImportWriter) ImportedSpanExists(articleID, labelID int64, start, end int) (bool, error) {
+// ImportedSpanExists says whether userID already has an imported span
+// with this label and extent on the article.
+func (w *ImportWriter) ImportedSpanExists(articleID, labelID, userID int64, start, end int) (bool, error) {
 	var found bool
-	err := w.row(qExists, articleID, labelID, start, end, OriginImport).Scan(&found)
+	err := w.row(qExists, articleID, labelID, start, end, OriginImport, userID).Scan(&found)
 	return found, err
 }

@@ -172,6 +172,17 @@ func (s *Store) AcceptInvite(ctx context.Context, secret, name, password string)
 		if _, err := tx.GetProject(ctx, inv.ProjectID); err != nil {
 			return notFound("invite")
 		}
+		// a link is worth only what its maker may still grant: an active
+		// admin, or an active manager of the project
+		var granting int64
+		if err := tx.wr(ctx).Raw(`SELECT COUNT(*) FROM users u WHERE u.id = ? AND u.disabled_at IS NULL AND (u.role = 'admin'
+			OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = ? AND m.user_id = u.id AND m.role = 'manager'))`,
+			inv.CreatedBy, inv.ProjectID).Row().Scan(&granting); err != nil {
+			return err
+		}
+		if granting == 0 {
+			return ErrInviteGone
+		}
 		u = &User{Name: name, Role: RoleAnnotator, PasswordHash: string(hash), PasswordChangedAt: now}
 		if err := tx.wr(ctx).Create(u).Error; err != nil {
 			if isUnique(err) {

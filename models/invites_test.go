@@ -205,3 +205,49 @@ func TestInviteRevokeAndProjectDelete(t *testing.T) {
 		t.Fatalf("invite to a missing project: %v", err)
 	}
 }
+
+// A link is worth only what its maker may still grant: once the manager
+// who made it is removed from the project, demoted or disabled, it is
+// gone (a removed manager cannot come back through their own link).
+func TestInviteDiesWithItsMakersRights(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, p, _ := inviteFixture(t)
+	mgr, err := s.CreateUser(ctx, "mgr", models.RoleAnnotator, "password-123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := func() string {
+		t.Helper()
+		if _, _, err := s.SetMember(ctx, p.ID, mgr.ID, models.MemberManager); err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := s.CreateInvite(ctx, p.ID, models.MemberManager, mgr.ID, time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	for i, lose := range []func(){
+		func() { s.RemoveMember(ctx, p.ID, mgr.ID) },
+		func() { s.SetMember(ctx, p.ID, mgr.ID, models.MemberCurator) },
+		func() {
+			disabled := true
+			if _, err := s.UpdateAccount(ctx, mgr.ID, models.AccountPatch{Disabled: &disabled}); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		secret := link()
+		lose()
+		if _, _, err := s.AcceptInvite(ctx, secret, "back"+string(rune('a'+i)), "password-456"); !errors.Is(err, models.ErrInviteGone) {
+			t.Fatalf("case %d: a link of a manager who lost the right: %v", i, err)
+		}
+	}
+	// the same link works while the maker is a manager
+	disabled := false
+	s.UpdateAccount(ctx, mgr.ID, models.AccountPatch{Disabled: &disabled})
+	if _, _, err := s.AcceptInvite(ctx, link(), "welcome", "password-456"); err != nil {
+		t.Fatalf("a live manager's link: %v", err)
+	}
+}

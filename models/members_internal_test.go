@@ -78,3 +78,57 @@ func TestMembershipUpgradeKeepsEveryonesAccess(t *testing.T) {
 		t.Errorf("the admin's projects: %+v", ps)
 	}
 }
+
+// Only annotators are assigned articles: a member made curator gives up
+// their slots, and the next run gives them to the annotators.
+func TestPromotedMemberReleasesAssignments(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newInternalStore(t)
+	p := &Project{Name: "k"}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	var users []*User
+	for _, n := range []string{"ana", "ben"} {
+		u, err := s.CreateUser(ctx, n, RoleAnnotator, "correct horse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SetMember(ctx, p.ID, u.ID, MemberAnnotator); err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err := s.CreateArticles(ctx, p.ID, []ArticleIn{{Title: "t", Text: "text " + itoa(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.AutoAssign(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	assigned := func() map[string]int64 {
+		prog, err := s.Progress(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int64{}
+		for _, r := range prog {
+			out[r.Name] = r.Assigned
+		}
+		return out
+	}
+	if a := assigned(); a["ana"] != 2 || a["ben"] != 2 {
+		t.Fatalf("balanced start: %v", a)
+	}
+	if _, _, err := s.SetMember(ctx, p.ID, users[0].ID, MemberCurator); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AutoAssign(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if a := assigned(); a["ana"] != 0 || a["ben"] != 4 {
+		t.Fatalf("after promoting ana: %v", a)
+	}
+}

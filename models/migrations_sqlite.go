@@ -311,6 +311,18 @@ var migrations = []migration{
 			DELETE FROM assignments WHERE user_id = OLD.user_id AND project_id = OLD.project_id;
 		END`,
 	}},
+	{11, "reads find hidden imports through an index; a member who stops annotating gives up their assignments", []string{
+		// every read on the read pool asks whether any import is hidden
+		// (visible()); without an index that scanned the whole import
+		// history, twice per shadowed table in a statement
+		`CREATE INDEX idx_imports_hidden ON imports (id) WHERE state <> 'done' AND cleaned_at IS NULL`,
+		// only annotators are assigned articles: a member made curator or
+		// manager releases their slots for the next assignment run
+		`CREATE TRIGGER trg_members_role_assignments AFTER UPDATE OF role ON project_members
+			WHEN NEW.role <> 'annotator' AND OLD.role = 'annotator' BEGIN
+			DELETE FROM assignments WHERE user_id = NEW.user_id AND project_id = NEW.project_id;
+		END`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

@@ -176,6 +176,14 @@ func (s *Store) ensureSource(ctx context.Context, domain string, cache map[strin
 	}
 	src, err := s.SourceByDomain(ctx, domain)
 	if err == nil {
+		// Inside a write transaction an outlet that another, unpublished
+		// import created is found too; this article uses it now, so it
+		// becomes an ordinary visible outlet (left hidden, the article
+		// would answer 404 until that import ended).
+		if err := s.wr(ctx).Exec(`UPDATE sources SET import_id = NULL WHERE id = ? AND import_id IS NOT NULL AND import_id <> ?
+			AND import_id IN `+hiddenImports, src.ID, importID).Error; err != nil {
+			return 0, err
+		}
 		cache[domain] = src.ID
 		return src.ID, nil
 	}

@@ -146,9 +146,13 @@ func (h *Handler) deleteAnnotation(c *gin.Context) {
 }
 
 // annotationFilter reads the list/export filters shared by every format.
+// annotationFilter reads the span filters of a list or export. It is
+// also where blind mode applies: in a blind project an annotator's every
+// list and export is restricted to their own spans, whatever else the
+// query asks for.
 func annotationFilter(c *gin.Context) (models.AnnotationFilter, error) {
 	f := models.AnnotationFilter{Label: c.Query("label"), Annotator: c.Query("annotator"),
-		Source: c.Query("source"), Origin: c.Query("origin")}
+		Source: c.Query("source"), Origin: c.Query("origin"), UserID: ownSpansOnly(c)}
 	if s := c.Query("updated_since"); s != "" {
 		t, ok := models.ParseTime(s)
 		if !ok {
@@ -178,12 +182,11 @@ func (h *Handler) listArticleAnnotations(c *gin.Context) {
 		return
 	}
 	f.ArticleID = aid
-	if f != (models.AnnotationFilter{ArticleID: aid}) {
+	if f != (models.AnnotationFilter{ArticleID: aid, UserID: f.UserID}) {
 		h.listAnnotations(c, f) // filtered lists are not cached
 		return
 	}
-	// blind: only the caller's spans, cached under the caller's own key
-	f.UserID = ownSpansOnly(c)
+	// in a blind project f.UserID is the caller: cached under their own key
 	// The span list beside the text: cached under the article's span
 	// version, which SQLite moves on every write to its spans (whatever
 	// process writes), and answered with 304 when the client has it.
@@ -221,9 +224,6 @@ func (h *Handler) listProjectAnnotations(c *gin.Context) {
 		return
 	}
 	f.ProjectID = pid
-	if uid := ownSpansOnly(c); uid != 0 {
-		f.UserID = uid // blind: only the caller's spans
-	}
 	h.listAnnotations(c, f)
 }
 

@@ -51,10 +51,7 @@ func (h *Handler) export(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	f.ProjectID = pid
-	if uid := ownSpansOnly(c); uid != 0 {
-		f.UserID = uid // blind: only the caller's spans, in every format, count and version
-	}
+	f.ProjectID = pid // (annotationFilter applied blind mode)
 	ctx := c.Request.Context()
 	project, err := h.store.GetProject(ctx, pid)
 	if err != nil {

@@ -79,7 +79,7 @@ func (h *Handler) listImports(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows, next, err := h.store.ListImports(c.Request.Context(), pid, pg)
+	rows, next, err := h.store.ListImports(c.Request.Context(), pid, ownSpansOnly(c), pg)
 	if err != nil {
 		fail(c, err)
 		return

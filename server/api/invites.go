@@ -195,7 +195,13 @@ func (h *Handler) acceptInvite(c *gin.Context) {
 		return
 	}
 	u, inv, err := h.store.AcceptInvite(c.Request.Context(), c.Param("secret"), req.Name, req.Password)
-	if errors.Is(err, models.ErrInvalid) || errors.Is(err, models.ErrConflict) {
+	if errors.Is(err, models.ErrConflict) {
+		// a taken name keeps the attempt counted, or a link would list
+		// every user name without limit
+		fail(c, err)
+		return
+	}
+	if errors.Is(err, models.ErrInvalid) {
 		h.logins.succeeded("", inviteKey(c)) // the secret was right
 		fail(c, err)
 		return

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
+
+	"slant/models"
 )
 
 // A signed-in user who is not a member learns nothing of a project:
@@ -124,7 +127,8 @@ func TestBlindModeShowsAnnotatorsOnlyTheirOwnSpans(t *testing.T) {
 		}
 		return len(page.Items)
 	}
-	lists := []string{art, project + "/annotations"}
+	lists := []string{art, project + "/annotations", art + "?label=opinion", art + "?origin=human", project + "/annotations?label=opinion",
+		art + "?updated_since=2000-01-01", project + "/annotations?article=" + fmt.Sprint(e.article.ID)}
 	for _, l := range lists {
 		if n := count(l, "ann"); n != 1 {
 			t.Errorf("blind %s as ann: %d spans, want 1 (own)", l, n)
@@ -134,6 +138,11 @@ func TestBlindModeShowsAnnotatorsOnlyTheirOwnSpans(t *testing.T) {
 		}
 		if n := count(l, "cur"); n != 2 {
 			t.Errorf("blind %s as a curator: %d spans, want 2", l, n)
+		}
+	}
+	for _, l := range []string{art + "?annotator=ann", project + "/annotations?annotator=ann", project + "/export?format=jsonl&annotator=ann"} {
+		if r := e.do("GET", l, "other", ""); r.Status != 200 || strings.Contains(string(r.Body), `"ann"`) {
+			t.Errorf("blind %s as other: %d %s", l, r.Status, clipBody(r.Body))
 		}
 	}
 	if r := e.do("GET", fmt.Sprintf("/api/v1/annotations/%d", e.annID), "other", ""); r.Status != 404 {
@@ -162,6 +171,16 @@ func TestBlindModeShowsAnnotatorsOnlyTheirOwnSpans(t *testing.T) {
 	if projects.Items[0]["annotation_count"] != 2.0 {
 		t.Errorf("project list as a curator: %v", projects.Items[0])
 	}
+	// the import history: a blind annotator sees only their own imports
+	if r := e.do("POST", project+"/import?format=jsonl", "ann", `{"title":"i","text":"Imported by ann."}`, "Content-Type", "application/x-ndjson"); r.Status >= 300 {
+		t.Fatalf("import: %d %s", r.Status, r.Body)
+	}
+	if n := count(project+"/imports", "other"); n != 0 {
+		t.Errorf("blind import history as other: %d imports, want 0 (only ann's exist)", n)
+	}
+	if n := count(project+"/imports", "cur"); n != 1 {
+		t.Errorf("import history as a curator: %d imports, want 1", n)
+	}
 	// the ETag of ann's list does not open other's
 	tag := e.do("GET", art, "ann", "").Header.Get("ETag")
 	if r := e.do("GET", art, "other", "", "If-None-Match", tag); r.Status != 200 {
@@ -173,5 +192,27 @@ func TestBlindModeShowsAnnotatorsOnlyTheirOwnSpans(t *testing.T) {
 	}
 	if n := count(art, "other"); n != 2 {
 		t.Errorf("after reveal: other sees %d spans, want 2", n)
+	}
+}
+
+// A member of one project cannot tell whether an article id exists in a
+// project they are not in: ?article= of a project's span list answers
+// the same for another project's article as for an id never used.
+func TestArticleFilterRevealsNoOtherProject(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, scenarioText)
+	ctx := context.Background()
+	other := &models.Project{Name: "Secret"}
+	if err := e.store.CreateProject(ctx, other, nil); err != nil {
+		t.Fatal(err)
+	}
+	arts, err := e.store.CreateArticles(ctx, other.ID, []models.ArticleIn{{Title: "s", Text: "Secret text."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := fmt.Sprintf("/api/v1/projects/%d/annotations?article=", e.project.ID)
+	real, none := e.do("GET", base+fmt.Sprint(arts[0].ID), "ann", ""), e.do("GET", base+"999999", "ann", "")
+	if real.Status != 404 || string(real.Body) != string(none.Body) {
+		t.Fatalf("another project's article: %d %s; an unused id: %d %s", real.Status, real.Body, none.Status, none.Body)
 	}
 }

@@ -175,3 +175,49 @@ func TestUnpublishedImportIsInvisibleThroughEveryReadRoute(t *testing.T) {
 		t.Fatalf("after publishing, only %d calls show the import; the check above could not have failed", shown)
 	}
 }
+
+// An article added through the API on the domain of an outlet that a
+// running, unpublished import created (in another project) links to that
+// outlet, which from then on is an ordinary visible one: before, the POST
+// stored the article but answered 404 "source not found", and so did every
+// read of the article until the import ended.
+func TestArticleOnAHiddenImportsOutletIsReadable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, scenarioText)
+	ctx := context.Background()
+	other := &models.Project{Name: "Elsewhere"}
+	if err := e.store.CreateProject(ctx, other, nil); err != nil {
+		t.Fatal(err)
+	}
+	release, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		_, err := ingest.Run(ctx, e.store, ingest.Options{ProjectID: other.ID, UserID: e.users["admin"].ID},
+			func(yield func(*ingest.Item) error) error {
+				if err := yield(&ingest.Item{Article: &models.ArticleIn{Title: "x", Text: "Imported body.", URL: "https://news.quiet-outlet.example/1"}}); err != nil {
+					return err
+				}
+				<-release
+				return nil
+			})
+		done <- err
+	}()
+	defer func() { close(release); <-done }()
+	raw, err := sql.Open("sqlite3", "file:"+e.store.Path()+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for deadline := time.Now().Add(30 * time.Second); len(hiddenIDs(t, raw, "sources")) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the import never committed its outlet")
+		}
+	}
+	r := e.do("POST", fmt.Sprintf("/api/v1/projects/%d/articles", e.project.ID), "ann", `{"title":"t","text":"Our own text.","url":"https://quiet-outlet.example/ours"}`)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	id := r.JSON(t)["id"]
+	if r := e.do("GET", fmt.Sprintf("/api/v1/articles/%v", id), "ann", ""); r.Status != 200 || !strings.Contains(string(r.Body), "quiet-outlet.example") {
+		t.Fatalf("read: %d %s", r.Status, r.Body)
+	}
+}

@@ -190,7 +190,7 @@ func (im *importer) spans(it *Item, id int64, hash string, existing bool) error 
 			im.problem(im.spanProblem(it, sp, field, fmt.Sprintf("span imported, but [%d, %d) starts or ends on whitespace (%q)", sp.Start, sp.End, clip(row.Quote))))
 		}
 		if existing {
-			found, err := im.w.ImportedSpanExists(id, label.ID, sp.Start, sp.End)
+			found, err := im.w.ImportedSpanExists(id, label.ID, im.opts.UserID, sp.Start, sp.End)
 			if err != nil {
 				return err
 			}
