@@ -126,3 +126,47 @@ func TestImportWriterSeesItsOwnHiddenRows(t *testing.T) {
 		t.Fatalf("published article: %+v %v", got, err)
 	}
 }
+
+// The writer finds labels its own import created, in the open chunk and
+// after it is committed, while the read pool still hides them; another
+// import's hidden label stays unknown to it.
+func TestImportWriterFindsItsOwnLabels(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newInternalStore(t)
+	u, err := s.CreateUser(ctx, "imp", RoleAnnotator, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Project{Name: "Labels"}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.StartImport(ctx, p.ID, u.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.ImportWriter(ctx, id)
+	if err := w.CreateLabel(&Label{ProjectID: p.ID, Key: "loaded_language", Name: "Loaded language"}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := w.LabelByKey(p.ID, "loaded_language"); err != nil || l.Key != "loaded_language" {
+		t.Fatalf("in the open chunk: %+v %v", l, err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := w.LabelByKey(p.ID, "loaded_language"); err != nil || l.Key != "loaded_language" {
+		t.Fatalf("after the commit: %+v %v", l, err)
+	}
+	if _, err := s.LabelByKey(ctx, p.ID, "loaded_language"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("the read pool sees the unpublished label: %v", err)
+	}
+	if l, err := w.LabelByKey(p.ID, "opinion"); err != nil || l.Key != "opinion" {
+		t.Fatalf("a visible label: %+v %v", l, err)
+	}
+	if _, err := w.LabelByKey(p.ID, "nope"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("an unknown label: %v", err)
+	}
+	w.Rollback()
+}

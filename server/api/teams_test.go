@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -214,5 +215,27 @@ func TestArticleFilterRevealsNoOtherProject(t *testing.T) {
 	real, none := e.do("GET", base+fmt.Sprint(arts[0].ID), "ann", ""), e.do("GET", base+"999999", "ann", "")
 	if real.Status != 404 || string(real.Body) != string(none.Body) {
 		t.Fatalf("another project's article: %d %s; an unused id: %d %s", real.Status, real.Body, none.Status, none.Body)
+	}
+}
+
+// An import skips a span only when the importing user already has it: in
+// a blind project, a colleague's identical span neither stops it nor is
+// revealed by a skip.
+func TestImportSkipsOnlyTheImportersOwnSpans(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, scenarioText)
+	project := fmt.Sprintf("/api/v1/projects/%d", e.project.ID)
+	if r := e.do("POST", project+"/annotations/bulk", "ann", `[{"external_id":"ext-1","label":"opinion","start":3,"end":7}]`); r.Status != 200 {
+		t.Fatalf("bulk: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("PATCH", project, "mgr", `{"blind":true}`); r.Status != 200 {
+		t.Fatalf("blind: %d", r.Status)
+	}
+	line := `{"external_id":"ext-1","title":"Article","text":` + strconv.Quote(scenarioText) + `,"spans":[{"label":"opinion","start":3,"end":7}]}`
+	for i, want := range []string{`"spans_created":1`, `"spans_skipped":1`} {
+		r := e.do("POST", project+"/import?format=jsonl", "other", line, "Content-Type", "application/x-ndjson")
+		if r.Status != 200 || !strings.Contains(string(r.Body), want) {
+			t.Fatalf("import %d by other: %d %s (want %s)", i+1, r.Status, r.Body, want)
+		}
 	}
 }
