@@ -173,15 +173,19 @@ func (s *Store) AcceptInvite(ctx context.Context, secret, name, password string)
 			return notFound("invite")
 		}
 		// a link is worth only what its maker may still grant: an active
-		// admin, or an active manager of the project
-		var granting int64
-		if err := tx.wr(ctx).Raw(`SELECT COUNT(*) FROM users u WHERE u.id = ? AND u.disabled_at IS NULL AND (u.role = 'admin'
-			OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = ? AND m.user_id = u.id AND m.role = 'manager'))`,
-			inv.CreatedBy, inv.ProjectID).Row().Scan(&granting); err != nil {
-			return err
-		}
-		if granting == 0 {
-			return ErrInviteGone
+		// admin, or an active manager of the project (a link without a
+		// maker was made by the operator with slant invite; a deleted
+		// maker's open links are deleted with them)
+		if inv.CreatedBy != nil {
+			var granting int64
+			if err := tx.wr(ctx).Raw(`SELECT COUNT(*) FROM users u WHERE u.id = ? AND u.disabled_at IS NULL AND (u.role = 'admin'
+				OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = ? AND m.user_id = u.id AND m.role = 'manager'))`,
+				*inv.CreatedBy, inv.ProjectID).Row().Scan(&granting); err != nil {
+				return err
+			}
+			if granting == 0 {
+				return ErrInviteGone
+			}
 		}
 		u = &User{Name: name, Role: RoleAnnotator, PasswordHash: string(hash), PasswordChangedAt: now}
 		if err := tx.wr(ctx).Create(u).Error; err != nil {

@@ -250,4 +250,19 @@ func TestInviteDiesWithItsMakersRights(t *testing.T) {
 	if _, _, err := s.AcceptInvite(ctx, link(), "welcome", "password-456"); err != nil {
 		t.Fatalf("a live manager's link: %v", err)
 	}
+	// a deleted maker's open links go with them (not left makerless,
+	// which would read as the operator's)
+	gone := link()
+	if err := s.RemoveMember(ctx, p.ID, mgr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateAccount(ctx, mgr.ID, models.AccountPatch{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, mgr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.AcceptInvite(ctx, gone, "orphan", "password-456"); err == nil {
+		t.Fatal("a deleted maker's link still works")
+	}
 }

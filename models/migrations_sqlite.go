@@ -322,6 +322,12 @@ var migrations = []migration{
 			WHEN NEW.role <> 'annotator' AND OLD.role = 'annotator' BEGIN
 			DELETE FROM assignments WHERE user_id = NEW.user_id AND project_id = NEW.project_id;
 		END`,
+		// an invite is worth what its maker may still grant (checked at
+		// accept); a deleted maker's open links go with them, so a link
+		// without a maker is one the operator made with slant invite
+		`CREATE TRIGGER trg_users_delete_invites BEFORE DELETE ON users BEGIN
+			DELETE FROM invites WHERE created_by = OLD.id AND used_at IS NULL;
+		END`,
 	}},
 }
 
