@@ -7,8 +7,11 @@ TAGS    := sqlite_fts5
 DB      ?= $(or $(SLANT_DB),./data/slant.db)
 ADDR    ?= $(or $(SLANT_ADDR),127.0.0.1:8080)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# staticcheck 0.8.x supports Go 1.26; make tools installs it (.ci/run does)
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: build run test lint bench bench-test fuzz clean
+.PHONY: build run test lint tools bench bench-test fuzz clean
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags "-X main.Version=$(VERSION)" -o bin/slant ./server
@@ -22,6 +25,14 @@ test:
 lint:
 	$(GO) vet -tags $(TAGS) ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@test -x $(STATICCHECK) || { echo "staticcheck is not installed: run make tools"; exit 1; }
+	$(STATICCHECK) -tags $(TAGS) ./...
+
+# Lint tools, installed through the Go toolchain (the module proxy).
+# govulncheck is not among them: it needs the vulnerability database at
+# vuln.go.dev, which the CI network cannot reach.
+tools:
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 # Measures slant against same-run baselines (see server/bench) and appends
 # the table to BENCHMARKS.md. Takes a few minutes; not part of make test.

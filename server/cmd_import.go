@@ -49,6 +49,7 @@ func cmdImport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *project <= 0 || len(paths) == 0 {
+		//lint:ignore ST1005 the usage text is the message
 		return errors.New(importUsage)
 	}
 	if !slices.Contains(ingest.Formats, *format) {

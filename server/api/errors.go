@@ -54,7 +54,6 @@ func fieldErr(field, problem string) *Error {
 
 var (
 	errUnauthorized = errf(http.StatusUnauthorized, "unauthorized", "authentication required: send Authorization: Bearer <token> or log in")
-	errForbidden    = errf(http.StatusForbidden, "forbidden", "your role does not allow this")
 )
 
 // fail maps any error to the JSON error shape and aborts the request.

@@ -54,9 +54,8 @@ type ptcSpan struct {
 
 func parsePTC(files []Input, lim Limits, yield yielder) error {
 	type text struct {
-		in   Input
-		id   string
-		data []byte
+		in Input
+		id string
 	}
 	var texts []text
 	seen := map[string]string{}
