@@ -1,8 +1,9 @@
 // The members page of a project (#/projects/<id>/members): every member
 // sees who is in the project and with which role; a manager (or an admin)
 // adds people by name, changes a role, removes a member and switches
-// blind mode. The server decides what is allowed: the controls only
-// spare a curator or annotator buttons that would answer 403.
+// blind mode and the number of annotators per article, and makes and
+// revokes invitation links. The server decides what is allowed: the
+// controls only spare a curator or annotator buttons that would answer 403.
 import { api, listAll } from "./api.js";
 import { h, clear, field, fieldErrors, toast, fmtDate } from "./dom.js";
 
@@ -26,10 +27,18 @@ export function plainError(err) {
     const f = err.fields || {};
     if (f.name) return "There is no user named like that. Check the spelling, or ask an admin to create the account.";
     if (f.role) return "Pick a role: annotator, curator or manager.";
+    if (f.expires_in_hours) return "The link must expire in 1 to 720 hours.";
+    if (f.annotators_per_article) return "Each article goes to 1 to 20 annotators.";
     return err.describe();
   }
   default: return err.describe();
   }
+}
+
+// fmtTime is a moment as "YYYY-MM-DD HH:MM UTC".
+function fmtTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
 
 function alertBox(text) {
@@ -48,7 +57,9 @@ export async function membersView(root, [pidStr], ctx) {
   const mine = h("p", { attrs: { id: "members-my-role" } });
   const blindBox = h("div", { class: "card", attrs: { id: "blind-mode" } });
   const addBox = h("div");
+  const inviteBox = h("div", { class: "card", attrs: { id: "invite-box", "aria-labelledby": "invite-box-title" } });
   let members = [];
+  let invitesDrawn = false;
 
   // run performs one change; its error shows once above the table, and
   // the page reloads what it shows (the caller's own role may have
@@ -99,7 +110,120 @@ export async function membersView(root, [pidStr], ctx) {
       run(() => api("PATCH", base, { blind: on }), () => "Blind mode is " + (on ? "on." : "off: annotators may see each other's spans."));
     });
     blindBox.append(h("label", { class: "check" }, box, " " + explain),
-      h("p", { class: "hint", text: "Curators and managers always see every member's spans. Switch it off to reveal the spans, e.g. for a discussion round." }));
+      h("p", { class: "hint", text: "Curators and managers always see every member's spans. Switch it off to reveal the spans, e.g. for a discussion round." }),
+      kForm());
+  }
+
+  // kForm sets k, the number of annotators each article is assigned to;
+  // the server assigns the open slots at once (and turns blind mode on
+  // when k rises above 1).
+  function kForm() {
+    const k = h("input", { type: "number", min: 1, max: 20, step: 1, required: true, value: String(project.annotators_per_article || 1),
+      attrs: { id: "k-input" } });
+    const btn = h("button", { type: "submit", class: "btn btn-small", text: "Save", attrs: { id: "k-save" } });
+    const form = h("form", { class: "inline-form", attrs: { id: "k-form" } },
+      field("Annotators per article", k, "articles are assigned to this many annotators each"), h("div", { class: "actions" }, btn));
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const n = Number(k.value);
+      btn.disabled = true;
+      run(() => api("PATCH", base, { annotators_per_article: n }),
+        (p) => "Each article now goes to " + p.annotators_per_article + (p.annotators_per_article === 1 ? " annotator." : " annotators."));
+    });
+    return form;
+  }
+
+  // drawInvites shows a manager the invitation box: a form that makes a
+  // single-use link (shown once, right after it is made: the server keeps
+  // only its hash) and the list of open links, each with Revoke. It is
+  // built once, so that a reload does not wipe a link just shown.
+  async function drawInvites() {
+    if (!canManage()) {
+      clear(inviteBox);
+      inviteBox.hidden = true;
+      invitesDrawn = false;
+      return;
+    }
+    inviteBox.hidden = false;
+    if (!invitesDrawn) {
+      invitesDrawn = true;
+      buildInviteForm();
+    }
+    await loadInvites();
+  }
+
+  let inviteRows = null;
+  async function loadInvites() {
+    const all = await listAll(base + "/invites");
+    const open = all.filter((i) => i.state === "open");
+    clear(inviteRows);
+    if (!open.length) {
+      inviteRows.append(h("tr", {}, h("td", { class: "muted", text: "No open links.", attrs: { colspan: 4 } })));
+      return;
+    }
+    for (const inv of open) {
+      const revoke = h("button", { type: "button", class: "btn btn-danger btn-small inv-revoke", text: "Revoke",
+        attrs: { "aria-label": "Revoke the " + inv.role + " link made by " + inv.created_by } });
+      revoke.addEventListener("click", () => {
+        revoke.disabled = true;
+        run(() => api("DELETE", base + "/invites/" + inv.id), () => "The link is revoked: it no longer works.");
+      });
+      inviteRows.append(h("tr", { dataset: { id: String(inv.id), role: inv.role } },
+        h("td", { text: inv.role }), h("td", { text: inv.created_by }),
+        h("td", { text: fmtTime(inv.expires_at) }), h("td", {}, revoke)));
+    }
+  }
+
+  function buildInviteForm() {
+    const role = h("select", { attrs: { id: "inv-role" } }, ...ROLES.map((r) => h("option", { value: r, text: r })));
+    const hours = h("input", { type: "number", min: 1, max: 720, step: 1, required: true, value: "72", attrs: { id: "inv-hours" } });
+    const btn = h("button", { type: "submit", class: "btn btn-primary", text: "Create link", attrs: { id: "inv-create" } });
+    const msg = h("div", { class: "form-errors", attrs: { "aria-live": "polite" } });
+    const link = h("input", { type: "text", readOnly: true, attrs: { id: "inv-link", "aria-label": "Invitation link", spellcheck: "false" } });
+    const copy = h("button", { type: "button", class: "btn btn-small", text: "Copy", attrs: { id: "inv-copy" } });
+    const note = h("p", { class: "hint", attrs: { id: "inv-note" } });
+    const out = h("div", { class: "inv-out", hidden: true, attrs: { id: "inv-out" } }, h("div", { class: "inv-link-row" }, link, copy), note);
+    copy.addEventListener("click", async () => {
+      try {
+        if (!navigator.clipboard) throw new Error("no clipboard");
+        await navigator.clipboard.writeText(link.value);
+        toast("Link copied.");
+      } catch {
+        link.focus();
+        link.select();
+        toast("The link is selected: press Ctrl+C (⌘C) to copy it.");
+      }
+    });
+    const form = h("form", { class: "inline-form", attrs: { id: "inv-form" } },
+      field("Role", role), field("Expires in (hours)", hours), h("div", { class: "actions" }, btn), msg);
+    const errs = fieldErrors({ role, expires_in_hours: hours }, msg);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      errs.clear();
+      clear(err);
+      btn.disabled = true;
+      try {
+        const inv = await api("POST", base + "/invites", { role: role.value, expires_in_hours: Number(hours.value) });
+        link.value = inv.link;
+        note.textContent = "Send this link to one person: it works once, as " + inv.role + ", until " + fmtTime(inv.expires_at) +
+          ". It is shown only now.";
+        out.hidden = false;
+        link.focus();
+        link.select();
+        await loadInvites();
+      } catch (e) {
+        errs.show({ status: e.status, fields: e.fields, message: plainError(e), describe: () => plainError(e) });
+      } finally {
+        btn.disabled = false;
+      }
+    });
+    inviteRows = h("tbody", { attrs: { id: "inv-rows" } });
+    inviteBox.append(h("h3", { text: "Invite by link", attrs: { id: "invite-box-title" } }),
+      h("p", { class: "hint", text: "Whoever opens the link picks a name and a password and joins this project with the role you choose." }),
+      form, out,
+      h("table", { class: "table invites", attrs: { "aria-label": "Open invitation links" } },
+        h("thead", {}, h("tr", {}, ...["Role", "Created by", "Expires", ""].map((t) => h("th", { text: t, attrs: { scope: "col" } })))),
+        inviteRows));
   }
 
   function drawAdd() {
@@ -158,6 +282,7 @@ export async function membersView(root, [pidStr], ctx) {
     if (!members.length) tbody.append(h("tr", {}, h("td", { class: "muted", text: "No members yet.", attrs: { colspan: 5 } })));
     drawBlind();
     drawAdd();
+    await drawInvites();
   }
 
   root.appendChild(h("section", { class: "page members-page" },
@@ -166,6 +291,6 @@ export async function membersView(root, [pidStr], ctx) {
     h("table", { class: "table members" },
       h("thead", {}, h("tr", {}, ...["Name", "Role", "", "Member since", ""].map((t) => h("th", { text: t, attrs: { scope: "col" } })))),
       tbody),
-    addBox));
+    addBox, inviteBox));
   await reload();
 }
