@@ -122,7 +122,8 @@ export async function membersView(root, [pidStr], ctx) {
       attrs: { id: "k-input" } });
     const btn = h("button", { type: "submit", class: "btn btn-small", text: "Save", attrs: { id: "k-save" } });
     const form = h("form", { class: "inline-form", attrs: { id: "k-form" } },
-      field("Annotators per article", k, "articles are assigned to this many annotators each"), h("div", { class: "actions" }, btn));
+      field("Annotators per article", k), h("div", { class: "actions" }, btn),
+      h("p", { class: "hint", text: "Each article is assigned to this many annotators; new members get their share." }));
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       const n = Number(k.value);
@@ -166,7 +167,9 @@ export async function membersView(root, [pidStr], ctx) {
         attrs: { "aria-label": "Revoke the " + inv.role + " link made by " + inv.created_by } });
       revoke.addEventListener("click", () => {
         revoke.disabled = true;
-        run(() => api("DELETE", base + "/invites/" + inv.id), () => "The link is revoked: it no longer works.");
+        // a link revoked meanwhile (404) is gone all the same
+        run(() => api("DELETE", base + "/invites/" + inv.id).catch((e) => { if (e.status !== 404) throw e; }),
+          () => "The link is revoked: it no longer works.");
       });
       inviteRows.append(h("tr", { dataset: { id: String(inv.id), role: inv.role } },
         h("td", { text: inv.role }), h("td", { text: inv.created_by }),
