@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func outletCells(rows [][]string) [][]string {
 func TestExportXLSXMatchesJSONL(t *testing.T) {
 	t.Parallel()
 	e := xlsxEnv(t)
-	want := append([][]string{export.CSVColumns}, jsonlCells(t, e.export(t, "format=jsonl").Body)...)
+	want := append([][]string{slices.Clone(export.CSVColumns)}, jsonlCells(t, e.export(t, "format=jsonl").Body)...)
 	r := e.export(t, "format=xlsx")
 	if r.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
 		!strings.Contains(r.Header.Get("Content-Disposition"), ".xlsx\"") {
@@ -185,7 +186,7 @@ func TestExportXLSXOpensInLibreOffice(t *testing.T) {
 		t.Skip("libreoffice/soffice is not installed, so the workbook is not opened in a real spreadsheet program here (Debian: apt-get install libreoffice-calc-nogui; .ci/run installs it)")
 	}
 	e := xlsxEnv(t)
-	want := append([][]string{export.CSVColumns}, jsonlCells(t, e.export(t, "format=jsonl").Body)...)
+	want := append([][]string{slices.Clone(export.CSVColumns)}, jsonlCells(t, e.export(t, "format=jsonl").Body)...)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "book.xlsx"), e.export(t, "format=xlsx").Body, 0o644); err != nil {
 		t.Fatal(err)
@@ -210,14 +211,18 @@ func TestExportXLSXOpensInLibreOffice(t *testing.T) {
 		}
 		return recs
 	}
+	// a copy: the rows share slices with the exporter's globals (the
+	// header row is export.CSVColumns), which other tests read meanwhile
 	lf := func(rows [][]string) [][]string {
 		r := strings.NewReplacer("\r\n", "\n", "\r", "\n")
-		for _, row := range rows {
+		out := make([][]string, len(rows))
+		for j, row := range rows {
+			out[j] = make([]string, len(row))
 			for i := range row {
-				row[i] = r.Replace(row[i])
+				out[j][i] = r.Replace(row[i])
 			}
 		}
-		return rows
+		return out
 	}
 	compareSheet(t, "LibreOffice", lf(read("book-spans.csv")), lf(want))
 	compareSheet(t, "LibreOffice outlets", read("book-outlets.csv"), outletCells(want[1:]))
