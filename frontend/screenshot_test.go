@@ -191,8 +191,8 @@ func checkDemoPainted(e *env, articleID int64) {
 	}
 
 	// ... and the ones on screen are painted: their label's colour is in
-	// the pixels of the text pane (paragraphs off screen are not painted,
-	// see content-visibility in app.css, so only the viewport counts).
+	// the pixels of the text pane (a viewport screenshot, so only the
+	// highlights in view are looked for).
 	if len(inView) == 0 {
 		t.Fatal("no highlight is on screen")
 	}
