@@ -194,7 +194,10 @@ func TestAdminManagesUsers(t *testing.T) {
 		return err == nil && u.Role == models.RoleAdmin
 	})
 
-	e.waitJS(row("ann") + ` && ` + row("ann") + `.querySelector('.u-revoke')`)
+	// the table is drawn again after the change; its toast comes after
+	// that, so the next click lands on the new row, not on one replaced
+	// under it (a failure seen in a fresh-clone make test)
+	e.waitJS(`document.getElementById('toast') && document.getElementById('toast').textContent.includes('ann is now admin')`)
 	click("ann", "u-revoke")
 	e.waitJS(`document.getElementById('toast') && document.getElementById('toast').textContent.includes('Revoked 1 token')`)
 	if tokenWorks() {
