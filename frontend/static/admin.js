@@ -13,6 +13,11 @@ function adminOnly(root, ctx, what) {
   return true;
 }
 
+// managesProject says the caller may change a project's label scheme and
+// settings: its managers and the admins (the server decides; this only
+// spares others controls they could not use).
+export function managesProject(project) { return project.role === "manager" || project.role === "admin"; }
+
 // ---- sources ----
 
 export async function sourcesView(root, _params, ctx) {
@@ -90,9 +95,12 @@ export async function sourcesView(root, _params, ctx) {
 // ---- project settings: the label scheme ----
 
 export async function settingsView(root, [pidStr], ctx) {
-  if (adminOnly(root, ctx, "Project settings")) return;
   const pid = Number(pidStr);
   let project = await api("GET", "/projects/" + pid);
+  if (!managesProject(project)) {
+    root.appendChild(page("Project settings", h("div", { class: "alert alert-info", attrs: { role: "alert" }, text: "Only the project's managers (and admins) change its labels." })));
+    return;
+  }
   const list = h("div", { class: "label-editor", attrs: { id: "label-editor" } });
   const msg = h("div", { attrs: { "aria-live": "polite" } });
   root.appendChild(h("section", { class: "page" },

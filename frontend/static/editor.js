@@ -207,7 +207,7 @@ export class Editors {
       h("label", { class: "field" }, h("span", { class: "field-label", text: "Note" }), note),
       editable ? h("div", { class: "actions" },
         h("button", { type: "submit", class: "btn btn-primary", text: "Save", attrs: { id: "ed-save" } }),
-        h("button", { type: "button", class: "btn btn-danger", text: "Delete", attrs: { id: "ed-delete" }, on: { click: () => v.deleteSpan(key) } })) : h("p", { class: "muted", text: "Only the annotator or an admin can change this span." }),
+        h("button", { type: "button", class: "btn btn-danger", text: "Delete", attrs: { id: "ed-delete" }, on: { click: () => v.deleteSpan(key) } })) : h("p", { class: "muted", text: "Only the annotator, the project's curators and managers, or an admin can change this span." }),
       here.length ? h("div", { class: "also" }, h("span", { class: "muted", text: "Also here: " }),
         ...here.map((o) => { const b = h("button", { type: "button", class: "chip", text: v.nameOf(o.label) + (o.annotator !== v.me ? " · " + o.annotator : ""), on: { click: () => host.open(o.key, true) } }); b.style.borderColor = v.colorOf(o.label); return b; })) : null);
     form.addEventListener("submit", (ev) => {

@@ -3,6 +3,7 @@
 // problems; and the project's import history.
 import { api, qs } from "./api.js";
 import { h, clear, field, errorBox, fmtNumber, safeURL } from "./dom.js";
+import { managesProject } from "./admin.js";
 
 // FORMATS are the server's import formats (ingest.Formats, in its order;
 // a browser test keeps the two in step).
@@ -126,7 +127,7 @@ export async function importView(root, [pidStr], ctx) {
   const url = h("input", { type: "url", placeholder: "https://…", size: 50, attrs: { id: "imp-url", autocomplete: "off", spellcheck: "false", inputmode: "url" } });
   const format = h("select", { attrs: { id: "imp-format" } }, ...FORMATS.map(([v, t]) => h("option", { value: v, text: t })));
   const strict = h("input", { type: "checkbox", attrs: { id: "imp-strict" } });
-  const createLabels = ctx.isAdmin ? h("input", { type: "checkbox", attrs: { id: "imp-create-labels" } }) : null;
+  const createLabels = managesProject(project) ? h("input", { type: "checkbox", attrs: { id: "imp-create-labels" } }) : null;
 
   const check = h("button", { type: "submit", class: "btn", text: "Check (dry run)", attrs: { id: "imp-check" } });
   const go = h("button", { type: "submit", class: "btn btn-primary", text: "Import", attrs: { id: "imp-go" } });

@@ -2,6 +2,7 @@
 import { api, qs } from "./api.js";
 import { h, clear, outlet, fmtDate, fmtNumber, ownershipSelect, field, errorBox, fieldErrors } from "./dom.js";
 import { saveNav } from "./nav.js";
+import { managesProject } from "./admin.js";
 
 // ---- login and setup ----
 
@@ -122,7 +123,7 @@ function projectList(items, ctx) {
         h("a", { class: "btn", href: "#/projects/" + p.id, text: "Articles" }),
         h("a", { class: "btn", href: "#/projects/" + p.id + "/import", text: "Import" }),
         h("a", { class: "btn", href: "#/projects/" + p.id + "/export", text: "Export" }),
-        ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + p.id + "/settings", text: "Labels" }) : null)));
+        managesProject(p) ? h("a", { class: "btn", href: "#/projects/" + p.id + "/settings", text: "Labels" }) : null)));
   }
   return list;
 }
@@ -182,7 +183,7 @@ export async function articlesView(root, [pidStr], ctx) {
     h("div", { class: "page-head" }, h("div", { class: "head-title" }, h("h1", { text: project.name }), h("span", { class: "role role-" + project.role, text: project.role, title: "Your role in this project", attrs: { id: "project-role" } })),
       h("div", { class: "actions" }, h("a", { class: "btn", href: "#/projects/" + pid + "/members", text: "Members", attrs: { id: "project-members" } }), h("a", { class: "btn", href: "#/projects/" + pid + "/import", text: "Import", attrs: { id: "project-import" } }),
         h("a", { class: "btn", href: "#/projects/" + pid + "/export", text: "Export" }),
-        ctx.isAdmin ? h("a", { class: "btn", href: "#/projects/" + pid + "/settings", text: "Labels" }) : null)),
+        managesProject(project) ? h("a", { class: "btn", href: "#/projects/" + pid + "/settings", text: "Labels" }) : null)),
     project.description ? h("p", { class: "muted", text: project.description }) : null,
     progressBox(project),
     filters, err,
