@@ -58,7 +58,7 @@ func cmdMember(args []string, stdout io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "removed %q from project %d\n", u.Name, *project)
-		return nil
+		return reassign(ctx, store, *project, stdout)
 	}
 	role := models.MemberAnnotator
 	if len(pos) == 2 {
@@ -73,5 +73,22 @@ func cmdMember(args []string, stdout io.Writer) error {
 		verb = "added"
 	}
 	fmt.Fprintf(stdout, "%s %q as %s of project %s\n", verb, m.Name, m.Role, strconv.FormatInt(*project, 10))
+	return reassign(ctx, store, *project, stdout)
+}
+
+// reassign runs an assignment round after a membership change in a
+// project that assigns articles, as the API does.
+func reassign(ctx context.Context, store *models.Store, projectID int64, stdout io.Writer) error {
+	uses, err := store.HasAssignments(ctx, projectID)
+	if err != nil || !uses {
+		return err
+	}
+	n, err := store.AutoAssign(ctx, projectID)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(stdout, "assigned %d article slot(s)\n", n)
+	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +177,44 @@ func TestCLIMember(t *testing.T) {
 	defer s.Close()
 	if ms, _ := s.ListMembers(ctx, 1); len(ms) != 0 {
 		t.Fatalf("members after remove: %+v", ms)
+	}
+}
+
+// slant member add, in a project that assigns articles, gives the new
+// member their slots at once, as the API does.
+func TestCLIMemberAddAssigns(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	s, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, n := range []string{"ana", "ben"} {
+		if _, err := s.CreateUser(ctx, n, models.RoleAnnotator, "long-enough-pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &models.Project{Name: "Assigned", AnnotatorsPerArticle: 2}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Title: "a", Text: "One."}, {Title: "b", Text: "Two."}}); err != nil {
+		t.Fatal(err)
+	}
+	ana, _ := s.UserByName(ctx, "ana")
+	if _, _, err := s.SetMember(ctx, p.ID, ana.ID, models.MemberAnnotator); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.AutoAssign(ctx, p.ID); err != nil || n != 2 {
+		t.Fatalf("first run: %d %v", n, err)
+	}
+	s.Close()
+	var out, errOut bytes.Buffer
+	if err := run([]string{"member", "add", "--project", fmt.Sprint(p.ID), "ben", "--db", db}, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "assigned 2 article slot(s)") {
+		t.Fatalf("member add: %q", out.String())
 	}
 }
