@@ -97,7 +97,7 @@ func (s *Store) CreateAnnotation(ctx context.Context, in AnnotationIn) (*Annotat
 	var labelID int64
 	err = s.rd(ctx).Raw(`SELECT id FROM labels WHERE project_id = ? AND key = ? AND `+visible("labels"), projectID, in.Label).Row().Scan(&labelID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Invalid("label", "unknown label key "+quoteKey(in.Label)+" for this project")
+		return nil, unknownLabel(in.Label)
 	}
 	if err != nil {
 		return nil, err

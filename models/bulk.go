@@ -123,7 +123,7 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 			}
 			labelID, ok := labels[sp.Label]
 			if !ok {
-				fail(i, Invalid("label", "unknown label key "+quoteKey(sp.Label)+" for this project"))
+				fail(i, unknownLabel(sp.Label))
 				continue
 			}
 			row, err := PrepareSpan(ix, projectID, SpanDraft{ArticleID: artID, LabelID: labelID, UserID: userID,

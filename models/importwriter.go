@@ -271,7 +271,7 @@ func (w *ImportWriter) LabelByKey(projectID int64, key string) (*Label, error) {
 		return nil, err
 	}
 	if l.ID == 0 {
-		return nil, Invalid("label", "unknown label key "+quoteKey(key)+" for this project")
+		return nil, unknownLabel(key)
 	}
 	return &l, nil
 }

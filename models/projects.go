@@ -276,11 +276,16 @@ func (s *Store) LabelByKey(ctx context.Context, projectID int64, key string) (*L
 	var l Label
 	if err := s.rd(ctx).Where("project_id = ? AND key = ?", projectID, key).Where(visible("labels")).First(&l).Error; err != nil {
 		if err == gorm.ErrRecordNotFound {
-			return nil, Invalid("label", "unknown label key "+quoteKey(key)+" for this project")
+			return nil, unknownLabel(key)
 		}
 		return nil, err
 	}
 	return &l, nil
+}
+
+// unknownLabel is the refusal of a label key the project does not have.
+func unknownLabel(key string) error {
+	return Invalid("label", "unknown label key "+quoteKey(key)+" for this project")
 }
 
 // UpdateLabel applies patch to label id and saves it.

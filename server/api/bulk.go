@@ -153,7 +153,7 @@ func (h *Handler) deleteAnnotationsByOrigin(c *gin.Context) {
 		return
 	}
 	var only int64
-	if !accessOf(c).AtLeast(models.MemberManager) { // managers remove everyone's
+	if !isManager(c) { // managers remove everyone's
 		only = userOf(c).ID
 	}
 	n, err := h.store.DeleteAnnotationsByOrigin(c.Request.Context(), pid, c.Query("origin"), only)

@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"strings"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -83,21 +83,15 @@ func etagOf(key, version string) string {
 	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
-// unchangedFor answers 304 when the request's If-None-Match names etag.
+// unchangedFor answers 304 when the request's If-None-Match names etag
+// (matched as the export's conditional requests are, by notModified).
 func unchangedFor(c *gin.Context, etag string) bool {
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", "private, no-cache")
-	inm := c.GetHeader("If-None-Match")
-	if inm == "" {
+	if c.GetHeader("If-None-Match") == "" || !notModified(c, etag, time.Time{}) {
 		return false
 	}
-	for _, t := range strings.Split(inm, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == etag || t == "*" {
-			c.Status(http.StatusNotModified)
-			c.Writer.WriteHeaderNow()
-			return true
-		}
-	}
-	return false
+	c.Status(http.StatusNotModified)
+	c.Writer.WriteHeaderNow()
+	return true
 }
