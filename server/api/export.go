@@ -78,6 +78,18 @@ func (h *Handler) export(c *gin.Context) {
 		c.Status(http.StatusNotModified)
 		return
 	}
+	if format.Name == "xlsx" {
+		// A workbook is assembled in memory and temporary files before a
+		// byte is sent (about 100 B of memory and 1.3 KB of disk per span),
+		// so only one is written at a time, whoever asks.
+		select {
+		case h.workbooks <- struct{}{}:
+			defer func() { <-h.workbooks }()
+		default:
+			fail(c, errf(http.StatusTooManyRequests, "too_many_requests", "another Excel workbook is being written; try again in a minute, or export csv or parquet, which stream"))
+			return
+		}
+	}
 	name := fmt.Sprintf("slant-project-%d-%s.%s", pid, time.Now().UTC().Format("20060102-150405"), format.Ext)
 	c.Header("Content-Type", format.ContentType)
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)

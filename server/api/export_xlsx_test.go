@@ -243,3 +243,24 @@ func TestExportXLSXTooManySpans(t *testing.T) {
 	}
 	e.export(t, "format=xlsx&label=attributed_claim")
 }
+
+// Workbooks are built whole before they are sent, so one is written at a
+// time: a second request meanwhile gets 429 (anyone's), and CSV goes on.
+func TestOneWorkbookAtATime(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, scenarioText)
+	h := e.handler
+	h.workbooks <- struct{}{} // a workbook in progress
+	path := fmt.Sprintf("/api/v1/projects/%d/export?format=xlsx", e.project.ID)
+	r := e.do("GET", path, "admin", "")
+	if r.Status != 429 || errorOf(t, r)["code"] != "too_many_requests" {
+		t.Fatalf("xlsx while another is written: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("GET", fmt.Sprintf("/api/v1/projects/%d/export?format=csv", e.project.ID), "admin", ""); r.Status != 200 {
+		t.Fatalf("csv meanwhile: %d", r.Status)
+	}
+	<-h.workbooks
+	if r := e.do("GET", path, "admin", ""); r.Status != 200 {
+		t.Fatalf("xlsx afterwards: %d %s", r.Status, clipBody(r.Body))
+	}
+}

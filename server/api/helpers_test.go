@@ -24,6 +24,7 @@ type testEnv struct {
 	t       *testing.T
 	srv     *httptest.Server
 	store   *models.Store
+	handler *Handler
 	tokens  map[string]string // user name -> bearer secret
 	users   map[string]*models.User
 	project *models.Project
@@ -36,10 +37,10 @@ func newEnv(t *testing.T, text string) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	s := modelstest.NewStore(t)
-	router, _ := New(s, Config{MaxBodyBytes: 1 << 20})
+	router, h := New(s, Config{MaxBodyBytes: 1 << 20})
 	srv := httptest.NewServer(router)
 	t.Cleanup(srv.Close)
-	e := &testEnv{t: t, srv: srv, store: s, tokens: map[string]string{}, users: map[string]*models.User{}}
+	e := &testEnv{t: t, srv: srv, store: s, handler: h, tokens: map[string]string{}, users: map[string]*models.User{}}
 	for _, u := range []struct{ name, role string }{{"admin", models.RoleAdmin}, {"ann", models.RoleAnnotator}, {"other", models.RoleAnnotator},
 		{"outsider", models.RoleAnnotator}, {"cur", models.RoleAnnotator}, {"mgr", models.RoleAnnotator}, {"newcomer", models.RoleAnnotator}} {
 		user, err := s.CreateUser(ctx, u.name, u.role, testPassword)

@@ -72,6 +72,9 @@ type Handler struct {
 	hosts   *hostPolicy
 	exports *exportSlots
 	reads   *readCache // encoded articles and span lists, by version
+	// workbooks lets one xlsx export run at a time (they are built in
+	// memory and on disk before the first byte goes out)
+	workbooks chan struct{}
 }
 
 // Route is one API route with the access level it requires.
@@ -176,7 +179,8 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 		cfg.Import.MaxTextBytes = def.MaxTextBytes
 	}
 	h := &Handler{store: store, cfg: cfg, logins: newLoginLimiter(), hosts: newHostPolicy(cfg),
-		exports: newExportSlots(cfg.ExportsPerUser, cfg.ExportStallTimeout), reads: newReadCache(64 << 20)}
+		exports: newExportSlots(cfg.ExportsPerUser, cfg.ExportStallTimeout), reads: newReadCache(64 << 20),
+		workbooks: make(chan struct{}, 1)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
