@@ -7,6 +7,10 @@ import { annotateView } from "./annotate.js";
 import { importView } from "./import.js";
 import { inviteView } from "./invite.js";
 import { membersView } from "./members.js";
+import { spanBrowserView } from "./browse.js";
+import { analyticsView } from "./analytics.js";
+import { agreementView } from "./agreement.js";
+import { curateView } from "./curate.js";
 
 const root = document.getElementById("app");
 // guard: the shown view's leave guard, or null; shown: the hash it shows.
@@ -19,6 +23,10 @@ const routes = [
   [/^\/projects\/(\d+)\/export$/, exportView],
   [/^\/projects\/(\d+)\/import$/, importView],
   [/^\/projects\/(\d+)\/members$/, membersView],
+  [/^\/projects\/(\d+)\/spans$/, spanBrowserView],
+  [/^\/projects\/(\d+)\/analytics$/, analyticsView],
+  [/^\/projects\/(\d+)\/agreement$/, agreementView],
+  [/^\/articles\/(\d+)\/curate$/, curateView],
   [/^\/articles\/(\d+)$/, annotateView],
   [/^\/sources$/, sourcesView],
   [/^\/tokens$/, tokensView],

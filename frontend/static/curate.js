@@ -1,0 +1,6 @@
+// Curation page (placeholder until its issue lands; the route is wired in app.js).
+import { h } from "./dom.js";
+
+export async function curateView(root) {
+  root.appendChild(h("section", { class: "page" }, h("h1", { text: "Curation" }), h("p", { class: "muted", text: "This page is being built." })));
+}
