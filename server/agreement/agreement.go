@@ -11,6 +11,8 @@
 package agreement
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 )
 
@@ -93,6 +95,8 @@ type prepared struct {
 	labels   []string
 	groups   [][]group // per label, sorted by article
 	articles []int64   // every article of Lengths, ascending (sums run in a fixed order)
+
+	units, gaps []int64 // alphaU's buffers, reused between calls
 }
 
 func prepare(in Input) *prepared {
@@ -100,7 +104,7 @@ func prepare(in Input) *prepared {
 	for id := range in.Lengths {
 		p.articles = append(p.articles, id)
 	}
-	sort.Slice(p.articles, func(i, j int) bool { return p.articles[i] < p.articles[j] })
+	slices.Sort(p.articles)
 	seen := map[string]int{}
 	if in.Labels != nil {
 		for _, l := range in.Labels {
@@ -131,7 +135,11 @@ func prepare(in Input) *prepared {
 		article int64
 		iv
 	}
-	var all []flat
+	total := 0
+	for _, c := range in.Coders {
+		total += len(c.Spans)
+	}
+	all := make([]flat, 0, total)
 	for ci, c := range in.Coders {
 		for _, s := range c.Spans {
 			li, ok := seen[s.Label]
@@ -149,42 +157,33 @@ func prepare(in Input) *prepared {
 			all = append(all, flat{li, s.Article, iv{ci, st, en}})
 		}
 	}
-	sort.Slice(all, func(i, j int) bool {
-		a, b := all[i], all[j]
-		if a.label != b.label {
-			return a.label < b.label
-		}
-		if a.article != b.article {
-			return a.article < b.article
-		}
-		if a.coder != b.coder {
-			return a.coder < b.coder
-		}
-		if a.s != b.s {
-			return a.s < b.s
-		}
-		return a.e < b.e
+	slices.SortFunc(all, func(a, b flat) int {
+		return cmp.Or(cmp.Compare(a.label, b.label), cmp.Compare(a.article, b.article),
+			cmp.Compare(a.coder, b.coder), cmp.Compare(a.s, b.s), cmp.Compare(a.e, b.e))
 	})
 	p.groups = make([][]group, len(p.labels))
+	// every group's spans live in two shared backing arrays
+	rawAll, mergedAll := make([]iv, 0, len(all)), make([]iv, 0, len(all))
 	for i := 0; i < len(all); {
 		j := i
 		for j < len(all) && all[j].label == all[i].label && all[j].article == all[i].article {
 			j++
 		}
-		g := group{article: all[i].article}
+		r0, m0 := len(rawAll), len(mergedAll)
 		for k := i; k < j; k++ {
 			x := all[k].iv
-			if n := len(g.raw); n > 0 && g.raw[n-1] == x {
+			if n := len(rawAll); n > r0 && rawAll[n-1] == x {
 				continue // the same span twice counts once
 			}
-			g.raw = append(g.raw, x)
+			rawAll = append(rawAll, x)
 			// merge overlapping spans of one coder (touching ones stay apart)
-			if n := len(g.merged); n > 0 && g.merged[n-1].coder == x.coder && x.s < g.merged[n-1].e {
-				g.merged[n-1].e = max(g.merged[n-1].e, x.e)
+			if n := len(mergedAll); n > m0 && mergedAll[n-1].coder == x.coder && x.s < mergedAll[n-1].e {
+				mergedAll[n-1].e = max(mergedAll[n-1].e, x.e)
 				continue
 			}
-			g.merged = append(g.merged, x)
+			mergedAll = append(mergedAll, x)
 		}
+		g := group{article: all[i].article, raw: rawAll[r0:len(rawAll):len(rawAll)], merged: mergedAll[m0:len(mergedAll):len(mergedAll)]}
 		p.groups[all[i].label] = append(p.groups[all[i].label], g)
 		i = j
 	}

@@ -1,7 +1,8 @@
 package agreement
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 )
 
 // ---- Krippendorff's alpha, nominal ----
@@ -122,7 +123,7 @@ func (p *prepared) alphaNominal(li int) (*float64, int64) {
 		for _, x := range g.merged {
 			evs = append(evs, ev{x.s, +1}, ev{x.e, -1})
 		}
-		sort.Slice(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
+		slices.SortFunc(evs, func(a, b ev) int { return cmp.Compare(a.at, b.at) })
 		n1, last := 0, 0
 		for _, e := range evs {
 			if l := e.at - last; l > 0 && n1 > 0 {
@@ -183,8 +184,8 @@ func (p *prepared) alphaUParts(li int, coders []int) (do, de float64, ok bool) {
 		return 0, 0, false
 	}
 	var L int64
-	var units []int64
-	var gaps []int64
+	units, gaps := p.units[:0], p.gaps[:0]
+	defer func() { p.units, p.gaps = units, gaps }()
 	var sumLL1 float64
 	groups := p.groups[li]
 	gi := 0
@@ -232,19 +233,22 @@ func (p *prepared) alphaUParts(li int, coders []int) (do, de float64, ok bool) {
 	do /= fm * (fm - 1) * fL * fL
 
 	// Σ_{gaps h, l_h ≥ l}(l_h − l + 1) = Σ_{l_h ≥ l} l_h − (l − 1)·#{l_h ≥ l}:
-	// gaps sorted, with suffix sums, answer it by binary search
-	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
-	suffix := make([]float64, len(gaps)+1)
-	for i := len(gaps) - 1; i >= 0; i-- {
-		suffix[i] = suffix[i+1] + float64(gaps[i])
-	}
+	// with gaps and units sorted, one pass from the longest down keeps the
+	// sum and count of the gaps at least as long as the unit at hand
+	slices.Sort(gaps)
+	slices.Sort(units)
 	N := float64(len(units))
-	var num float64
-	for _, u := range units {
+	var num, gapSum, gapCount float64
+	gi = len(gaps)
+	for k := len(units) - 1; k >= 0; k-- {
+		u := units[k]
+		for gi > 0 && gaps[gi-1] >= u {
+			gi--
+			gapSum += float64(gaps[gi])
+			gapCount++
+		}
 		l := float64(u)
-		i := sort.Search(len(gaps), func(k int) bool { return gaps[k] >= u })
-		g := suffix[i] - (l-1)*float64(len(gaps)-i)
-		num += (N-1)/3*(2*l*l*l-3*l*l+l) + l*l*g
+		num += (N-1)/3*(2*l*l*l-3*l*l+l) + l*l*(gapSum-(l-1)*gapCount)
 	}
 	den := fm*fL*(fm*fL-1) - sumLL1
 	if den <= 0 {
