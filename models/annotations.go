@@ -33,6 +33,7 @@ type AnnotationView struct {
 	Annotation
 	LabelKey      string
 	AnnotatorName string
+	DecidedByName string // gold spans: the curator who decided
 }
 
 // AnnotationPatch changes an annotation. Offsets may move; the quote is
@@ -132,7 +133,8 @@ func duplicateSpan(labelKey string, start, end int) error {
 const annotationViewCols = `annotations.id, annotations.project_id, annotations.article_id, annotations.label_id, annotations.user_id,
 	annotations.start, annotations."end", annotations.quote, annotations.note, annotations.attributes,
 	annotations.origin, annotations.client_id, annotations.created_at, annotations.updated_at,
-	labels.key, users.name`
+	labels.key, users.name, annotations.layer, annotations.decided_by, annotations.provenance,
+	CASE WHEN annotations.decided_by IS NULL THEN '' ELSE COALESCE((SELECT name FROM users d WHERE d.id = annotations.decided_by), '') END`
 
 func (s *Store) annotationViews(ctx context.Context) *gorm.DB {
 	return s.rd(ctx).Table("annotations").Select(annotationViewCols).
@@ -154,7 +156,8 @@ func scanViews(q *gorm.DB) ([]AnnotationView, error) {
 		var v AnnotationView
 		a := &v.Annotation
 		if err := rows.Scan(&a.ID, &a.ProjectID, &a.ArticleID, &a.LabelID, &a.UserID, &a.Start, &a.End, &a.Quote, &a.Note,
-			&a.Attributes, &a.Origin, &a.ClientID, &a.CreatedAt, &a.UpdatedAt, &v.LabelKey, &v.AnnotatorName); err != nil {
+			&a.Attributes, &a.Origin, &a.ClientID, &a.CreatedAt, &a.UpdatedAt, &v.LabelKey, &v.AnnotatorName,
+			&a.Layer, &a.DecidedBy, &a.Provenance, &v.DecidedByName); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
@@ -184,6 +187,9 @@ type AnnotationFilter struct {
 	Source    string // outlet domain
 	Origin    string
 	UserID    int64 // restrict to one annotator by id (0: all)
+	// Layer is LayersAnnotators ("" too: annotators' own spans),
+	// LayerGold or LayersAll.
+	Layer string
 	// UpdatedSince keeps annotations created or changed at or after it.
 	UpdatedSince *time.Time
 }
@@ -205,6 +211,12 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 	}
 	if f.UserID != 0 {
 		q = q.Where("annotations.user_id = ?", f.UserID)
+	}
+	switch f.Layer {
+	case "", LayersAnnotators, LayerAnnotator:
+		q = q.Where("annotations.layer = 'annotator'")
+	case LayerGold:
+		q = q.Where("annotations.layer = 'gold'")
 	}
 	if f.Origin != "" {
 		q = q.Where("annotations.origin = ?", f.Origin)
@@ -265,7 +277,9 @@ func (s *Store) ListAnnotationsJSON(ctx context.Context, f AnnotationFilter, pg 
 		'id', annotations.id, 'article_id', annotations.article_id, 'label', labels.key,
 		'start', annotations.start, 'end', annotations."end", 'text', annotations.quote,
 		'note', annotations.note, 'attributes', json(annotations.attributes), 'annotator', users.name,
-		'origin', annotations.origin, 'client_id', annotations.client_id,
+		'origin', annotations.origin, 'client_id', annotations.client_id, 'layer', annotations.layer,
+		'decided_by', CASE WHEN annotations.decided_by IS NULL THEN NULL ELSE (SELECT name FROM users d WHERE d.id = annotations.decided_by) END,
+		'provenance', CASE WHEN annotations.layer = 'gold' THEN json(annotations.provenance) END,
 		'created_at', replace(replace(annotations.created_at, ' ', 'T'), '+00:00', 'Z'),
 		'updated_at', replace(replace(annotations.updated_at, ' ', 'T'), '+00:00', 'Z'))`).Rows()
 	if err != nil {
@@ -358,7 +372,8 @@ func (s *Store) UpdateAnnotation(ctx context.Context, id int64, p AnnotationPatc
 		}
 		a := cur.Annotation
 		d := SpanDraft{ArticleID: a.ArticleID, LabelID: a.LabelID, UserID: a.UserID, Start: a.Start, End: a.End,
-			Text: p.Text, Note: a.Note, Attributes: a.Attributes, Origin: a.Origin, ClientID: a.ClientID}
+			Text: p.Text, Note: a.Note, Attributes: a.Attributes, Origin: a.Origin, ClientID: a.ClientID,
+			Layer: a.Layer, DecidedBy: a.DecidedBy, Provenance: a.Provenance}
 		if p.Label != nil {
 			l, err := tx.LabelByKey(ctx, a.ProjectID, *p.Label)
 			if err != nil {
@@ -403,15 +418,18 @@ func (s *Store) UpdateAnnotation(ctx context.Context, id int64, p AnnotationPatc
 }
 
 // DeleteAnnotation removes one annotation.
+// In a transaction, so the history records who deleted it.
 func (s *Store) DeleteAnnotation(ctx context.Context, id int64) error {
-	res := s.wr(ctx).Where(visible("annotations")).Delete(&Annotation{}, id)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return notFound("annotation")
-	}
-	return nil
+	return s.Tx(ctx, func(tx *Store) error {
+		res := tx.wr(ctx).Where(visible("annotations")).Delete(&Annotation{}, id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return notFound("annotation")
+		}
+		return nil
+	})
 }
 
 // CountAnnotations counts annotations matching f (for tests and summaries).

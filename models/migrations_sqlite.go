@@ -329,6 +329,100 @@ var migrations = []migration{
 			DELETE FROM invites WHERE created_by = OLD.id AND used_at IS NULL;
 		END`,
 	}},
+	{12, "gold layer, curation decisions and span history", []string{
+		// Spans carry a layer: 'annotator' (everyone's own work) or 'gold'
+		// (what a curator accepted). Gold spans belong to one system user,
+		// "(gold)" (a name no API-made user can have), so the unique index
+		// over (article, label, extent, user) allows one gold span per
+		// passage and label, whoever decided; decided_by and provenance
+		// say who decided and which annotators' spans it came from.
+		`ALTER TABLE annotations ADD COLUMN layer TEXT NOT NULL DEFAULT 'annotator' CHECK (layer IN ('annotator', 'gold'))`,
+		`ALTER TABLE annotations ADD COLUMN decided_by INTEGER REFERENCES users(id) ON DELETE SET NULL`,
+		`ALTER TABLE annotations ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'`,
+		`CREATE INDEX idx_annotations_gold ON annotations (project_id, article_id) WHERE layer = 'gold'`,
+		`INSERT INTO users (name, role, password_hash, password_changed_at, created_at, updated_at, disabled_at)
+			VALUES ('(gold)', 'annotator', '!', ` + sqlNow + `, ` + sqlNow + `, ` + sqlNow + `, ` + sqlNow + `)`,
+		// a passage a curator rejected: no gold span, and the curation
+		// view shows the disagreement there as settled
+		`CREATE TABLE curation_rejections (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+			label_id INTEGER REFERENCES labels(id) ON DELETE CASCADE,
+			start INTEGER NOT NULL,
+			"end" INTEGER NOT NULL,
+			decided_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+			provenance TEXT NOT NULL DEFAULT '{}',
+			created_at DATETIME NOT NULL)`,
+		`CREATE INDEX idx_curation_rejections_article ON curation_rejections (article_id, start)`,
+		// History: SQLite records every change of a span itself, so no
+		// write path (API, bulk, import, CLI, cascades) can skip it. The
+		// acting user comes from history_actor, a one-row table the store
+		// fills at the start of a write transaction and empties before it
+		// commits (so outside one it is empty and a create is credited to
+		// the span's own user). mute = 1 while a whole project is deleted:
+		// its history goes with it. An import's spans are recorded when
+		// they are deleted or changed after publication; their creation is
+		// the span's own created_at (see Store.SpanHistory). The images are
+		// JSON with ids and, for reading, the label key and annotator name
+		// of the moment. No foreign keys: history outlives its span.
+		`CREATE TABLE span_history (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			annotation_id INTEGER NOT NULL,
+			project_id INTEGER NOT NULL,
+			article_id INTEGER NOT NULL,
+			action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete')),
+			actor_id INTEGER,
+			at DATETIME NOT NULL,
+			before TEXT,
+			after TEXT)`,
+		`CREATE INDEX idx_span_history_annotation ON span_history (annotation_id, id)`,
+		`CREATE INDEX idx_span_history_project ON span_history (project_id, id)`,
+		`CREATE INDEX idx_span_history_project_at ON span_history (project_id, at)`,
+		`CREATE TABLE history_actor (only INTEGER PRIMARY KEY CHECK (only = 1), user_id INTEGER, mute INTEGER NOT NULL DEFAULT 0)`,
+		`CREATE TRIGGER trg_history_insert AFTER INSERT ON annotations WHEN NEW.import_id IS NULL BEGIN
+			INSERT INTO span_history (annotation_id, project_id, article_id, action, actor_id, at, before, after)
+			VALUES (NEW.id, NEW.project_id, NEW.article_id, 'create',
+				COALESCE((SELECT user_id FROM history_actor WHERE only = 1), NEW.decided_by, NEW.user_id),
+				NEW.created_at, NULL, json_object('label', (SELECT key FROM labels WHERE id = NEW.label_id), 'label_id', NEW.label_id,
+				'user_id', NEW.user_id, 'annotator', (SELECT name FROM users WHERE id = NEW.user_id),
+				'start', NEW.start, 'end', NEW."end", 'text', NEW.quote, 'note', NEW.note,
+				'attributes', json(NEW.attributes), 'origin', NEW.origin, 'client_id', NEW.client_id,
+				'layer', NEW.layer, 'decided_by', NEW.decided_by, 'provenance', json(NEW.provenance),
+				'created_at', NEW.created_at, 'updated_at', NEW.updated_at));
+		END`,
+		`CREATE TRIGGER trg_history_update AFTER UPDATE OF label_id, start, "end", note, attributes, layer, provenance, decided_by ON annotations
+			WHEN OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done') BEGIN
+			INSERT INTO span_history (annotation_id, project_id, article_id, action, actor_id, at, before, after)
+			VALUES (NEW.id, NEW.project_id, NEW.article_id, 'update', (SELECT user_id FROM history_actor WHERE only = 1),
+				` + sqlNow + `, json_object('label', (SELECT key FROM labels WHERE id = OLD.label_id), 'label_id', OLD.label_id,
+				'user_id', OLD.user_id, 'annotator', (SELECT name FROM users WHERE id = OLD.user_id),
+				'start', OLD.start, 'end', OLD."end", 'text', OLD.quote, 'note', OLD.note,
+				'attributes', json(OLD.attributes), 'origin', OLD.origin, 'client_id', OLD.client_id,
+				'layer', OLD.layer, 'decided_by', OLD.decided_by, 'provenance', json(OLD.provenance),
+				'created_at', OLD.created_at, 'updated_at', OLD.updated_at), json_object('label', (SELECT key FROM labels WHERE id = NEW.label_id), 'label_id', NEW.label_id,
+				'user_id', NEW.user_id, 'annotator', (SELECT name FROM users WHERE id = NEW.user_id),
+				'start', NEW.start, 'end', NEW."end", 'text', NEW.quote, 'note', NEW.note,
+				'attributes', json(NEW.attributes), 'origin', NEW.origin, 'client_id', NEW.client_id,
+				'layer', NEW.layer, 'decided_by', NEW.decided_by, 'provenance', json(NEW.provenance),
+				'created_at', NEW.created_at, 'updated_at', NEW.updated_at));
+		END`,
+		`CREATE TRIGGER trg_history_delete AFTER DELETE ON annotations
+			WHEN NOT EXISTS (SELECT 1 FROM history_actor WHERE only = 1 AND mute = 1)
+				AND (OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done')) BEGIN
+			INSERT INTO span_history (annotation_id, project_id, article_id, action, actor_id, at, before, after)
+			VALUES (OLD.id, OLD.project_id, OLD.article_id, 'delete', (SELECT user_id FROM history_actor WHERE only = 1),
+				` + sqlNow + `, json_object('label', (SELECT key FROM labels WHERE id = OLD.label_id), 'label_id', OLD.label_id,
+				'user_id', OLD.user_id, 'annotator', (SELECT name FROM users WHERE id = OLD.user_id),
+				'start', OLD.start, 'end', OLD."end", 'text', OLD.quote, 'note', OLD.note,
+				'attributes', json(OLD.attributes), 'origin', OLD.origin, 'client_id', OLD.client_id,
+				'layer', OLD.layer, 'decided_by', OLD.decided_by, 'provenance', json(OLD.provenance),
+				'created_at', OLD.created_at, 'updated_at', OLD.updated_at), NULL);
+		END`,
+		`CREATE TRIGGER trg_history_project_delete AFTER DELETE ON projects BEGIN
+			DELETE FROM span_history WHERE project_id = OLD.id;
+		END`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

@@ -35,6 +35,19 @@ const (
 	OriginImport = "import"
 )
 
+// Span layers, and the layer choices of lists and exports.
+const (
+	LayerAnnotator = "annotator"
+	LayerGold      = "gold"
+	// LayersAnnotators (the default) lists annotators' spans,
+	// LayersAll both layers.
+	LayersAnnotators = "annotators"
+	LayersAll        = "all"
+	// GoldUserName is the system user that owns gold spans: the
+	// parentheses keep it out of reach of user names (userNameRe).
+	GoldUserName = "(gold)"
+)
+
 type Project struct {
 	ID          int64 `gorm:"primaryKey"`
 	Name        string
@@ -102,6 +115,12 @@ type Annotation struct {
 	Attributes JSONMap
 	Origin     string
 	ClientID   *string // caller's id for idempotent bulk pushes, unique in the project
+	// Layer is LayerAnnotator (an annotator's own work) or LayerGold (a
+	// curator's decision; then UserID is the "(gold)" system user,
+	// DecidedBy the curator and Provenance the spans it came from).
+	Layer      string
+	DecidedBy  *int64
+	Provenance JSONMap
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }

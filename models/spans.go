@@ -26,6 +26,9 @@ type SpanDraft struct {
 	Attributes JSONMap
 	Origin     string // "" takes the path's default
 	ClientID   *string
+	Layer      string // "" is LayerAnnotator
+	DecidedBy  *int64
+	Provenance JSONMap
 }
 
 // Limits on the free-form parts of a span and an article.
@@ -61,9 +64,15 @@ func PrepareSpan(ix *SpanIndex, projectID int64, d SpanDraft, defaultOrigin stri
 	if err != nil {
 		return Annotation{}, err
 	}
+	if d.Layer == "" {
+		d.Layer = LayerAnnotator
+	}
+	if d.Provenance == nil {
+		d.Provenance = JSONMap{}
+	}
 	return Annotation{ProjectID: projectID, ArticleID: d.ArticleID, LabelID: d.LabelID, UserID: d.UserID,
 		Start: d.Start, End: d.End, Quote: quote, Note: d.Note, Attributes: d.Attributes,
-		Origin: d.Origin, ClientID: d.ClientID}, nil
+		Origin: d.Origin, ClientID: d.ClientID, Layer: d.Layer, DecidedBy: d.DecidedBy, Provenance: d.Provenance}, nil
 }
 
 func validateClientID(id string) error {
@@ -144,11 +153,11 @@ type spanKey struct {
 }
 
 // spanBatchSizes are the row counts of the multi-row INSERT statements,
-// prepared once per store: 14 parameters × 256 rows stay well under
+// prepared once per store: 15 parameters × 256 rows stay well under
 // SQLite's limit, and a fixed set keeps the statements reusable.
 var spanBatchSizes = []int{256, 64, 16, 4, 1}
 
-const annotationInsertCols = `project_id, article_id, label_id, user_id, start, "end", quote, note, attributes, origin, client_id, import_id, created_at, updated_at`
+const annotationInsertCols = `project_id, article_id, label_id, user_id, start, "end", quote, note, attributes, origin, client_id, layer, decided_by, provenance, import_id, created_at, updated_at`
 
 // insertSpanSQL is the statement for n rows. created_at and updated_at are
 // stamped by SQLite as the statement runs (sqlNow), that is while the
@@ -164,7 +173,7 @@ func insertSpanSQL(n int) string {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?," + sqlNow + "," + sqlNow + ")")
+		sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," + sqlNow + "," + sqlNow + ")")
 	}
 	sb.WriteString(` ON CONFLICT (article_id, label_id, start, "end", user_id) DO NOTHING
 		RETURNING id, article_id, label_id, user_id, start, "end", created_at`)
@@ -212,7 +221,7 @@ func (s *Store) insertSpans(ctx context.Context, rows []Annotation, importID *in
 			}
 		}
 		batch := rows[done : done+n]
-		args := make([]any, 0, n*12)
+		args := make([]any, 0, n*15)
 		pos := make(map[spanKey]int, n)
 		for i := range batch {
 			a := &batch[i]
@@ -220,8 +229,20 @@ func (s *Store) insertSpans(ctx context.Context, rows []Annotation, importID *in
 			if err != nil {
 				return nil, err
 			}
+			layer := a.Layer
+			if layer == "" {
+				layer = LayerAnnotator
+			}
+			prov := "{}"
+			if len(a.Provenance) > 0 {
+				v, err := a.Provenance.Value()
+				if err != nil {
+					return nil, err
+				}
+				prov = v.(string)
+			}
 			args = append(args, a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note,
-				attrs, a.Origin, a.ClientID, importID)
+				attrs, a.Origin, a.ClientID, layer, a.DecidedBy, prov, importID)
 			pos[spanKey{a.ArticleID, a.LabelID, a.UserID, a.Start, a.End}] = done + i
 		}
 		st := s.spanInserts[n]
@@ -273,4 +294,33 @@ func spanWriteError(err error) error {
 		return &ConflictError{Message: "a client_id collided with one stored concurrently; retry"}
 	}
 	return err
+}
+
+// insertSpansWithID stores one prepared row under its own ID (a deleted
+// span restored from history keeps its id, so its history reads on). It
+// answers the id, or 0 when the row's annotator already has the label on
+// that extent. The row's times are stamped now: the restore is its new
+// creation, recorded as such by the history trigger.
+func (s *Store) insertSpansWithID(ctx context.Context, a Annotation) (int64, error) {
+	attrs, err := a.Attributes.Value()
+	if err != nil {
+		return 0, err
+	}
+	prov, err := a.Provenance.Value()
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = s.wr(ctx).Raw(`INSERT INTO annotations (id, `+annotationInsertCols+`)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,`+sqlNow+`,`+sqlNow+`)
+		ON CONFLICT (article_id, label_id, start, "end", user_id) DO NOTHING RETURNING id`,
+		a.ID, a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note, attrs, a.Origin, a.ClientID,
+		a.Layer, a.DecidedBy, prov, nil).Row().Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, spanWriteError(err)
+	}
+	return id, nil
 }

@@ -38,6 +38,8 @@ type Store struct {
 	// raw reads without the shadow views of the read pool (readviews.go):
 	// only the importer uses it, to find its own unpublished rows.
 	raw *sql.DB
+	// gold is the id of the "(gold)" user that owns gold spans.
+	gold int64
 }
 
 // DSN builds the connection string with the pragmas every pooled
@@ -122,7 +124,14 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	raw.SetMaxOpenConns(2)
-	return &Store{r: r, w: w, raw: raw, path: path, texts: newTextCache(64 << 20), exportSlots: make(chan struct{}, n-1), spanInserts: ins}, nil
+	var gold int64
+	if err := w.Raw(`SELECT id FROM users WHERE name = ?`, GoldUserName).Row().Scan(&gold); err != nil {
+		wdb.Close()
+		rdb.Close()
+		raw.Close()
+		return nil, fmt.Errorf("find the gold layer's user: %w", err)
+	}
+	return &Store{r: r, w: w, raw: raw, path: path, texts: newTextCache(64 << 20), exportSlots: make(chan struct{}, n-1), spanInserts: ins, gold: gold}, nil
 }
 
 // Path is the database file.
@@ -154,7 +163,22 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(s)
 	}
 	return s.w.WithContext(dbContext(ctx)).Transaction(func(g *gorm.DB) error {
-		return fn(&Store{r: g, w: g, inTx: true, path: s.path, exportSlots: s.exportSlots, spanInserts: s.spanInserts, texts: s.texts})
+		// the acting user, for span history (history.go): set for this
+		// transaction only, and emptied before it commits
+		act := actorOf(ctx)
+		if act.set() {
+			if err := g.Exec(`INSERT INTO history_actor (only, user_id, mute) VALUES (1, ?, ?)
+				ON CONFLICT (only) DO UPDATE SET user_id = excluded.user_id, mute = excluded.mute`, act.userID(), act.mute).Error; err != nil {
+				return err
+			}
+		}
+		if err := fn(&Store{r: g, w: g, inTx: true, path: s.path, exportSlots: s.exportSlots, spanInserts: s.spanInserts, texts: s.texts, gold: s.gold}); err != nil {
+			return err
+		}
+		if act.set() {
+			return g.Exec(`DELETE FROM history_actor`).Error
+		}
+		return nil
 	})
 }
 

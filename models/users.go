@@ -110,7 +110,7 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, name, password string) (*U
 // GetUser returns one user.
 func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
 	var u User
-	if err := s.rd(ctx).First(&u, id).Error; err != nil {
+	if err := s.rd(ctx).Where("name <> ?", GoldUserName).First(&u, id).Error; err != nil {
 		return nil, notFoundOr(err, "user")
 	}
 	return &u, nil
@@ -119,7 +119,8 @@ func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
 // UserByName finds a user by name.
 func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 	var u User
-	if err := s.rd(ctx).Where("name = ?", name).First(&u).Error; err != nil {
+	// the gold layer's system user is nobody's to use
+	if err := s.rd(ctx).Where("name = ? AND name <> ?", name, GoldUserName).First(&u).Error; err != nil {
 		return nil, notFoundOr(err, "user")
 	}
 	return &u, nil
@@ -128,14 +129,15 @@ func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 // ListUsers returns every user by id.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	var out []User
-	err := s.rd(ctx).Order("id").Find(&out).Error
+	err := s.rd(ctx).Where("name <> ?", GoldUserName).Order("id").Find(&out).Error
 	return out, err
 }
 
-// CountUsers returns how many users exist.
+// CountUsers returns how many users exist (the gold layer's system user
+// is not one).
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.rd(ctx).Model(&User{}).Count(&n).Error
+	err := s.rd(ctx).Model(&User{}).Where("name <> ?", GoldUserName).Count(&n).Error
 	return n, err
 }
 

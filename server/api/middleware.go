@@ -183,6 +183,7 @@ func (h *Handler) authenticate(c *gin.Context) {
 			return
 		}
 		c.Set(ctxUser, u)
+		c.Request = c.Request.WithContext(models.WithActor(ctx, u.ID))
 		c.Next()
 		return
 	}
@@ -196,6 +197,7 @@ func (h *Handler) authenticate(c *gin.Context) {
 			c.Set(ctxUser, u)
 			c.Set(ctxSession, sess)
 			c.Set(ctxViaCookie, true)
+			c.Request = c.Request.WithContext(models.WithActor(ctx, u.ID))
 			switch c.Request.Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
 			default:

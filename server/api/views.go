@@ -168,6 +168,11 @@ type annotationJSON struct {
 	Annotator  string         `json:"annotator"`
 	Origin     string         `json:"origin"`
 	ClientID   *string        `json:"client_id"`
+	// Layer is "annotator" or "gold"; a gold span names the curator who
+	// decided and the spans it came from (null elsewhere).
+	Layer      string         `json:"layer"`
+	DecidedBy  *string        `json:"decided_by"`
+	Provenance models.JSONMap `json:"provenance"`
 	CreatedAt  time.Time      `json:"created_at"`
 	UpdatedAt  time.Time      `json:"updated_at"`
 }
@@ -177,9 +182,23 @@ func annotationView(a *models.AnnotationView) annotationJSON {
 	if attrs == nil {
 		attrs = models.JSONMap{}
 	}
-	return annotationJSON{ID: a.ID, ArticleID: a.ArticleID, Label: a.LabelKey, Start: a.Start, End: a.End,
+	out := annotationJSON{ID: a.ID, ArticleID: a.ArticleID, Label: a.LabelKey, Start: a.Start, End: a.End,
 		Text: a.Quote, Note: a.Note, Attributes: attrs, Annotator: a.AnnotatorName, Origin: a.Origin,
-		ClientID: a.ClientID, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+		ClientID: a.ClientID, Layer: a.Layer, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+	if out.Layer == "" {
+		out.Layer = models.LayerAnnotator
+	}
+	if a.DecidedBy != nil {
+		name := a.DecidedByName
+		out.DecidedBy = &name
+	}
+	if out.Layer == models.LayerGold {
+		out.Provenance = a.Provenance
+		if out.Provenance == nil {
+			out.Provenance = models.JSONMap{}
+		}
+	}
+	return out
 }
 
 type userJSON struct {

@@ -1,0 +1,418 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Adjudication: curators compare the annotators' spans of an article and
+// decide what goes into the gold layer. A decision is a gold span (written
+// by the one span writer, owned by the "(gold)" user, with the curator in
+// decided_by and the source spans in provenance) or a rejected passage.
+
+// Kinds of disagreement within a passage, as the curation view marks them.
+const (
+	PassageAgreed   = "agreed"   // every annotator of the article made the same spans here
+	PassageLabel    = "label"    // the same extent carries different labels
+	PassageBoundary = "boundary" // the same label with different boundaries
+	PassageSingle   = "single"   // only one annotator marked the passage
+)
+
+// Passage is a stretch of text covered by overlapping annotators' spans
+// (of any label), with what the curators have decided there.
+type Passage struct {
+	Start, End int
+	Kind       string
+	SpanIDs    []int64 // annotators' spans in it, in text order
+	Annotators []string
+	GoldIDs    []int64 // gold spans overlapping it
+	Rejections []int64 // rejections overlapping it
+	Resolved   bool    // a gold span or a rejection covers it
+}
+
+// Rejection is a passage a curator decided has no gold span.
+type Rejection struct {
+	ID            int64
+	ArticleID     int64
+	LabelKey      string // "" when every label was rejected there
+	Start, End    int
+	DecidedByName string
+	Provenance    JSONMap
+	CreatedAt     time.Time
+}
+
+// Curation is everything the curation view of one article shows.
+type Curation struct {
+	ArticleID  int64
+	Annotators []string // names, sorted
+	Spans      []AnnotationView
+	Gold       []AnnotationView
+	Rejections []Rejection
+	Passages   []Passage
+}
+
+// ArticleCuration gathers an article's annotators' spans, its gold layer,
+// its rejections, and the passages where annotators agree or differ.
+func (s *Store) ArticleCuration(ctx context.Context, articleID int64) (*Curation, error) {
+	spans, _, err := s.ListAnnotations(ctx, AnnotationFilter{ArticleID: articleID, Layer: LayerAnnotator}, Page{Limit: MaxLimit})
+	if err != nil {
+		return nil, err
+	}
+	gold, _, err := s.ListAnnotations(ctx, AnnotationFilter{ArticleID: articleID, Layer: LayerGold}, Page{Limit: MaxLimit})
+	if err != nil {
+		return nil, err
+	}
+	rej, err := s.listRejections(ctx, articleID)
+	if err != nil {
+		return nil, err
+	}
+	c := &Curation{ArticleID: articleID, Spans: spans, Gold: gold, Rejections: rej}
+	seen := map[string]bool{}
+	for _, sp := range spans {
+		if !seen[sp.AnnotatorName] {
+			seen[sp.AnnotatorName] = true
+			c.Annotators = append(c.Annotators, sp.AnnotatorName)
+		}
+	}
+	sort.Strings(c.Annotators)
+	c.Passages = passages(spans, gold, rej, len(c.Annotators))
+	return c, nil
+}
+
+// passages groups spans (sorted by start) into maximal runs of
+// overlapping spans and classifies each run.
+func passages(spans, gold []AnnotationView, rej []Rejection, nAnnotators int) []Passage {
+	var out []Passage
+	for i := 0; i < len(spans); {
+		p := Passage{Start: spans[i].Start, End: spans[i].End}
+		j := i
+		for ; j < len(spans) && spans[j].Start < p.End; j++ {
+			p.End = max(p.End, spans[j].End)
+			p.SpanIDs = append(p.SpanIDs, spans[j].ID)
+		}
+		group := spans[i:j]
+		i = j
+		who := map[string]bool{}
+		exact := map[string]map[string]bool{} // "label start end" -> annotators
+		extents := map[string]bool{}
+		labels := map[string]bool{}
+		for _, sp := range group {
+			who[sp.AnnotatorName] = true
+			k := sp.LabelKey + " " + strconv.Itoa(sp.Start) + " " + strconv.Itoa(sp.End)
+			if exact[k] == nil {
+				exact[k] = map[string]bool{}
+			}
+			exact[k][sp.AnnotatorName] = true
+			extents[strconv.Itoa(sp.Start)+" "+strconv.Itoa(sp.End)] = true
+			labels[sp.LabelKey] = true
+		}
+		for a := range who {
+			p.Annotators = append(p.Annotators, a)
+		}
+		sort.Strings(p.Annotators)
+		allSame := true
+		for _, as := range exact {
+			if len(as) != nAnnotators {
+				allSame = false
+			}
+		}
+		switch {
+		case len(who) == 1 && nAnnotators > 1:
+			p.Kind = PassageSingle
+		case allSame:
+			p.Kind = PassageAgreed
+		case len(extents) == 1:
+			p.Kind = PassageLabel
+		case len(labels) == 1:
+			p.Kind = PassageBoundary
+		default: // different labels and boundaries: the label question first
+			p.Kind = PassageLabel
+		}
+		for _, g := range gold {
+			if g.Start < p.End && p.Start < g.End {
+				p.GoldIDs = append(p.GoldIDs, g.ID)
+			}
+		}
+		for _, r := range rej {
+			if r.Start < p.End && p.Start < r.End {
+				p.Rejections = append(p.Rejections, r.ID)
+			}
+		}
+		p.Resolved = len(p.GoldIDs) > 0 || len(p.Rejections) > 0
+		out = append(out, p)
+	}
+	return out
+}
+
+// GoldDecision is a curator's decision to put a span into the gold layer:
+// as some annotator made it (From names their spans), or with other
+// boundaries or another label.
+type GoldDecision struct {
+	ArticleID  int64
+	CuratorID  int64
+	Label      string
+	Start, End int
+	Note       string
+	From       []int64 // annotators' span ids the decision draws on (may be empty)
+}
+
+// provenanceOf reads the annotator-layer spans ids of article articleID
+// and describes them for a gold span's provenance. It refuses ids that
+// are not such spans.
+func (s *Store) provenanceOf(ctx context.Context, articleID int64, ids []int64) ([]any, []AnnotationView, error) {
+	var from []any
+	var views []AnnotationView
+	for i, id := range ids {
+		v, err := s.GetAnnotation(ctx, id)
+		if err != nil || v.ArticleID != articleID || v.Layer != LayerAnnotator {
+			return nil, nil, Invalid("from["+itoa(i)+"]", "must be the id of an annotator's span in this article")
+		}
+		views = append(views, *v)
+		from = append(from, map[string]any{"id": v.ID, "annotator": v.AnnotatorName, "label": v.LabelKey,
+			"start": v.Start, "end": v.End})
+	}
+	return from, views, nil
+}
+
+// AcceptGold writes one gold span. The decision is "accepted" when it
+// repeats one of its source spans exactly, "edited" otherwise.
+func (s *Store) AcceptGold(ctx context.Context, d GoldDecision) (*AnnotationView, error) {
+	projectID, text, err := s.articleText(ctx, d.ArticleID)
+	if err != nil {
+		return nil, err
+	}
+	label, err := s.LabelByKey(ctx, projectID, d.Label)
+	if err != nil {
+		return nil, err
+	}
+	from, views, err := s.provenanceOf(ctx, d.ArticleID, d.From)
+	if err != nil {
+		return nil, err
+	}
+	decision := "edited"
+	for _, v := range views {
+		if v.LabelKey == d.Label && v.Start == d.Start && v.End == d.End {
+			decision = "accepted"
+		}
+	}
+	if from == nil {
+		from = []any{}
+	}
+	curator := d.CuratorID
+	row, err := PrepareSpan(NewSpanIndex(text), projectID, SpanDraft{ArticleID: d.ArticleID, LabelID: label.ID, UserID: s.gold,
+		Start: d.Start, End: d.End, Note: d.Note, Layer: LayerGold, DecidedBy: &curator,
+		Provenance: JSONMap{"decision": decision, "from": from}}, OriginHuman)
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	err = s.Tx(ctx, func(tx *Store) error {
+		ids, err := tx.insertSpans(ctx, []Annotation{row}, nil)
+		if err != nil {
+			return err
+		}
+		if ids[0] == 0 {
+			return &ConflictError{Message: "the gold layer already has a " + d.Label + " span at [" + itoa(d.Start) + ", " + itoa(d.End) + ")"}
+		}
+		id = ids[0]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetAnnotation(ctx, id)
+}
+
+// RejectPassage records that a curator wants no gold span at [start, end)
+// (of one label, or of any when label is "").
+func (s *Store) RejectPassage(ctx context.Context, articleID, curatorID int64, label string, start, end int, fromIDs []int64) (*Rejection, error) {
+	projectID, text, err := s.articleText(ctx, articleID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := CheckSpan(NewSpanIndex(text), start, end, nil); err != nil {
+		return nil, err
+	}
+	var labelID *int64
+	if label != "" {
+		l, err := s.LabelByKey(ctx, projectID, label)
+		if err != nil {
+			return nil, err
+		}
+		labelID = &l.ID
+	}
+	from, _, err := s.provenanceOf(ctx, articleID, fromIDs)
+	if err != nil {
+		return nil, err
+	}
+	if from == nil {
+		from = []any{}
+	}
+	prov, _ := JSONMap{"decision": "rejected", "from": from}.Value()
+	var id int64
+	err = s.Tx(ctx, func(tx *Store) error {
+		return tx.wr(ctx).Raw(`INSERT INTO curation_rejections (project_id, article_id, label_id, start, "end", decided_by, provenance, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, `+sqlNow+`) RETURNING id`, projectID, articleID, labelID, start, end, curatorID, prov).Row().Scan(&id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.listRejections(ctx, articleID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		if rs[i].ID == id {
+			return &rs[i], nil
+		}
+	}
+	return nil, notFound("rejection")
+}
+
+// DeleteRejection withdraws a rejection of article articleID.
+func (s *Store) DeleteRejection(ctx context.Context, articleID, id int64) error {
+	res := s.wr(ctx).Exec(`DELETE FROM curation_rejections WHERE id = ? AND article_id = ?`, id, articleID)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return notFound("rejection")
+	}
+	return nil
+}
+
+func (s *Store) listRejections(ctx context.Context, articleID int64) ([]Rejection, error) {
+	rows, err := s.rd(ctx).Raw(`SELECT r.id, r.article_id, COALESCE(l.key, ''), r.start, r."end",
+		COALESCE((SELECT name FROM users u WHERE u.id = r.decided_by), ''), r.provenance, r.created_at
+		FROM curation_rejections r LEFT JOIN labels l ON l.id = r.label_id
+		WHERE r.article_id = ? ORDER BY r.start, r."end", r.id`, articleID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Rejection
+	for rows.Next() {
+		var r Rejection
+		var at string
+		if err := rows.Scan(&r.ID, &r.ArticleID, &r.LabelKey, &r.Start, &r.End, &r.DecidedByName, &r.Provenance, &at); err != nil {
+			return nil, err
+		}
+		r.CreatedAt, _ = ParseTime(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AgreedSpan is a span every annotator of its article made identically,
+// not yet in the gold layer.
+type AgreedSpan struct {
+	ArticleID  int64
+	LabelID    int64
+	Start, End int
+	From       []int64
+}
+
+// agreedSQL finds, per article, the (label, extent) groups made by every
+// annotator who has a span in the article, at least two of them, with no
+// gold span there yet.
+const agreedSQL = `SELECT a.article_id, a.label_id, a.start, a."end", group_concat(a.id)
+	FROM annotations a
+	WHERE a.project_id = ? AND a.layer = 'annotator' AND %s AND (? = 0 OR a.article_id = ?)
+	GROUP BY a.article_id, a.label_id, a.start, a."end"
+	HAVING COUNT(DISTINCT a.user_id) >= 2
+		AND COUNT(DISTINCT a.user_id) = (SELECT COUNT(DISTINCT b.user_id) FROM annotations b
+			WHERE b.article_id = a.article_id AND b.layer = 'annotator' AND %s)
+		AND NOT EXISTS (SELECT 1 FROM annotations g WHERE g.article_id = a.article_id AND g.layer = 'gold'
+			AND g.label_id = a.label_id AND g.start = a.start AND g."end" = a."end")
+	ORDER BY a.article_id, a.start, a."end"`
+
+func (s *Store) agreedSpans(ctx context.Context, q *Store, projectID, articleID int64) ([]AgreedSpan, error) {
+	sqlText := strings.Replace(strings.Replace(agreedSQL, "%s", visible("a"), 1), "%s", visible("b"), 1)
+	rows, err := q.wr(ctx).Raw(sqlText, projectID, articleID, articleID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AgreedSpan
+	for rows.Next() {
+		var a AgreedSpan
+		var ids string
+		if err := rows.Scan(&a.ArticleID, &a.LabelID, &a.Start, &a.End, &ids); err != nil {
+			return nil, err
+		}
+		for _, p := range strings.Split(ids, ",") {
+			if n, err := strconv.ParseInt(p, 10, 64); err == nil {
+				a.From = append(a.From, n)
+			}
+		}
+		sort.Slice(a.From, func(i, j int) bool { return a.From[i] < a.From[j] })
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AcceptAgreed puts every span all annotators agree on into the gold
+// layer, in one project or (articleID != 0) one article. With dryRun it
+// only counts them. It answers how many spans it found and wrote.
+func (s *Store) AcceptAgreed(ctx context.Context, projectID, articleID, curatorID int64, dryRun bool) (found, created int, err error) {
+	if dryRun {
+		agreed, err := s.agreedSpans(ctx, s, projectID, articleID)
+		return len(agreed), 0, err
+	}
+	err = s.Tx(ctx, func(tx *Store) error {
+		agreed, err := tx.agreedSpans(ctx, tx, projectID, articleID)
+		if err != nil {
+			return err
+		}
+		found = len(agreed)
+		texts := map[int64]*SpanIndex{}
+		rows := make([]Annotation, 0, len(agreed))
+		for _, a := range agreed {
+			ix := texts[a.ArticleID]
+			if ix == nil {
+				_, text, err := tx.articleText(ctx, a.ArticleID)
+				if err != nil {
+					return err
+				}
+				ix = NewSpanIndex(text)
+				texts[a.ArticleID] = ix
+			}
+			from := make([]any, 0, len(a.From))
+			for _, id := range a.From {
+				var name, key string
+				if err := tx.wr(ctx).Raw(`SELECT u.name, l.key FROM annotations n JOIN users u ON u.id = n.user_id
+					JOIN labels l ON l.id = n.label_id WHERE n.id = ?`, id).Row().Scan(&name, &key); err != nil {
+					return err
+				}
+				from = append(from, map[string]any{"id": id, "annotator": name, "label": key, "start": a.Start, "end": a.End})
+			}
+			curator := curatorID
+			row, err := PrepareSpan(ix, projectID, SpanDraft{ArticleID: a.ArticleID, LabelID: a.LabelID, UserID: tx.gold,
+				Start: a.Start, End: a.End, Layer: LayerGold, DecidedBy: &curator,
+				Provenance: JSONMap{"decision": "agreed", "from": from}}, OriginHuman)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row)
+		}
+		ids, err := tx.insertSpans(ctx, rows, nil)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if id != 0 {
+				created++
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return found, created, err
+}
