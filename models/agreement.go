@@ -367,4 +367,3 @@ func agreementDone(tx *gorm.DB, q AgreementQuery, d *AgreementData) error {
 	}
 	return rows.Err()
 }
-
