@@ -36,7 +36,8 @@ type ArticleSummary struct {
 	AnnotationCount   int64
 	MyAnnotationCount int64
 	Done              bool
-	Assigned          bool // the article is assigned to the calling user
+	Assigned          bool     // the article is assigned to the calling user
+	Snippet           *Snippet `gorm:"-"` // a search's match in context (search.go)
 }
 
 // ArticleWithSource is an article with its outlet profile (nil if none).
@@ -177,7 +178,7 @@ type ArticleFilter struct {
 	UserID    int64
 	Source    string // domain
 	Ownership string
-	Q         string // title substring
+	Q         string // a search (searchquery.go): ranks by relevance, adds snippets
 	Status    string // "", "todo", "done"
 	// OwnSpansOnly counts only UserID's spans in annotation_count (a
 	// blind project's annotator must not learn colleagues' counts).
@@ -187,8 +188,17 @@ type ArticleFilter struct {
 	Assigned bool
 }
 
-// ListArticles lists a project's articles by id, without their text.
+// ListArticles lists a project's articles by id, without their text;
+// with a search (f.Q), the matching ones by relevance, each with a snippet.
 func (s *Store) ListArticles(ctx context.Context, f ArticleFilter, pg Page) ([]ArticleSummary, *string, error) {
+	sq, err := ParseSearch(f.Q, ArticleSearchFields)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !sq.Blank() {
+		return s.searchArticles(ctx, f, sq, pg)
+	}
+	f.Q = ""
 	if f.Assigned && f.Status == "" {
 		return s.listQueue(ctx, f, pg)
 	}
@@ -197,9 +207,6 @@ func (s *Store) ListArticles(ctx context.Context, f ArticleFilter, pg Page) ([]A
 		return nil, nil, err
 	}
 	if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
-		return nil, nil, err
-	}
-	if err := checkSearchText(f.Q); err != nil {
 		return nil, nil, err
 	}
 	q, err := s.articleListQuery(ctx, f, pg)
@@ -239,6 +246,12 @@ func (s *Store) articleListQuery(ctx context.Context, f ArticleFilter, pg Page) 
 		Joins("LEFT JOIN sources ON sources.id = articles.source_id").
 		Where("articles.project_id = ?", f.ProjectID).Where(visible("articles")).
 		Order("articles.id").Limit(pg.limit() + 1)
+	return filterArticles(q, f)
+}
+
+// filterArticles adds f's filters other than the search (Q) to a query
+// of articles that has sources joined as "sources".
+func filterArticles(q *gorm.DB, f ArticleFilter) (*gorm.DB, error) {
 	if f.Assigned { // the caller's range of the (user_id, project_id, article_id) index
 		q = q.Joins("JOIN assignments mine ON mine.article_id = articles.id AND mine.user_id = ? AND mine.project_id = ?", f.UserID, f.ProjectID)
 	}
@@ -247,9 +260,6 @@ func (s *Store) articleListQuery(ctx context.Context, f ArticleFilter, pg Page) 
 	}
 	if f.Ownership != "" {
 		q = q.Where("sources.ownership = ?", f.Ownership)
-	}
-	if f.Q != "" {
-		q = q.Where(`articles.title LIKE ? ESCAPE '\'`, "%"+escapeLike(f.Q)+"%")
 	}
 	switch f.Status {
 	case "":

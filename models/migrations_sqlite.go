@@ -423,6 +423,49 @@ var migrations = []migration{
 			DELETE FROM span_history WHERE project_id = OLD.id;
 		END`,
 	}},
+	{13, "full-text search: article titles and texts, span quotes, notes and speakers", []string{
+		// External content: the index holds only the words and reads
+		// titles and texts from articles (for highlights); triggers keep
+		// it in step within the writing transaction, on every path that
+		// writes articles (create, bulk, import, delete, cascades). Rows
+		// of an unpublished import are indexed too: searches join the
+		// hits to articles, whose read-pool view hides them.
+		`CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content = 'articles', content_rowid = 'id',
+			tokenize = "unicode61 remove_diacritics 2")`,
+		`INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`,
+		`CREATE TRIGGER trg_articles_fts_insert AFTER INSERT ON articles BEGIN
+			INSERT INTO articles_fts (rowid, title, text) VALUES (NEW.id, NEW.title, NEW.text);
+		END`,
+		`CREATE TRIGGER trg_articles_fts_delete AFTER DELETE ON articles BEGIN
+			INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', OLD.id, OLD.title, OLD.text);
+		END`,
+		// a save writes every column: re-index only when a word can change
+		`CREATE TRIGGER trg_articles_fts_update AFTER UPDATE OF title, text ON articles
+			WHEN OLD.title IS NOT NEW.title OR OLD.text IS NOT NEW.text BEGIN
+			INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', OLD.id, OLD.title, OLD.text);
+			INSERT INTO articles_fts (rowid, title, text) VALUES (NEW.id, NEW.title, NEW.text);
+		END`,
+		// Spans: contentless (the speaker is inside attributes, not a
+		// column); searches only ask for ids.
+		`CREATE VIRTUAL TABLE annotations_fts USING fts5(quote, note, speaker, content = '', contentless_delete = 1,
+			tokenize = "unicode61 remove_diacritics 2")`,
+		`INSERT INTO annotations_fts (rowid, quote, note, speaker)
+			SELECT id, quote, note, CASE WHEN json_valid(attributes) THEN COALESCE(json_extract(attributes, '$.speaker'), '') ELSE '' END
+			FROM annotations`,
+		`CREATE TRIGGER trg_annotations_fts_insert AFTER INSERT ON annotations BEGIN
+			INSERT INTO annotations_fts (rowid, quote, note, speaker) VALUES (NEW.id, NEW.quote, NEW.note,
+				CASE WHEN json_valid(NEW.attributes) THEN COALESCE(json_extract(NEW.attributes, '$.speaker'), '') ELSE '' END);
+		END`,
+		`CREATE TRIGGER trg_annotations_fts_delete AFTER DELETE ON annotations BEGIN
+			DELETE FROM annotations_fts WHERE rowid = OLD.id;
+		END`,
+		`CREATE TRIGGER trg_annotations_fts_update AFTER UPDATE OF quote, note, attributes ON annotations
+			WHEN OLD.quote IS NOT NEW.quote OR OLD.note IS NOT NEW.note OR OLD.attributes IS NOT NEW.attributes BEGIN
+			DELETE FROM annotations_fts WHERE rowid = OLD.id;
+			INSERT INTO annotations_fts (rowid, quote, note, speaker) VALUES (NEW.id, NEW.quote, NEW.note,
+				CASE WHEN json_valid(NEW.attributes) THEN COALESCE(json_extract(NEW.attributes, '$.speaker'), '') ELSE '' END);
+		END`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

@@ -1,0 +1,278 @@
+package models
+
+import (
+	"context"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Full-text search over articles_fts and annotations_fts (FTS5, migration
+// 13; the build needs -tags sqlite_fts5). This is the one file of SQL
+// that is SQLite's own besides the migrations.
+//
+// Hidden by construction, as everywhere: the index holds every row,
+// those of unpublished imports too (its triggers run in the writing
+// transaction), and every search joins its hits to articles or
+// annotations on the read pool, whose views hide those rows.
+
+// Snippet is where an article matched: an exact slice of its text (or of
+// its title) and the matched words in it. Offsets are code points: Text
+// is the stored field's [Offset, Offset+len(Text)), and each match is
+// [start, end) within Text.
+type Snippet struct {
+	Field   string // "text" or "title"
+	Offset  int
+	Text    string
+	Matches [][2]int
+}
+
+// snippet sizes, in code points
+const (
+	snippetLen    = 200 // at most this long
+	snippetBefore = 60  // context kept before the first match
+)
+
+// titleWeight: a word in the title counts this many times one in the text.
+const titleWeight = 4.0
+
+// searchArticles is ListArticles with a search: the project's visible
+// articles that match, best first (bm25; ties by id), with f's other
+// filters, paged by (rank, id). Ranks move when articles are added or
+// removed (bm25 weighs each word by how rare it is), so a cursor taken
+// before such a change may repeat or skip a row; without changes, pages
+// neither overlap nor leave gaps.
+func (s *Store) searchArticles(ctx context.Context, f ArticleFilter, sq *SearchQuery, pg Page) ([]ArticleSummary, *string, error) {
+	after, err := decodeCursor(pg.Cursor, 2)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
+		return nil, nil, err
+	}
+	match := sq.Match()
+	if match == "" {
+		return nil, nil, nil
+	}
+	// 1. the page's ids and ranks: only what ranking and the filters
+	// need, since every match is read before the best are known
+	q := s.rd(ctx).Table(`(SELECT rowid AS id, bm25(articles_fts, ?, 1.0) AS score FROM articles_fts WHERE articles_fts MATCH ?) AS hit`,
+		titleWeight, match).
+		Select("articles.id AS id, hit.score AS score").
+		Joins("JOIN articles ON articles.id = hit.id").
+		Where("articles.project_id = ?", f.ProjectID).Where(visible("articles")).
+		Order("hit.score, articles.id").Limit(pg.limit() + 1)
+	if f.Source != "" || f.Ownership != "" {
+		q = q.Joins("LEFT JOIN sources ON sources.id = articles.source_id")
+	}
+	g := f
+	g.Q = ""
+	if q, err = filterArticles(q, g); err != nil {
+		return nil, nil, err
+	}
+	if after != nil {
+		score := math.Float64frombits(uint64(after[0]))
+		q = q.Where("(hit.score > ? OR (hit.score = ? AND articles.id > ?))", score, score, after[1])
+	}
+	var hits []struct {
+		ID    int64
+		Score float64
+	}
+	if err := q.Scan(&hits).Error; err != nil {
+		return nil, nil, err
+	}
+	var next *string
+	if len(hits) > pg.limit() {
+		hits = hits[:pg.limit()]
+		last := hits[len(hits)-1]
+		c := encodeCursor(int64(math.Float64bits(last.Score)), last.ID)
+		next = &c
+	}
+	if len(hits) == 0 {
+		return nil, nil, nil
+	}
+	// 2. the list rows of those ids, in rank order
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	lq, err := s.articleListQuery(ctx, g, Page{Limit: len(ids)})
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []ArticleSummary
+	if err := lq.Where("articles.id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	byID := make(map[int64]ArticleSummary, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	out := make([]ArticleSummary, 0, len(ids))
+	for _, id := range ids {
+		r, ok := byID[id]
+		if !ok { // deleted between the two reads
+			continue
+		}
+		// 3. the snippet: FTS5 marks the matched words of this one row
+		sn, err := s.articleSnippet(ctx, match, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		r.Snippet = sn
+		out = append(out, r)
+	}
+	return out, next, nil
+}
+
+// Highlight markers: bytes that never occur in valid UTF-8, and stored
+// titles and texts are valid UTF-8 (validateArticleIn), so they cannot be
+// confused with the text.
+const (
+	markOpen  = "\xff"
+	markClose = "\xfe"
+)
+
+// articleSnippet asks FTS5 to mark the query's matches in article id's
+// title and text (highlight, which knows the tokenizer) and cuts a
+// snippet around the best cluster of them.
+func (s *Store) articleSnippet(ctx context.Context, match string, id int64) (*Snippet, error) {
+	var title, text string
+	err := s.rd(ctx).Raw(`SELECT highlight(articles_fts, 0, ?, ?), highlight(articles_fts, 1, ?, ?)
+		FROM articles_fts WHERE articles_fts MATCH ? AND rowid = ?`,
+		markOpen, markClose, markOpen, markClose, match, id).Row().Scan(&title, &text)
+	if err != nil {
+		return nil, err
+	}
+	body, marks := unmark(text)
+	if len(marks) == 0 { // only the title matched (title:word)
+		if t, tm := unmark(title); len(tm) > 0 {
+			return cutSnippet("title", t, tm), nil
+		}
+	}
+	return cutSnippet("text", body, marks), nil
+}
+
+// unmark removes the highlight markers from s and returns the text as
+// runes with the marked ranges in code points.
+func unmark(s string) ([]rune, [][2]int) {
+	out := make([]rune, 0, len(s))
+	var marks [][2]int
+	open := -1
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case markOpen[0]:
+			open = len(out)
+			i++
+			continue
+		case markClose[0]:
+			if open >= 0 && open < len(out) {
+				marks = append(marks, [2]int{open, len(out)})
+			}
+			open = -1
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		out = append(out, r)
+		i += size
+	}
+	return out, marks
+}
+
+// cutSnippet picks the window of at most snippetLen code points that
+// holds the most matches (the earliest of equals), starts it a little
+// before its first match at a word boundary, and ends it at one.
+func cutSnippet(field string, text []rune, marks [][2]int) *Snippet {
+	if len(marks) == 0 {
+		end := wordEnd(text, min(len(text), snippetLen), 0)
+		return &Snippet{Field: field, Text: string(text[:end]), Matches: [][2]int{}}
+	}
+	best, bestN := 0, 0
+	for i := range marks {
+		n := 0
+		for j := i; j < len(marks) && marks[j][1]-marks[i][0] <= snippetLen; j++ {
+			n++
+		}
+		if n > bestN {
+			best, bestN = i, n
+		}
+	}
+	first := marks[best][0]
+	start := max(0, first-snippetBefore)
+	if start > 0 { // begin at a word: after the first space in the lead-in
+		for k := start; k < first; k++ {
+			if unicode.IsSpace(text[k]) {
+				start = k + 1
+				break
+			}
+		}
+	}
+	end := min(len(text), start+snippetLen)
+	end = wordEnd(text, end, marks[best][1])
+	for start < end && unicode.IsSpace(text[start]) {
+		start++
+	}
+	for end > start && unicode.IsSpace(text[end-1]) {
+		end--
+	}
+	sn := &Snippet{Field: field, Offset: start, Text: string(text[start:end]), Matches: [][2]int{}}
+	for _, m := range marks {
+		if m[0] >= start && m[1] <= end {
+			sn.Matches = append(sn.Matches, [2]int{m[0] - start, m[1] - start})
+		}
+	}
+	return sn
+}
+
+// wordEnd moves end back to just after a space, if there is one after
+// floor, so the snippet does not stop inside a word.
+func wordEnd(text []rune, end, floor int) int {
+	if end >= len(text) {
+		return len(text)
+	}
+	for k := end; k > floor; k-- {
+		if unicode.IsSpace(text[k-1]) {
+			return k
+		}
+	}
+	return end
+}
+
+// SpanTextFilter is the condition that a span's quote, note or speaker
+// (attributes.speaker) matches the search q (the syntax of searchquery.go,
+// with the fields quote:, note: and speaker:), for a query of the read
+// pool that names the spans "annotations" (SpanTextFilterOn for another
+// alias). Use it as Where(sql, args...). A malformed q is an
+// invalid_query error; a blank one matches every span.
+func SpanTextFilter(q string) (sql string, args []any, err error) {
+	return SpanTextFilterOn("annotations.id", q)
+}
+
+// SpanTextFilterOn is SpanTextFilter on the span id column idCol (such
+// as "n.id"); idCol is SQL, never user input.
+func SpanTextFilterOn(idCol, q string) (sql string, args []any, err error) {
+	sq, err := ParseSearch(q, SpanSearchFields)
+	if err != nil {
+		return "", nil, err
+	}
+	if sq.Blank() {
+		return "1 = 1", nil, nil
+	}
+	match := sq.Match()
+	if match == "" {
+		return "1 = 0", nil, nil
+	}
+	return idCol + " IN (SELECT rowid FROM annotations_fts WHERE annotations_fts MATCH ?)", []any{match}, nil
+}
+
+// SearchMatch returns the FTS5 expression of an article search, for
+// tools that query the index directly (the benchmark's baseline).
+func SearchMatch(q string) (string, error) {
+	sq, err := ParseSearch(q, ArticleSearchFields)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(sq.Match()), nil
+}
