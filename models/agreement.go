@@ -46,7 +46,8 @@ type AgreementLabel struct {
 
 // AgreementData is what the measures need.
 type AgreementData struct {
-	Lengths map[int64]int // article -> length in code points
+	Lengths map[int64]int    // article -> length in code points
+	Titles  map[int64]string // article -> title
 	Users   []AgreementUser
 	// Missing are the requested annotator names that name nobody.
 	Missing []string
@@ -57,7 +58,7 @@ type AgreementData struct {
 
 // Agreement reads the data for an agreement computation.
 func (s *Store) Agreement(ctx context.Context, q AgreementQuery) (*AgreementData, error) {
-	d := &AgreementData{Lengths: map[int64]int{}, Done: map[int64]map[int64]bool{}}
+	d := &AgreementData{Lengths: map[int64]int{}, Titles: map[int64]string{}, Done: map[int64]map[int64]bool{}}
 	err := s.r.WithContext(dbContext(ctx)).Transaction(func(tx *gorm.DB) error {
 		var one int
 		if err := tx.Raw("SELECT 1 FROM projects WHERE id = ?", q.ProjectID).Row().Scan(&one); err != nil {
@@ -138,7 +139,7 @@ func articleWhere(q AgreementQuery, a string) (string, []any) {
 
 func agreementArticles(tx *gorm.DB, q AgreementQuery, d *AgreementData) error {
 	where, args := articleWhere(q, "a")
-	rows, err := tx.Raw(`SELECT a.id, a.length FROM articles a WHERE `+where, args...).Rows()
+	rows, err := tx.Raw(`SELECT a.id, a.length, a.title FROM articles a WHERE `+where, args...).Rows()
 	if err != nil {
 		return err
 	}
@@ -146,10 +147,11 @@ func agreementArticles(tx *gorm.DB, q AgreementQuery, d *AgreementData) error {
 	for rows.Next() {
 		var id int64
 		var n int
-		if err := rows.Scan(&id, &n); err != nil {
+		var title string
+		if err := rows.Scan(&id, &n, &title); err != nil {
 			return err
 		}
-		d.Lengths[id] = n
+		d.Lengths[id], d.Titles[id] = n, title
 	}
 	return rows.Err()
 }

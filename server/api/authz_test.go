@@ -88,6 +88,8 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		"POST /projects/:id/assignments/auto": {fmt.Sprintf("/projects/%d/assignments/auto", p), "", managers(200)},
 		"POST /projects/:id/assignments":      {fmt.Sprintf("/projects/%d/assignments", p), `{"filter":{"status":"todo"},"users":["ann"]}`, managers(200)},
 		"GET /projects/:id/progress":          {fmt.Sprintf("/projects/%d/progress", p), "", member(200)},
+		// Agreement reveals colleagues' work: curators, managers and admins.
+		"GET /projects/:id/agreement": {fmt.Sprintf("/projects/%d/agreement", p), "", [6]int{401, 404, 403, 200, 200, 200}},
 		// Invitations are made, listed and revoked by managers; a link is
 		// public, its secret the credential ({invite} and {secret}: a fresh
 		// invite made by matrixFixture).

@@ -140,6 +140,7 @@ func (h *Handler) Routes() []Route {
 		{"POST", "/projects/:id/assignments/auto", manager, h.autoAssign},
 		{"POST", "/projects/:id/assignments", manager, h.assign},
 		{"GET", "/projects/:id/progress", member, h.progress},
+		{"GET", "/projects/:id/agreement", curator, h.agreement},
 		{"GET", "/projects/:id/invites", manager, h.listInvites},
 		{"POST", "/projects/:id/invites", manager, h.createInvite},
 		{"DELETE", "/projects/:id/invites/:invite_id", manager, h.revokeInvite},
