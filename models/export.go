@@ -39,6 +39,11 @@ type ExportRow struct {
 	Origin          string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// Layer is "annotator" or "gold"; a gold span's DecidedBy is the
+	// curator and Provenance (JSON) the spans it came from ("" otherwise).
+	Layer      string
+	DecidedBy  string
+	Provenance string
 }
 
 // ExportAnnotations streams the annotations matching f to each, article
@@ -130,7 +135,9 @@ func exportArticle(tx *gorm.DB, f AnnotationFilter, a *exportArt, row *ExportRow
 	q := af.apply(tx.Table("annotations").
 		Select(`annotations.id, annotations.start, annotations."end", annotations.quote, annotations.note,
 			annotations.attributes, annotations.origin, annotations.created_at, annotations.updated_at,
-			labels.key, users.name`).
+			labels.key, users.name, annotations.layer,
+			CASE WHEN annotations.decided_by IS NULL THEN '' ELSE COALESCE((SELECT name FROM users d WHERE d.id = annotations.decided_by), '') END,
+			CASE WHEN annotations.layer = 'gold' THEN annotations.provenance ELSE '' END`).
 		Joins("JOIN labels ON labels.id = annotations.label_id").
 		Joins("JOIN users ON users.id = annotations.user_id")).
 		Order(`annotations.start, annotations."end", annotations.id`)
@@ -150,7 +157,7 @@ func exportArticle(tx *gorm.DB, f AnnotationFilter, a *exportArt, row *ExportRow
 		row.SourceDomain, row.SourceName, row.SourceCountry, row.SourceOwnership = a.domain.String, a.name.String, a.country.String, a.ownership.String
 		row.Attributes = nil
 		if err := rows.Scan(&row.AnnotationID, &row.Start, &row.End, &row.Text, &row.Note, &row.Attributes,
-			&row.Origin, &row.CreatedAt, &row.UpdatedAt, &row.Label, &row.Annotator); err != nil {
+			&row.Origin, &row.CreatedAt, &row.UpdatedAt, &row.Label, &row.Annotator, &row.Layer, &row.DecidedBy, &row.Provenance); err != nil {
 			return err
 		}
 		row.CreatedAt, row.UpdatedAt = row.CreatedAt.UTC(), row.UpdatedAt.UTC()

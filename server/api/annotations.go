@@ -167,6 +167,13 @@ func annotationFilter(c *gin.Context) (models.AnnotationFilter, error) {
 		}
 		f.ArticleID = id
 	}
+	switch l := c.Query("layer"); l {
+	case "", models.LayersAnnotators:
+	case models.LayerGold, models.LayersAll:
+		f.Layer = l
+	default:
+		return f, fieldErr("layer", `must be "annotators" (the default), "gold" or "all"`)
+	}
 	return f, nil
 }
 

@@ -33,6 +33,7 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 	managers := func(st int) [6]int { return [6]int{401, 404, 403, 403, st, st} } // managers and admins
 	admins := func(st int) [6]int { return [6]int{401, 403, 403, 403, 403, st} }  // admins only
 	signedIn := func(st int) [6]int { return [6]int{401, st, st, st, st, st} }
+	curators := func(st int) [6]int { return [6]int{401, 404, 403, st, st, st} } // curators, managers and admins
 	return map[string]matrixCase{
 		"GET /health":       {"/health", "", six(200)},
 		"GET /openapi.json": {"/openapi.json", "", six(200)},
@@ -90,6 +91,18 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		"GET /projects/:id/progress":          {fmt.Sprintf("/projects/%d/progress", p), "", member(200)},
 		// Agreement reveals colleagues' work: curators, managers and admins.
 		"GET /projects/:id/agreement": {fmt.Sprintf("/projects/%d/agreement", p), "", [6]int{401, 404, 403, 200, 200, 200}},
+		// Curators and managers decide the gold layer and read the audit
+		// trail; managers restore deleted spans ({deleted}: a span of ann
+		// deleted by matrixFixture; {rejection}: a rejected passage).
+		"GET /articles/:id/curation":                            {fmt.Sprintf("/articles/%d/curation", a), "", curators(200)},
+		"POST /articles/:id/gold":                               {fmt.Sprintf("/articles/%d/gold", a), fmt.Sprintf(`{"label":"opinion","start":0,"end":5,"from":[%d]}`, ann), curators(201)},
+		"POST /articles/:id/gold/agreed":                        {fmt.Sprintf("/articles/%d/gold/agreed", a), "", curators(200)},
+		"POST /projects/:id/gold/agreed":                        {fmt.Sprintf("/projects/%d/gold/agreed?dry_run=true", p), "", curators(200)},
+		"POST /articles/:id/rejections":                         {fmt.Sprintf("/articles/%d/rejections", a), `{"start":0,"end":5}`, curators(201)},
+		"DELETE /articles/:id/rejections/:rejection_id":         {fmt.Sprintf("/articles/%d/rejections/{rejection}", a), "", curators(204)},
+		"GET /annotations/:id/history":                          {fmt.Sprintf("/annotations/%d/history", ann), "", member(200)},
+		"GET /projects/:id/history":                             {fmt.Sprintf("/projects/%d/history", p), "", curators(200)},
+		"POST /projects/:id/annotations/:annotation_id/restore": {fmt.Sprintf("/projects/%d/annotations/{deleted}/restore", p), "", managers(201)},
 		// Invitations are made, listed and revoked by managers; a link is
 		// public, its secret the credential ({invite} and {secret}: a fresh
 		// invite made by matrixFixture).

@@ -23,6 +23,7 @@ import (
 // is its id, {secret} the secret of its link.
 func matrixFixture(e *testEnv, path string) string {
 	e.t.Helper()
+	path = curationMatrixFixture(e, path)
 	if !strings.Contains(path, "{invite}") && !strings.Contains(path, "{secret}") {
 		return path
 	}

@@ -19,6 +19,7 @@ var CSVColumns = []string{
 	"annotation_id", "project", "article_id", "external_id", "article_title", "article_url", "published_at",
 	"source_domain", "source_name", "source_country", "source_ownership", "label", "start", "end", "text",
 	"context_before", "context_after", "note", "speaker", "attributes", "annotator", "origin", "created_at", "updated_at",
+	"layer", "decided_by", "provenance",
 }
 
 // CSV writes RFC 4180 CSV: fields quoted when they contain a comma, quote,
@@ -100,6 +101,9 @@ func (c *CSV) Row(r *models.ExportRow) error {
 	c.rec[21] = r.Origin
 	c.rec[22] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
 	c.rec[23] = r.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	c.rec[24] = r.Layer
+	c.rec[25] = r.DecidedBy
+	c.rec[26] = r.Provenance
 	return c.record(c.rec)
 }
 

@@ -12,30 +12,33 @@ import (
 // jsonlRow has the CSV columns as typed JSON: ints stay ints, attributes
 // stay an object, missing values are null. No spreadsheet escaping.
 type jsonlRow struct {
-	AnnotationID    int64          `json:"annotation_id"`
-	Project         string         `json:"project"`
-	ArticleID       int64          `json:"article_id"`
-	ExternalID      *string        `json:"external_id"`
-	ArticleTitle    string         `json:"article_title"`
-	ArticleURL      string         `json:"article_url"`
-	PublishedAt     *time.Time     `json:"published_at"`
-	SourceDomain    string         `json:"source_domain"`
-	SourceName      string         `json:"source_name"`
-	SourceCountry   string         `json:"source_country"`
-	SourceOwnership string         `json:"source_ownership"`
-	Label           string         `json:"label"`
-	Start           int            `json:"start"`
-	End             int            `json:"end"`
-	Text            string         `json:"text"`
-	ContextBefore   string         `json:"context_before"`
-	ContextAfter    string         `json:"context_after"`
-	Note            string         `json:"note"`
-	Speaker         string         `json:"speaker"`
-	Attributes      models.JSONMap `json:"attributes"`
-	Annotator       string         `json:"annotator"`
-	Origin          string         `json:"origin"`
-	CreatedAt       time.Time      `json:"created_at"`
-	UpdatedAt       time.Time      `json:"updated_at"`
+	AnnotationID    int64           `json:"annotation_id"`
+	Project         string          `json:"project"`
+	ArticleID       int64           `json:"article_id"`
+	ExternalID      *string         `json:"external_id"`
+	ArticleTitle    string          `json:"article_title"`
+	ArticleURL      string          `json:"article_url"`
+	PublishedAt     *time.Time      `json:"published_at"`
+	SourceDomain    string          `json:"source_domain"`
+	SourceName      string          `json:"source_name"`
+	SourceCountry   string          `json:"source_country"`
+	SourceOwnership string          `json:"source_ownership"`
+	Label           string          `json:"label"`
+	Start           int             `json:"start"`
+	End             int             `json:"end"`
+	Text            string          `json:"text"`
+	ContextBefore   string          `json:"context_before"`
+	ContextAfter    string          `json:"context_after"`
+	Note            string          `json:"note"`
+	Speaker         string          `json:"speaker"`
+	Attributes      models.JSONMap  `json:"attributes"`
+	Annotator       string          `json:"annotator"`
+	Origin          string          `json:"origin"`
+	CreatedAt       time.Time       `json:"created_at"`
+	UpdatedAt       time.Time       `json:"updated_at"`
+	Layer           string          `json:"layer"`
+	DecidedBy       *string         `json:"decided_by"`
+	Provenance      json.RawMessage `json:"provenance"`
 }
 
 // JSONL writes one span per line with the same fields as the CSV.
@@ -57,14 +60,23 @@ func (j *JSONL) Row(r *models.ExportRow) error {
 	if attrs == nil {
 		attrs = models.JSONMap{}
 	}
-	return j.enc.Encode(jsonlRow{
+	row := jsonlRow{
 		AnnotationID: r.AnnotationID, Project: r.Project, ArticleID: r.ArticleID, ExternalID: r.ExternalID,
 		ArticleTitle: r.ArticleTitle, ArticleURL: r.ArticleURL, PublishedAt: r.PublishedAt,
 		SourceDomain: r.SourceDomain, SourceName: r.SourceName, SourceCountry: r.SourceCountry, SourceOwnership: r.SourceOwnership,
 		Label: r.Label, Start: r.Start, End: r.End, Text: r.Text, ContextBefore: r.ContextBefore, ContextAfter: r.ContextAfter,
 		Note: r.Note, Speaker: speakerOf(r), Attributes: attrs, Annotator: r.Annotator, Origin: r.Origin,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-	})
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Layer: r.Layer,
+		Provenance: json.RawMessage("null"),
+	}
+	if r.DecidedBy != "" {
+		d := r.DecidedBy
+		row.DecidedBy = &d
+	}
+	if r.Provenance != "" {
+		row.Provenance = json.RawMessage(r.Provenance)
+	}
+	return j.enc.Encode(row)
 }
 
 func (j *JSONL) End() error { return j.w.Flush() }

@@ -37,6 +37,9 @@ type parquetRow struct {
 	Origin          string  `parquet:"origin,dict"`
 	CreatedAt       int64   `parquet:"created_at,timestamp(microsecond)"`
 	UpdatedAt       int64   `parquet:"updated_at,timestamp(microsecond)"`
+	Layer           string  `parquet:"layer,dict"`
+	DecidedBy       string  `parquet:"decided_by,dict"`
+	Provenance      string  `parquet:"provenance,json"`
 }
 
 // Parquet writes a Parquet file in row groups of parquetRowGroup rows, so
@@ -74,6 +77,10 @@ func (p *Parquet) Row(r *models.ExportRow) error {
 		ContextBefore: r.ContextBefore, ContextAfter: r.ContextAfter, Note: r.Note, Speaker: speakerOf(r),
 		Attributes: attrs, Annotator: r.Annotator, Origin: r.Origin,
 		CreatedAt: r.CreatedAt.UTC().UnixMicro(), UpdatedAt: r.UpdatedAt.UTC().UnixMicro(),
+		Layer: r.Layer, DecidedBy: r.DecidedBy, Provenance: r.Provenance,
+	}
+	if row.Provenance == "" {
+		row.Provenance = "{}"
 	}
 	if r.ExternalID != nil {
 		ext := *r.ExternalID

@@ -78,6 +78,7 @@ var xlsxWidths = map[string]float64{
 	"published_at": 22, "source_domain": 22, "source_name": 22, "source_country": 9, "source_ownership": 14,
 	"label": 22, "start": 8, "end": 8, "text": 50, "context_before": 36, "context_after": 36, "note": 30,
 	"speaker": 20, "attributes": 30, "annotator": 14, "origin": 14, "created_at": 26, "updated_at": 26,
+	"layer": 10, "decided_by": 14, "provenance": 30,
 }
 
 func (x *XLSX) Begin() error {
@@ -158,6 +159,9 @@ func (x *XLSX) Row(r *models.ExportRow) error {
 	c[21] = xlsxText(r.Origin)
 	c[22] = r.CreatedAt.UTC().Format(time.RFC3339Nano)
 	c[23] = r.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	c[24] = xlsxText(r.Layer)
+	c[25] = xlsxText(r.DecidedBy)
+	c[26] = xlsxText(r.Provenance)
 	x.rows++
 	if err := x.sw.SetRow("A"+strconv.Itoa(x.rows+1), c); err != nil {
 		return err
