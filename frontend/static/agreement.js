@@ -143,7 +143,7 @@ export async function agreementView(root, [pidStr]) {
       h("thead", {}, head), h("tbody", {}, rows)));
     clear(alphas).appendChild(h("table", { class: "table agr-alphas", attrs: { id: "agr-alpha-table" } },
       h("caption", { text: "All annotators together, per label" }),
-      h("thead", {}, h("tr", {}, ["Label", "Krippendorff's alpha", "Unitizing alpha (αU)", "Articles in alpha U"].map((t) => h("th", { attrs: { scope: "col" }, text: t })))),
+      h("thead", {}, h("tr", {}, ["Label", "Krippendorff's alpha", "Unitizing alpha", "Articles in unitizing alpha"].map((t) => h("th", { attrs: { scope: "col" }, text: t })))),
       h("tbody", {}, r.label_order.map((k) => {
         const l = r.labels[k];
         return h("tr", { dataset: { label: k } }, h("th", { attrs: { scope: "row" }, text: labelName[k] || k }),
