@@ -192,6 +192,7 @@ type AnnotationFilter struct {
 	Layer string
 	// UpdatedSince keeps annotations created or changed at or after it.
 	UpdatedSince *time.Time
+	SpanFilter   // the span browser's filters (spanfilter.go)
 }
 
 func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
@@ -240,6 +241,7 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("annotations.article_id IN (SELECT a.id FROM articles a JOIN sources src ON src.id = a.source_id WHERE src.domain = ?)",
 			RegistrableDomain(f.Source))
 	}
+	q = f.applySpanFilter(q)
 	return q
 }
 

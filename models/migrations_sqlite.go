@@ -466,6 +466,20 @@ var migrations = []migration{
 				CASE WHEN json_valid(NEW.attributes) THEN COALESCE(json_extract(NEW.attributes, '$.speaker'), '') ELSE '' END);
 		END`,
 	}},
+	{14, "analytics: words per article, counted once; covering indexes for the stats' two passes", []string{
+		// An article's text never changes after import, so its word count
+		// (models.CountWords, in Go: SQL has no notion of a word) is
+		// written once, by the first GET /stats that meets the article;
+		// the row goes with the article.
+		`CREATE TABLE article_words (
+			article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+			words INTEGER NOT NULL)`,
+		// the pass over a project's articles reads this index, not the
+		// rows with their texts
+		`CREATE INDEX idx_articles_stats ON articles (project_id, source_id, published_at)`,
+		// and the pass over its spans this one, already in article order
+		`CREATE INDEX idx_annotations_stats ON annotations (project_id, layer, article_id, label_id, user_id)`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.
