@@ -174,7 +174,7 @@ func annotationFilter(c *gin.Context) (models.AnnotationFilter, error) {
 	default:
 		return f, fieldErr("layer", `must be "annotators" (the default), "gold" or "all"`)
 	}
-	return f, nil
+	return f, spanFilter(c, &f)
 }
 
 func (h *Handler) listArticleAnnotations(c *gin.Context) {
@@ -250,6 +250,9 @@ func (h *Handler) encodeAnnotations(c *gin.Context, f models.AnnotationFilter) (
 		return nil, err
 	}
 	items, next, err := h.store.ListAnnotationsJSON(c.Request.Context(), f, pg)
+	if err == nil {
+		items, err = h.withContexts(c, items)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,7 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		// Annotators delete only their own spans of that origin; managers everyone's.
 		"DELETE /projects/:id/annotations":      {fmt.Sprintf("/projects/%d/annotations?origin=human", p), "", member(200)},
 		"GET /projects/:id/export":              {fmt.Sprintf("/projects/%d/export", p), "", member(200)},
+		"GET /projects/:id/stats":               {fmt.Sprintf("/projects/%d/stats?by=ownership,label", p), "", member(200)},
 		"GET /projects/:id/members":             {fmt.Sprintf("/projects/%d/members", p), "", member(200)},
 		"POST /projects/:id/members":            {fmt.Sprintf("/projects/%d/members", p), `{"name":"newcomer","role":"annotator"}`, managers(201)},
 		"PATCH /projects/:id/members/:user_id":  {fmt.Sprintf("/projects/%d/members/%d", p, other), `{"role":"curator"}`, managers(200)},

@@ -133,6 +133,7 @@ func (h *Handler) Routes() []Route {
 		{"POST", "/projects/:id/annotations/bulk", member, h.bulkAnnotations},
 		{"DELETE", "/projects/:id/annotations", member, h.deleteAnnotationsByOrigin},
 		{"GET", "/projects/:id/export", member, h.exports.wrap(h.export)},
+		{"GET", "/projects/:id/stats", member, h.stats},
 		{"GET", "/projects/:id/members", member, h.listMembers},
 		{"POST", "/projects/:id/members", manager, h.addMember},
 		{"PATCH", "/projects/:id/members/:user_id", manager, h.patchMember},
