@@ -106,7 +106,7 @@ func TestAgreementData(t *testing.T) {
 	if !d.Done[f.users["ana"]][f.arts[0]] || !d.Done[f.users["ben"]][f.arts[1]] || d.Done[f.users["ana"]][f.arts[1]] {
 		t.Errorf("done %v", d.Done)
 	}
-	if len(d.Labels) != 3 || d.Labels[0].Key != "opinion" {
+	if len(d.Labels) != len(DefaultLabels()) || d.Labels[0].Key != "opinion" {
 		t.Errorf("labels %+v", d.Labels)
 	}
 

@@ -480,6 +480,76 @@ var migrations = []migration{
 		// and the pass over its spans this one, already in article order
 		`CREATE INDEX idx_annotations_stats ON annotations (project_id, layer, article_id, label_id, user_id)`,
 	}},
+	{15, "relations between spans (claim to source) and article-level labels", []string{
+		// A relation type links spans of one label to spans of another
+		// (NULL: any label), e.g. said_by from attributed_claim to source.
+		`CREATE TABLE relation_types (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			key TEXT NOT NULL,
+			name TEXT NOT NULL,
+			from_label_id INTEGER REFERENCES labels(id) ON DELETE SET NULL,
+			to_label_id INTEGER REFERENCES labels(id) ON DELETE SET NULL,
+			hotkey TEXT NOT NULL DEFAULT '',
+			description TEXT NOT NULL DEFAULT '',
+			sort_order INTEGER NOT NULL DEFAULT 0,
+			created_at DATETIME NOT NULL,
+			updated_at DATETIME NOT NULL,
+			UNIQUE (project_id, key))`,
+		// A relation links two spans of one article and one annotator (or
+		// of the gold layer); it goes with either span. import_id: hidden
+		// until its import is published, like the spans.
+		`CREATE TABLE relations (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+			type_id INTEGER NOT NULL REFERENCES relation_types(id) ON DELETE RESTRICT,
+			from_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+			to_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+			user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE RESTRICT,
+			origin TEXT NOT NULL DEFAULT 'human',
+			import_id INTEGER,
+			created_at DATETIME NOT NULL,
+			CHECK (from_id <> to_id),
+			UNIQUE (from_id, to_id, type_id))`,
+		`CREATE INDEX idx_relations_article ON relations (article_id, id)`,
+		`CREATE INDEX idx_relations_to ON relations (to_id)`,
+		`CREATE INDEX idx_relations_project ON relations (project_id, id)`,
+		`CREATE INDEX idx_relations_import ON relations (import_id) WHERE import_id IS NOT NULL`,
+		// Article-level labels: groups of options (genre: news, opinion,
+		// analysis), single or multiple choice, chosen per annotator and
+		// in the gold layer.
+		`CREATE TABLE doc_label_groups (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			key TEXT NOT NULL,
+			name TEXT NOT NULL,
+			multiple INTEGER NOT NULL DEFAULT 0,
+			description TEXT NOT NULL DEFAULT '',
+			sort_order INTEGER NOT NULL DEFAULT 0,
+			created_at DATETIME NOT NULL,
+			updated_at DATETIME NOT NULL,
+			UNIQUE (project_id, key))`,
+		`CREATE TABLE doc_label_options (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			group_id INTEGER NOT NULL REFERENCES doc_label_groups(id) ON DELETE CASCADE,
+			key TEXT NOT NULL,
+			name TEXT NOT NULL,
+			hotkey TEXT NOT NULL DEFAULT '',
+			sort_order INTEGER NOT NULL DEFAULT 0,
+			UNIQUE (group_id, key))`,
+		`CREATE TABLE article_labels (
+			article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+			option_id INTEGER NOT NULL REFERENCES doc_label_options(id) ON DELETE CASCADE,
+			group_id INTEGER NOT NULL REFERENCES doc_label_groups(id) ON DELETE CASCADE,
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE RESTRICT,
+			layer TEXT NOT NULL DEFAULT 'annotator' CHECK (layer IN ('annotator', 'gold')),
+			decided_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+			created_at DATETIME NOT NULL,
+			PRIMARY KEY (article_id, option_id, user_id))`,
+		`CREATE INDEX idx_article_labels_project ON article_labels (project_id, group_id, article_id)`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

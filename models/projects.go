@@ -21,6 +21,10 @@ func DefaultLabels() []Label {
 		{Key: "state_media_framing", Name: "State-media framing", Color: "#c7423b", Hotkey: "3",
 			Description: "Wording that carries a government's official narrative: loaded labels for opponents, euphemisms for state action, " +
 				"official claims presented without attribution, or emphasis that serves the state's position. Note which narrative in the note field."},
+		{Key: "source", Name: "Source", Color: "#3f9e5a", Hotkey: "4",
+			Description: "The words naming who made an attributed claim (\"the interior minister\", \"a spokesperson\", \"officials\"). Link the claim to it with said by (R)."},
+		{Key: "cue", Name: "Reporting cue", Color: "#8e5bc4", Hotkey: "5",
+			Description: "The reporting verb or phrase that introduces a claim (\"said\", \"according to\", \"claimed\"). Link it to its claim with cue of."},
 	}
 }
 
@@ -62,7 +66,8 @@ func (s *Store) CreateProject(ctx context.Context, p *Project, labels []Label) e
 	if err := validateProject(p); err != nil {
 		return err
 	}
-	if len(labels) == 0 {
+	defaulted := len(labels) == 0
+	if defaulted {
 		labels = DefaultLabels()
 	}
 	return s.Tx(ctx, func(tx *Store) error {
@@ -76,6 +81,14 @@ func (s *Store) CreateProject(ctx context.Context, p *Project, labels []Label) e
 					return ve.WithPrefix("labels[" + itoa(i) + "].")
 				}
 				return err
+			}
+		}
+		if defaulted { // the default scheme links claims to sources and cues
+			for _, t := range DefaultRelationTypes() {
+				t.ProjectID = p.ID
+				if err := tx.CreateRelationType(ctx, &t); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -117,7 +117,7 @@ func TestDefaultLabelScheme(t *testing.T) {
 			t.Errorf("label %s lacks description/hotkey/color", l.Key)
 		}
 	}
-	if strings.Join(keys, ",") != "opinion,attributed_claim,state_media_framing" {
+	if strings.Join(keys, ",") != "opinion,attributed_claim,state_media_framing,source,cue" {
 		t.Fatalf("keys %v", keys)
 	}
 }
