@@ -79,7 +79,8 @@ export function buildPage(root, { article, project, book, isAdmin, snap }, on) {
     meta, srcNotes,
     h("div", { class: "article-actions" }, doneBtn,
       h("button", { type: "button", class: "btn", text: "← Previous (P)", on: { click: () => on.go(-1) } }),
-      h("button", { type: "button", class: "btn", text: "Next (N) →", on: { click: () => on.go(1) } })),
+      h("button", { type: "button", class: "btn", text: "Next (N) →", on: { click: () => on.go(1) } }),
+      isAdmin || project.role === "curator" || project.role === "manager" ? h("a", { class: "btn", href: "#/articles/" + article.id + "/curate", text: "Curate", attrs: { id: "curate-link" } }) : null),
     textEl);
   const help = helpDialog(book.labels);
   root.appendChild(h("div", { class: "annotate" }, main, aside, help, tipCard));
