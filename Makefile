@@ -11,7 +11,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: build run test lint tools bench bench-test fuzz clean
+.PHONY: build run test lint tools bench bench-test fuzz clean vendor
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags "-X main.Version=$(VERSION)" -o bin/slant ./server
@@ -53,6 +53,16 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# The charting library of the analytics page, vendored at a pinned
+# version (uPlot, MIT): make vendor fetches it again from npm and copies
+# the ES module, its stylesheet and its licence into the UI.
+UPLOT_VERSION := 1.6.32
+vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent uplot@$(UPLOT_VERSION) >/dev/null && tar xzf uplot-$(UPLOT_VERSION).tgz && \
+	  mkdir -p $(CURDIR)/frontend/static/vendor/uplot && \
+	  cp package/dist/uPlot.esm.js package/dist/uPlot.min.css package/LICENSE $(CURDIR)/frontend/static/vendor/uplot/ && \
+	  echo "uPlot $(UPLOT_VERSION) from npm (make vendor)" > $(CURDIR)/frontend/static/vendor/uplot/VERSION && rm -rf $$tmp
 
 clean:
 	rm -rf bin data

@@ -1,6 +1,132 @@
-// Analytics page (placeholder until its issue lands; the route is wired in app.js).
-import { h } from "./dom.js";
+// The analytics page (#/projects/<id>/analytics): how densely one label
+// occurs by ownership kind, by outlet (the top N) and month by month,
+// from GET /projects/{id}/stats. Each chart has its numbers in a table
+// beside it and a link to the same rows as CSV; every count links to the
+// span browser filtered to the spans behind it. Charts are drawn by
+// uPlot (vendor/uplot, MIT), which styles its elements through the CSSOM,
+// as the strict style-src policy allows.
+import uPlot from "./vendor/uplot/uPlot.esm.js";
+import { api, qs } from "./api.js";
+import { h, clear, field, OWNERSHIP } from "./dom.js";
+import { spansHref } from "./browse.js";
 
-export async function analyticsView(root) {
-  root.appendChild(h("section", { class: "page" }, h("h1", { text: "Analytics" }), h("p", { class: "muted", text: "This page is being built." })));
+const MEASURES = {
+  spans_per_1000_words: { name: "Spans per 1,000 words", fmt: (v) => v.toFixed(2) },
+  share_of_articles: { name: "Share of articles with the label", fmt: (v) => (v * 100).toFixed(0) + " %" },
+  spans: { name: "Spans", fmt: (v) => String(v) },
+};
+
+// useStylesheet adds uPlot's stylesheet to the page once.
+function useStylesheet() {
+  if (document.getElementById("uplot-css")) return;
+  document.head.appendChild(h("link", { rel: "stylesheet", href: "/vendor/uplot/uPlot.min.css", attrs: { id: "uplot-css" } }));
+}
+
+// monthRange is the span browser's date filter of a month "YYYY-MM".
+function monthRange(m) {
+  const [y, mo] = m.split("-").map(Number);
+  const last = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return { published_from: m + "-01", published_to: m + "-" + String(last).padStart(2, "0") };
+}
+
+export async function analyticsView(root, [pidStr]) {
+  const pid = Number(pidStr);
+  const project = await api("GET", "/projects/" + pid);
+  document.title = "Analytics · " + project.name + " · slant";
+  useStylesheet();
+  const labels = project.labels || [];
+  const label = h("select", { attrs: { id: "an-label" } }, labels.map((l) => h("option", { value: l.key, text: l.name })));
+  const measure = h("select", { attrs: { id: "an-measure" } }, Object.entries(MEASURES).map(([k, m]) => h("option", { value: k, text: m.name })));
+  const topN = h("input", { type: "number", min: 3, max: 50, value: 10, attrs: { id: "an-top" } });
+  const controls = h("form", { class: "card row", attrs: { "aria-label": "What to chart" } },
+    field("Label", label), field("Measure", measure), field("Outlets shown", topN, "the N outlets with the most spans"));
+  controls.addEventListener("submit", (ev) => ev.preventDefault());
+  const sections = h("div", { attrs: { id: "an-sections" } });
+  const note = h("p", { class: "muted small", text: "Only annotators' spans count (not the gold layer). Articles and words count every article of the group, with spans or not; a word is a run of characters between spaces that holds a letter or digit." });
+  root.appendChild(h("section", { class: "page" },
+    h("nav", { class: "crumbs" }, h("a", { href: "#/projects", text: "Projects" }), " / ", h("a", { href: "#/projects/" + pid, text: project.name }), " / "),
+    h("div", { class: "page-head" }, h("h1", { text: "Analytics" }), h("a", { class: "btn", href: spansHref(pid, {}), text: "Span browser" })),
+    controls, note, sections));
+  if (!labels.length) { sections.appendChild(h("p", { text: "This project has no labels yet." })); return null; }
+
+  let charts = [];
+  const charted = {
+    ownership: { title: "By ownership of the outlet", kind: "bars", name: (k) => OWNERSHIP[k] || k, filter: (k) => ({ ownership: k }) },
+    source: { title: "By outlet", kind: "bars", name: (k) => k || "(no outlet)", filter: (k) => (k ? { source: k } : null) },
+    month: { title: "By month of publication", kind: "line", name: (k) => k || "(undated)", filter: (k) => (k ? monthRange(k) : null) },
+  };
+  let gen = 0;
+  async function draw() {
+    const my = ++gen;
+    const key = label.value, m = measure.value, n = Math.max(1, Number(topN.value) || 10);
+    const results = await Promise.all(Object.keys(charted).map((by) => api("GET", "/projects/" + pid + "/stats" + qs({ by, label: key }))));
+    if (my !== gen) return;
+    for (const c of charts) c.destroy();
+    charts = [];
+    clear(sections);
+    Object.keys(charted).forEach((by, i) => {
+      let rows = results[i].items;
+      if (by === "source") rows = rows.filter((r) => r.spans > 0).sort((x, y) => y.spans - x.spans || x.source.localeCompare(y.source)).slice(0, n);
+      const spec = charted[by];
+      const chartRows = by === "month" ? rows.filter((r) => r.month) : rows;
+      const box = h("div", { class: "an-chart", attrs: { id: "an-chart-" + by, role: "img", "aria-label": spec.title + ": " + MEASURES[m].name + ", as in the table beside it" } });
+      const csv = "/api/v1/projects/" + pid + "/stats" + qs({ by, label: key, format: "csv" });
+      const linkOf = (r) => { const f = spec.filter(r[by]); return f ? spansHref(pid, { label: key, ...f }) : ""; };
+      sections.appendChild(h("section", { class: "card an-section", attrs: { id: "an-" + by, "aria-labelledby": "an-title-" + by } },
+        h("div", { class: "page-head" }, h("h2", { text: spec.title, attrs: { id: "an-title-" + by } }),
+          h("a", { href: csv, attrs: { download: "", class: "an-csv" }, text: "Download CSV" })),
+        h("div", { class: "an-body" }, box, statsTable(by, rows, spec, linkOf))));
+      if (chartRows.length) charts.push(chart(box, spec, chartRows.map((r) => spec.name(r[by])), chartRows.map((r) => r[m]), MEASURES[m], chartRows.map(linkOf)));
+      else box.appendChild(h("p", { class: "muted", text: "Nothing to chart." }));
+    });
+    sections.dataset.drawn = String(Number(sections.dataset.drawn || 0) + 1);
+  }
+  for (const el of [label, measure, topN]) el.addEventListener("change", () => draw().catch(showError));
+  const showError = (e) => clear(sections).appendChild(h("div", { class: "alert alert-error", attrs: { role: "alert" }, text: e.describe ? e.describe() : String(e) }));
+  await draw();
+  const onResize = () => { for (const c of charts) c.setSize({ width: c.root.parentNode.clientWidth || 480, height: 260 }); };
+  window.addEventListener("resize", onResize);
+  return () => { window.removeEventListener("resize", onResize); for (const c of charts) c.destroy(); };
+}
+
+// statsTable is a chart's numbers; counts of spans link to them.
+function statsTable(by, rows, spec, linkOf) {
+  const num = (v, href) => h("td", { class: "num" }, href ? h("a", { href, text: v }) : v);
+  return h("div", { class: "table-scroll an-table" }, h("table", { class: "table", attrs: { id: "an-table-" + by } },
+    h("thead", {}, h("tr", {}, h("th", { text: by === "source" ? "Outlet" : by === "month" ? "Month" : "Ownership", attrs: { scope: "col" } }),
+      ["Spans", "Articles", "Words", "Per 1,000 words", "Share of articles"].map((t) => h("th", { class: "num", text: t, attrs: { scope: "col" } })))),
+    h("tbody", {}, rows.map((r) => {
+      const href = linkOf(r);
+      return h("tr", { dataset: { key: r[by] } }, h("th", { text: spec.name(r[by]), attrs: { scope: "row" } }),
+        num(String(r.spans), href), num(String(r.articles)), num(String(r.words)),
+        num(r.spans_per_1000_words.toFixed(2), href), num((r.share_of_articles * 100).toFixed(0) + " %", href));
+    }))));
+}
+
+// chart draws bars (or a line, for months) of values over named
+// categories; a click on a category opens its spans.
+function chart(box, spec, names, values, measure, links) {
+  const xs = names.map((_, i) => i);
+  const color = "#3b82c4";
+  const opts = {
+    width: box.clientWidth || 480,
+    height: 260,
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false }, points: { show: spec.kind === "line" } },
+    scales: { x: { time: false, range: [-0.6, names.length - 0.4] }, y: { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.15 : 1] } },
+    axes: [
+      { splits: () => xs, values: (u, splits) => splits.map((i) => names[i] ?? ""), rotate: names.length > 6 ? -30 : 0, size: names.length > 6 ? 90 : 40, grid: { show: false } },
+      { label: measure.name, values: (u, splits) => splits.map((v) => measure.fmt(v)), size: 70 },
+    ],
+    series: [{}, spec.kind === "line"
+      ? { label: measure.name, stroke: color, width: 2, points: { show: true, size: 7, fill: color } }
+      : { label: measure.name, stroke: color, fill: "rgba(59, 130, 196, 0.55)", paths: uPlot.paths.bars({ size: [0.6, 64] }), points: { show: false } }],
+  };
+  const u = new uPlot(opts, [xs, values], box);
+  u.over.addEventListener("click", () => {
+    const i = u.cursor.idx;
+    if (i != null && links[i]) location.hash = links[i];
+  });
+  u.over.title = "Click a " + (spec.kind === "line" ? "point" : "bar") + " to see its spans";
+  return u;
 }

@@ -25,7 +25,10 @@ export { adjustSelection, textDirection };
 export async function annotateView(root, [idStr], ctx) {
   const articleID = Number(idStr);
   const me = ctx.user.name;
-  let showAll = false;
+  // #/articles/N?span=ID (a link from the span browser): show that span,
+  // with everyone's spans, since it may be a colleague's
+  const linked = Number(new URLSearchParams(location.hash.split("?")[1] || "").get("span")) || 0;
+  let showAll = linked > 0;
   // the spans are fetched while the article and its project are
   const fetchSpans = () => listAll("/articles/" + articleID + "/annotations", showAll ? {} : { annotator: me });
   let spansT0 = performance.now(), firstSpans = fetchSpans();
@@ -263,7 +266,10 @@ export async function annotateView(root, [idStr], ctx) {
   const onBeforeUnload = (ev) => { if (eds.ed && eds.ed.dirty()) { ev.preventDefault(); ev.returnValue = ""; } };
   window.addEventListener("beforeunload", onBeforeUnload);
 
+  const allBox = root.querySelector("#show-all");
+  if (allBox) allBox.checked = showAll;
   await loadSpans();
+  if (linked && state.has(linked)) focusSpan(linked, false);
   if (ctx.setLeaveGuard) ctx.setLeaveGuard((proceed) => (eds.ed && eds.ed.dirty() ? (eds.ed.ask(proceed), true) : false));
   // expose a small hook for tests and the console
   const hook = { view, idx, anns: state.anns, state, adjustSelection: (a, b) => adjustSelection(text, a, b, snap) };

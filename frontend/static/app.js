@@ -40,7 +40,7 @@ export function navigate(hash) {
 }
 
 function currentPath() {
-  const p = location.hash.replace(/^#/, "");
+  const p = location.hash.replace(/^#/, "").split("?")[0]; // a view reads its own ?query (the span browser's filters)
   return p === "" || p === "/" ? "/projects" : p;
 }
 
