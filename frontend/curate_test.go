@@ -187,7 +187,10 @@ func TestCurationViewKeyboard(t *testing.T) {
 		t.Fatalf("project confirmation %q", msg)
 	}
 	e.do(chromedp.Click(chromedp.ID("cur-confirm-yes")))
-	e.waitFor("the second article's agreed gold span", func() bool { return len(e.goldSpans(f.arts[1].ID)) == 1 })
+	e.waitJS(`/Accepted 1 agreed span in the whole project/.test(document.getElementById('cur-status').textContent)`)
+	if n := len(e.goldSpans(f.arts[1].ID)); n != 1 {
+		t.Fatalf("the second article has %d gold spans", n)
+	}
 
 	// the history of a gold span: created, by cato
 	e.do(chromedp.Click(chromedp.CSS(`#psg-1 .cur-lane-gold .cur-chip[data-id]`)))

@@ -4,9 +4,26 @@
 // difference of label or boundary shows at a glance. Every text goes in
 // with textContent (dom.js h); colours through the CSSOM only.
 import { h } from "./dom.js";
+import { cpLength } from "./offsets.js";
 import { KIND_TEXT, laneSegments } from "./curate-state.js";
 
 const CONTEXT = 24; // code points of text shown around a passage
+
+// contextOf is the stretch of text a passage's lanes show: the passage
+// and up to CONTEXT code points around it, cut after a space when there is
+// one, so the lanes start and end on whole words.
+function contextOf(p, idx) {
+  let w0 = Math.max(0, p.start - CONTEXT), w1 = Math.min(idx.length, p.end + CONTEXT);
+  if (w0 > 0) {
+    const m = /\s/.exec(idx.slice(w0, p.start));
+    if (m) w0 += cpLength(idx.slice(w0, p.start).slice(0, m.index + 1));
+  }
+  if (w1 < idx.length) {
+    const after = idx.slice(p.end, w1), i = after.search(/\s\S*$/);
+    if (i >= 0) w1 = p.end + cpLength(after.slice(0, i));
+  }
+  return [w0, w1];
+}
 
 // renderPassages draws every passage of st (a CurationState) into list.
 // on: {focus(i), span(id)}. idx is the article's OffsetIndex, book its
@@ -15,7 +32,7 @@ export function renderPassages(list, st, idx, book, on) {
   list.textContent = "";
   const names = st.annotators();
   st.passages().forEach((p, i) => {
-    const w0 = Math.max(0, p.start - CONTEXT), w1 = Math.min(idx.length, p.end + CONTEXT);
+    const [w0, w1] = contextOf(p, idx);
     const lanes = names.map((name, n) => lane(n + 1, name, st.spansOf(p, name), [], false));
     lanes.push(lane(0, "gold", st.goldOf(p), st.rejectionsOf(p), true));
     const rej = st.rejectionsOf(p).length > 0, gold = p.gold_ids.length > 0;

@@ -95,6 +95,7 @@ export async function curateView(root, [idStr], ctx) {
   function draw() {
     view.spans.clear();
     st.passages().forEach((p, i) => view.spans.set("p" + i, { key: "p" + i, u0: idx.toUTF16(p.start), u1: idx.toUTF16(p.end), color: KIND_COLOR[p.kind] || "#7a7a7a", pending: p.resolved, other: false }));
+    if (edit.open) { const v = edit.value(); view.spans.set(DRAFT, draftSpan(v.start, v.end)); }
     view.current = st.focus >= 0 ? "p" + st.focus : null;
     view.renderAll();
     renderPassages(list, st, idx, book, { focus: (i) => focus(i), span: (id) => showSpan(id) });
@@ -111,15 +112,29 @@ export async function curateView(root, [idStr], ctx) {
       (id) => api("GET", "/annotations/" + id + "/history").then((r) => r.items || []));
   }
 
-  function focus(i, scroll = true) {
+  // focus moves the focus to passage i without drawing the page again:
+  // the cards' classes, the text's current passage, the history.
+  function focus(i) {
     if (edit.open) closeEdit();
+    const old = document.getElementById("psg-" + st.focus);
+    if (old) { old.classList.remove("focused"); old.removeAttribute("aria-current"); }
     st.focus = i;
     st.spanID = st.defaultSpan();
-    draw();
     const card = document.getElementById("psg-" + i);
-    if (card && scroll) card.scrollIntoView({ block: "nearest", behavior: "instant" });
+    if (card) { card.classList.add("focused"); card.setAttribute("aria-current", "true"); }
+    showSpan(st.spanID);
+    scrollToFocus();
     const p = st.passage();
     if (p) say("Passage " + (i + 1) + " of " + st.passages().length + ": " + KIND_TEXT[p.kind] + (p.resolved ? ", resolved." : ", open."));
+  }
+
+  // scrollToFocus marks the focused passage in the text and brings it and
+  // its card into view (the text scrolls in its own box).
+  function scrollToFocus() {
+    const node = view.setCurrent(st.focus >= 0 ? "p" + st.focus : null);
+    if (node) (node.nodeType === Node.TEXT_NODE ? node.parentElement : node).scrollIntoView({ block: "center", behavior: "instant" });
+    const card = document.getElementById("psg-" + st.focus);
+    if (card) card.scrollIntoView({ block: "nearest", behavior: "instant" });
   }
 
   function showSpan(id) {
@@ -142,8 +157,7 @@ export async function curateView(root, [idStr], ctx) {
     if (p && p.resolved && st.step(1)) { st.spanID = st.defaultSpan(); draw(); }
     const open = st.openCount();
     say(msg + " " + (open ? open + (open === 1 ? " open passage left." : " open passages left.") : "Every passage is resolved."));
-    const card = document.getElementById("psg-" + st.focus);
-    if (card) card.scrollIntoView({ block: "nearest", behavior: "instant" });
+    scrollToFocus();
   }
 
   async function postGold(body) {
@@ -174,9 +188,8 @@ export async function curateView(root, [idStr], ctx) {
     const card = document.getElementById("psg-" + st.focus);
     textEl.focus({ preventScroll: !!card });
   }
-  function showDraft(v) {
-    view.set({ key: DRAFT, u0: idx.toUTF16(v.start), u1: idx.toUTF16(v.end), color: "#1a73e8", pending: false, other: true });
-  }
+  const draftSpan = (start, end) => ({ key: DRAFT, u0: idx.toUTF16(start), u1: idx.toUTF16(end), color: "#1a73e8", pending: false, other: true });
+  function showDraft(v) { view.set(draftSpan(v.start, v.end)); }
   function useSelection() {
     const sel = window.getSelection();
     const r = sel && sel.rangeCount && !sel.isCollapsed ? view.rangeOf(sel.getRangeAt(0)) : null;
@@ -238,6 +251,14 @@ export async function curateView(root, [idStr], ctx) {
       });
   }
 
+  // a click on a passage in the text focuses it
+  textEl.addEventListener("click", (ev) => {
+    const sel = window.getSelection();
+    if (sel && !sel.isCollapsed) return;
+    const k = view.keysAt(ev.target).find((x) => /^p\d+$/.test(x));
+    if (k) focus(Number(k.slice(1)));
+  });
+
   function onKey(ev) {
     if (help.open || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.target;
@@ -271,6 +292,7 @@ export async function curateView(root, [idStr], ctx) {
   st.load(cur);
   st.spanID = st.defaultSpan();
   draw();
+  scrollToFocus();
   textEl.focus({ preventScroll: true });
   if (st.passage()) say(st.openCount() + " open passages. Press J for the next, ? for all keys.");
   document.addEventListener("keydown", onKey);
