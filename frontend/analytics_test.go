@@ -80,7 +80,7 @@ func TestAnalyticsPageDrawsTheDemoAndMatchesTheAPI(t *testing.T) {
 	}
 
 	if dir := os.Getenv("SLANT_ARTIFACTS"); dir != "" {
-		buf, err := chromedp.Run(e.ctx, chromedp.FullScreenshot(90))
+		buf, err := chromedp.Run(e.ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -107,15 +107,18 @@ function statsTable(by, rows, spec, linkOf) {
 // categories; a click on a category opens its spans.
 function chart(box, spec, names, values, measure, links) {
   const xs = names.map((_, i) => i);
+  // slanted category names when they would not fit side by side
+  const slant = names.reduce((n, s) => n + s.length, 0) * 7 > (box.clientWidth || 480) - 90;
   const color = "#3b82c4";
   const opts = {
     width: box.clientWidth || 480,
     height: 260,
+    padding: [12, slant ? 70 : 16, 0, 0], // room for the last slanted name
     legend: { show: false },
     cursor: { drag: { x: false, y: false }, points: { show: spec.kind === "line" } },
     scales: { x: { time: false, range: [-0.6, names.length - 0.4] }, y: { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.15 : 1] } },
     axes: [
-      { splits: () => xs, values: (u, splits) => splits.map((i) => names[i] ?? ""), rotate: names.length > 6 ? -30 : 0, size: names.length > 6 ? 90 : 40, grid: { show: false } },
+      { splits: () => xs, values: (u, splits) => splits.map((i) => names[i] ?? ""), rotate: slant ? -30 : 0, size: slant ? 110 : 40, grid: { show: false } },
       { label: measure.name, values: (u, splits) => splits.map((v) => measure.fmt(v)), size: 70 },
     ],
     series: [{}, spec.kind === "line"
