@@ -51,7 +51,7 @@ func newCurateFixture(t *testing.T) *curateFixture {
 	e.user("ben", models.RoleAnnotator)
 	cato, catoPW := e.user("cato", models.RoleAnnotator)
 	f.catoPW = catoPW
-	f.project, f.arts = e.project(models.ArticleIn{Title: "Bridge", Text: curateText},
+	f.project, f.arts = e.project(models.ArticleIn{Title: `Bridge <img src=x onerror="window.__pwned=1">`, Text: curateText},
 		models.ArticleIn{Title: "Ferry", Text: "The ferry will be late again, the operator said."})
 	if _, _, err := e.store.SetMember(ctx, f.project.ID, cato.ID, models.MemberCurator); err != nil {
 		t.Fatal(err)
@@ -177,6 +177,35 @@ func TestCurationViewKeyboard(t *testing.T) {
 	if e.goldAt(art, s, en) != nil {
 		t.Fatal("undo left the gold span")
 	}
+
+	// e again: boundaries from a selection in the text (UTF-16 there, code
+	// points in the form: the emoji counts once); Esc cancels
+	e.key("e")
+	e.waitJS(`!document.getElementById('cur-edit').hidden`)
+	if !eval[bool](e, `(() => {
+	  const root = document.getElementById('cur-text'), full = root.textContent;
+	  const u0 = full.indexOf('delays'), u1 = u0 + 6;
+	  const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT), r = document.createRange();
+	  let pos = 0, n, set = false;
+	  while ((n = w.nextNode())) {
+	    if (!set && u0 < pos + n.data.length) { r.setStart(n, u0 - pos); set = true; }
+	    if (set && u1 <= pos + n.data.length) { r.setEnd(n, u1 - pos); break; }
+	    pos += n.data.length;
+	  }
+	  getSelection().removeAllRanges(); getSelection().addRange(r);
+	  return getSelection().toString() === 'delays';
+	})()`) {
+		t.Fatal("could not select in the text")
+	}
+	e.do(chromedp.Click(chromedp.ID("cur-edit-use")))
+	ds, de := cpOf(t, curateText, "delays")
+	e.waitJS(`document.getElementById('cur-edit-quote').textContent === 'delays'`)
+	if got := eval[string](e, `document.getElementById('cur-edit-start').value + '-' + document.getElementById('cur-edit-end').value`); got != fmt.Sprintf("%d-%d", ds, de) {
+		t.Errorf("selection gave %s, want %d-%d", got, ds, de)
+	}
+	e.key("\x1b")
+	e.waitJS(`document.getElementById('cur-edit').hidden`)
+
 	e.key("1")
 	e.waitJS(`document.querySelector('#psg-3.resolved') && /Every passage is resolved/.test(document.getElementById('cur-status').textContent)`)
 
@@ -195,6 +224,11 @@ func TestCurationViewKeyboard(t *testing.T) {
 	// the history of a gold span: created, by cato
 	e.do(chromedp.Click(chromedp.CSS(`#psg-1 .cur-lane-gold .cur-chip[data-id]`)))
 	e.waitJS(`/cato/.test(document.getElementById('cur-history-list').textContent) && /created state_media_framing/.test(document.getElementById('cur-history-list').textContent)`)
+
+	// the title is text, not markup
+	if eval[bool](e, `!!window.__pwned || !!document.querySelector('.curate img')`) {
+		t.Error("the article title was parsed as HTML")
+	}
 
 	// ? shows the keys
 	e.do(chromedp.Focus(chromedp.ID("cur-text")))
