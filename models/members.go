@@ -90,6 +90,8 @@ func (s *Store) ProjectOf(ctx context.Context, kind string, id int64) (int64, er
 		q = `SELECT project_id FROM annotations WHERE id = ?`
 	case "label":
 		q = `SELECT project_id FROM labels WHERE id = ?`
+	case "relation": // visible when both its spans are
+		q = `SELECT r.project_id FROM relations r JOIN annotations a ON a.id = r.from_id JOIN annotations b ON b.id = r.to_id WHERE r.id = ?`
 	default:
 		return 0, errors.New("ProjectOf: unknown kind " + kind)
 	}

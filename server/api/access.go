@@ -25,7 +25,7 @@ const ctxAccess = "slant.access"
 func projectKind(path string) string {
 	for _, k := range []struct{ prefix, kind string }{
 		{"/projects/:id", "project"}, {"/articles/:id", "article"},
-		{"/annotations/:id", "annotation"}, {"/labels/:id", "label"},
+		{"/annotations/:id", "annotation"}, {"/labels/:id", "label"}, {"/relations/:id", "relation"},
 	} {
 		if path == k.prefix || strings.HasPrefix(path, k.prefix+"/") {
 			return k.kind

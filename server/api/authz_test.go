@@ -104,6 +104,24 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		"GET /annotations/:id/history":                          {fmt.Sprintf("/annotations/%d/history", ann), "", member(200)},
 		"GET /projects/:id/history":                             {fmt.Sprintf("/projects/%d/history", p), "", curators(200)},
 		"POST /projects/:id/annotations/:annotation_id/restore": {fmt.Sprintf("/projects/%d/annotations/{deleted}/restore", p), "", managers(201)},
+		// Relation types and article label groups are the scheme: managers
+		// change it. Links follow their spans' rules ({claim}, {source},
+		// {relation}: ann's; {rtype}, {rtype2}: the default said_by and
+		// cue_of; {group}: an article label group "stance").
+		"GET /projects/:id/relation-types":               {fmt.Sprintf("/projects/%d/relation-types", p), "", member(200)},
+		"POST /projects/:id/relation-types":              {fmt.Sprintf("/projects/%d/relation-types", p), `{"key":"quotes","from_label":"attributed_claim"}`, managers(201)},
+		"PATCH /projects/:id/relation-types/:type_id":    {fmt.Sprintf("/projects/%d/relation-types/{rtype}", p), `{"name":"said by (who)"}`, managers(200)},
+		"DELETE /projects/:id/relation-types/:type_id":   {fmt.Sprintf("/projects/%d/relation-types/{rtype2}", p), "", managers(204)},
+		"GET /articles/:id/relations":                    {fmt.Sprintf("/articles/%d/relations", a), "", member(200)},
+		"POST /articles/:id/relations":                   {fmt.Sprintf("/articles/%d/relations", a), `{"type":"said_by","from":{claim},"to":{source}}`, member(201)},
+		"GET /projects/:id/relations":                    {fmt.Sprintf("/projects/%d/relations", p), "", member(200)},
+		"DELETE /relations/:id":                          {"/relations/{relation}", "", member(204)},
+		"GET /projects/:id/document-labels":              {fmt.Sprintf("/projects/%d/document-labels", p), "", member(200)},
+		"POST /projects/:id/document-labels":             {fmt.Sprintf("/projects/%d/document-labels", p), `{"key":"genre","options":[{"key":"news"},{"key":"opinion"}]}`, managers(201)},
+		"PUT /projects/:id/document-labels/:group_id":    {fmt.Sprintf("/projects/%d/document-labels/{group}", p), `{"key":"stance","multiple":true,"options":[{"key":"pro"},{"key":"contra"}]}`, managers(200)},
+		"DELETE /projects/:id/document-labels/:group_id": {fmt.Sprintf("/projects/%d/document-labels/{group}", p), "", managers(204)},
+		"GET /articles/:id/document-labels":              {fmt.Sprintf("/articles/%d/document-labels", a), "", member(200)},
+		"PUT /articles/:id/document-labels/:group":       {fmt.Sprintf("/articles/%d/document-labels/stance{group0}", a), `{"options":["pro"]}`, member(200)},
 		// Invitations are made, listed and revoked by managers; a link is
 		// public, its secret the credential ({invite} and {secret}: a fresh
 		// invite made by matrixFixture).
@@ -176,6 +194,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				e := newEnv(t, "Hello world, a test article.")
 				c := authzMatrix(e.project.ID, e.article.ID, e.annID, e.spareID, e.users["other"].ID)[key]
 				c.path = matrixFixture(e, c.path)
+				c.body = matrixFixture(e, c.body)
 				r := e.do(method, "/api/v1"+c.path, role, c.body)
 				if r.Status != c.expect[i] {
 					t.Fatalf("%s: got %d, want %d: %s", name, r.Status, c.expect[i], r.Body)

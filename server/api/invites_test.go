@@ -24,6 +24,7 @@ import (
 func matrixFixture(e *testEnv, path string) string {
 	e.t.Helper()
 	path = curationMatrixFixture(e, path)
+	path = relationsMatrixFixture(e, path)
 	if !strings.Contains(path, "{invite}") && !strings.Contains(path, "{secret}") {
 		return path
 	}

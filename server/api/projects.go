@@ -145,6 +145,10 @@ func (h *Handler) respondProject(c *gin.Context, status int, id int64) {
 	if v.Labels == nil {
 		v.Labels = []labelJSON{}
 	}
+	if err := h.schemeExtras(c, &v); err != nil {
+		fail(c, err)
+		return
+	}
 	c.JSON(status, v)
 }
 

@@ -101,7 +101,7 @@ func TestStatsAPIMatchesCountsFromTheFixture(t *testing.T) {
 	}
 	body := r.JSON(t)
 	items := body["items"].([]any)
-	labels := []string{"opinion", "attributed_claim", "state_media_framing", "unused"}
+	labels := []string{"opinion", "attributed_claim", "state_media_framing", "source", "cue", "unused"}
 	kinds := map[string]bool{}
 	for _, o := range own {
 		kinds[o] = true

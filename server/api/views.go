@@ -23,6 +23,9 @@ type projectJSON struct {
 	AnnotationCount      *int64      `json:"annotation_count,omitempty"`
 	DoneCount            *int64      `json:"done_count,omitempty"`
 	Labels               []labelJSON `json:"labels,omitempty"`
+	// the rest of the scheme: relation types and article-level label groups
+	RelationTypes  []relationTypeJSON `json:"relation_types,omitempty"`
+	DocumentLabels []docGroupJSON     `json:"document_labels,omitempty"`
 }
 
 func projectView(p *models.Project) projectJSON {

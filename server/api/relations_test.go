@@ -1,0 +1,128 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"slant/models"
+)
+
+// relationsMatrixFixture fills the authorization matrix's relation
+// placeholders: {claim} and {source} (spans of ann's), {relation} (a
+// said_by between two more), {rtype}/{rtype2} (the default types),
+// {group} (an article label group "stance"; {group0} makes it and
+// stands for nothing, for paths that name it by key).
+func relationsMatrixFixture(e *testEnv, path string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	ann := e.users["ann"].ID
+	span := func(label string, start, end int) int64 {
+		a, err := e.store.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: e.article.ID, UserID: ann, Label: label, Start: start, End: end})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return a.ID
+	}
+	if strings.Contains(path, "{claim}") {
+		path = strings.ReplaceAll(path, "{claim}", fmt.Sprint(span("attributed_claim", 0, 5)))
+	}
+	if strings.Contains(path, "{source}") {
+		path = strings.ReplaceAll(path, "{source}", fmt.Sprint(span("source", 6, 11)))
+	}
+	if strings.Contains(path, "{relation}") {
+		r, err := e.store.CreateRelation(ctx, models.RelationIn{ArticleID: e.article.ID, Type: "said_by", FromID: span("attributed_claim", 1, 5), ToID: span("source", 7, 11)})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		path = strings.ReplaceAll(path, "{relation}", fmt.Sprint(r.ID))
+	}
+	if strings.Contains(path, "{rtype") {
+		ts, err := e.store.ListRelationTypes(ctx, e.project.ID)
+		if err != nil || len(ts) < 2 {
+			e.t.Fatalf("relation types %v %v", ts, err)
+		}
+		path = strings.NewReplacer("{rtype}", fmt.Sprint(ts[0].ID), "{rtype2}", fmt.Sprint(ts[1].ID)).Replace(path)
+	}
+	if strings.Contains(path, "{group") {
+		g := &models.DocLabelGroup{ProjectID: e.project.ID, Key: "stance", Options: []models.DocLabelOption{{Key: "pro"}, {Key: "contra"}}}
+		if err := e.store.SaveDocLabelGroup(ctx, g); err != nil {
+			e.t.Fatal(err)
+		}
+		path = strings.NewReplacer("{group}", fmt.Sprint(g.ID), "{group0}", "").Replace(path)
+	}
+	return path
+}
+
+// Linking through the API: the project answer carries the scheme; an
+// annotator links their own claim to their source, not a colleague's;
+// deleting the source deletes the link; article labels per annotator.
+func TestRelationsAndArticleLabelsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "«Rates will fall», the minister said on Monday.")
+	aid, pid := e.article.ID, e.project.ID
+	p := e.do("GET", fmt.Sprintf("/api/v1/projects/%d", pid), "ann", "").JSON(t)
+	if rts, _ := p["relation_types"].([]any); len(rts) != 2 || rts[0].(map[string]any)["key"] != "said_by" {
+		t.Fatalf("project scheme: %v", p["relation_types"])
+	}
+	mk := func(user, label string, start, end int) int64 {
+		r := e.do("POST", fmt.Sprintf("/api/v1/articles/%d/annotations", aid), user, fmt.Sprintf(`{"label":%q,"start":%d,"end":%d}`, label, start, end))
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		return int64(r.JSON(t)["id"].(float64))
+	}
+	claim, src := mk("ann", "attributed_claim", 0, 17), mk("ann", "source", 19, 31)
+	otherClaim := mk("other", "attributed_claim", 0, 17)
+	link := func(user string, from, to int64) resp {
+		return e.do("POST", fmt.Sprintf("/api/v1/articles/%d/relations", aid), user, fmt.Sprintf(`{"type":"said_by","from":%d,"to":%d}`, from, to))
+	}
+	if r := link("other", claim, src); r.Status != 403 {
+		t.Fatalf("another annotator linked ann's spans: %d %s", r.Status, r.Body)
+	}
+	if r := link("other", otherClaim, src); r.Status != 422 {
+		t.Fatalf("a link across annotators: %d %s", r.Status, r.Body)
+	}
+	r := link("ann", claim, src)
+	if r.Status != 201 || r.JSON(t)["annotator"] != "ann" {
+		t.Fatalf("link: %d %s", r.Status, r.Body)
+	}
+	rels := decode[struct{ Items []relationJSON }](t, e.do("GET", fmt.Sprintf("/api/v1/articles/%d/relations", aid), "other", ""))
+	if len(rels.Items) != 1 || rels.Items[0].From != claim || rels.Items[0].To != src {
+		t.Fatalf("relations %+v", rels.Items)
+	}
+	if r := e.do("DELETE", fmt.Sprintf("/api/v1/annotations/%d", src), "ann", ""); r.Status != 204 {
+		t.Fatalf("delete source: %d", r.Status)
+	}
+	rels = decode[struct{ Items []relationJSON }](t, e.do("GET", fmt.Sprintf("/api/v1/projects/%d/relations", pid), "ann", ""))
+	if len(rels.Items) != 0 {
+		t.Fatalf("the link outlived its source: %+v", rels.Items)
+	}
+
+	// article labels: a manager defines a group, annotators choose
+	r = e.do("POST", fmt.Sprintf("/api/v1/projects/%d/document-labels", pid), "mgr", `{"key":"genre","name":"Genre","options":[{"key":"news","hotkey":"n"},{"key":"opinion"}]}`)
+	if r.Status != 201 {
+		t.Fatalf("group: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("PUT", fmt.Sprintf("/api/v1/articles/%d/document-labels/genre", aid), "ann", `{"options":["news","opinion"]}`); r.Status != 422 {
+		t.Fatalf("two options of a single-choice group: %d", r.Status)
+	}
+	if r := e.do("PUT", fmt.Sprintf("/api/v1/articles/%d/document-labels/genre", aid), "ann", `{"options":["opinion"]}`); r.Status != 200 {
+		t.Fatalf("choose: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("PUT", fmt.Sprintf("/api/v1/articles/%d/document-labels/genre", aid), "ann", `{"options":["news"],"layer":"gold"}`); r.Status != 403 {
+		t.Fatalf("an annotator decided gold: %d", r.Status)
+	}
+	if r := e.do("PUT", fmt.Sprintf("/api/v1/articles/%d/document-labels/genre", aid), "cur", `{"options":["news"],"layer":"gold"}`); r.Status != 200 {
+		t.Fatalf("gold choice: %d %s", r.Status, r.Body)
+	}
+	got := decode[struct{ Items []articleLabelJSON }](t, e.do("GET", fmt.Sprintf("/api/v1/articles/%d/document-labels?layer=all", aid), "mgr", ""))
+	if len(got.Items) != 2 {
+		t.Fatalf("article labels %+v", got.Items)
+	}
+	p = e.do("GET", fmt.Sprintf("/api/v1/projects/%d", pid), "ann", "").JSON(t)
+	if dl, _ := p["document_labels"].([]any); len(dl) != 1 {
+		t.Fatalf("project document labels: %v", p["document_labels"])
+	}
+}
