@@ -322,3 +322,40 @@ func (e *env) goldAt(articleID int64, start, end int) *models.AnnotationView {
 	}
 	return nil
 }
+
+// TestCurationStateModule pins curate-state.js, the curation view's state
+// without the DOM: J/K skip resolved passages and wrap around; a lane's
+// key draws on every annotator's identical span; lanes cut at every
+// boundary; a history entry says what changed.
+func TestCurationStateModule(t *testing.T) {
+	e := newEnv(t)
+	e.open("#/login", `document.getElementById('login-form')`)
+	got := eval[string](e, `import('/curate-state.js').then(({ CurationState, laneSegments, historyLines }) => {
+	  const sp = (id, annotator, label, start, end) => ({ id, annotator, label, start, end, layer: 'annotator' });
+	  const st = new CurationState();
+	  st.load({ annotators: ['ana', 'ben'], gold: [], rejections: [],
+	    spans: [sp(1, 'ana', 'opinion', 0, 5), sp(2, 'ben', 'opinion', 0, 5), sp(3, 'ana', 'claim', 2, 4), sp(4, 'ben', 'opinion', 10, 12), sp(5, 'ana', 'opinion', 20, 22)],
+	    passages: [
+	      { start: 0, end: 5, kind: 'label', span_ids: [1, 2, 3], gold_ids: [], rejection_ids: [], resolved: false },
+	      { start: 10, end: 12, kind: 'single', span_ids: [4], gold_ids: [], rejection_ids: [], resolved: true },
+	      { start: 20, end: 22, kind: 'single', span_ids: [5], gold_ids: [], rejection_ids: [], resolved: false }] });
+	  const out = [st.focus];
+	  st.step(1); out.push(st.focus);
+	  st.step(1); out.push(st.focus);
+	  st.step(-1); out.push(st.focus);
+	  st.focus = 0;
+	  const acc = st.acceptance(1);
+	  out.push(acc.name + ':' + acc.bodies.map((b) => b.label + '[' + b.from.join(',') + ']').join(' '));
+	  out.push(st.acceptance(3).bodies.length);
+	  out.push(JSON.stringify(st.rejection()));
+	  out.push(st.sourcesFor(3, 5).join(','));
+	  out.push(laneSegments(0, 10, [{ start: 2, end: 5 }, { start: 4, end: 8 }]).map((s) => s.a + '-' + s.b + ':' + s.spans.length).join(' '));
+	  out.push(historyLines([{ action: 'update', actor: 'cato', at: '2026-01-01T00:00:00Z', recorded: true,
+	    before: { label: 'opinion', start: 1, end: 5, note: '' }, after: { label: 'opinion', start: 1, end: 6, note: 'x' } }])[0].what);
+	  return out.join(' | ');
+	})`)
+	want := `0 | 2 | 0 | 2 | ana:opinion[1,2] claim[3] | 0 | {"start":0,"end":5,"from":[1,2,3]} | 1,2,3 | 0-2:0 2-4:1 4-5:2 5-8:1 8-10:0 | end: 5 → 6; note: — → “x”`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
