@@ -198,14 +198,8 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 			per, groupBy = "user_id", groupBy+", user_id"
 		}
 		cols := "article_id, " + lab + ", " + per
-		where, args := "project_id = ? AND layer = 'annotator'", []any{q.ProjectID}
-		if q.UserID != 0 {
-			where, args = where+" AND user_id = ?", append(args, q.UserID)
-		}
-		if labelID != 0 {
-			where, args = where+" AND label_id = ?", append(args, labelID)
-		}
-		rows, err := tx.Raw(`SELECT `+cols+`, COUNT(*) FROM annotations WHERE `+where+` GROUP BY `+groupBy+` ORDER BY `+groupBy, args...).Rows()
+		query, args := statsSpanSQL(cols, groupBy, q.ProjectID, q.UserID, labelID)
+		rows, err := tx.Raw(query, args...).Rows()
 		if err != nil {
 			return err
 		}
@@ -281,6 +275,26 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 	return out, nil
 }
 
+// statsSpanSQL is the pass over the project's spans: counts per article
+// (and label and annotator when grouped by them), in article order.
+func statsSpanSQL(cols, groupBy string, projectID, userID, labelID int64) (string, []any) {
+	where, args := "project_id = ? AND layer = 'annotator'", []any{projectID}
+	if userID != 0 {
+		where, args = where+" AND user_id = ?", append(args, userID)
+	}
+	if labelID != 0 {
+		where, args = where+" AND label_id = ?", append(args, labelID)
+	}
+	return `SELECT ` + cols + `, COUNT(*) FROM annotations WHERE ` + where + ` GROUP BY ` + groupBy + ` ORDER BY ` + groupBy, args
+}
+
+// statsArticleSQL is the pass over the project's articles: each one's
+// outlet, ownership, country, month and words.
+const statsArticleSQL = `SELECT a.id, COALESCE(src.domain, ''), COALESCE(src.ownership, 'unknown'), COALESCE(src.country, ''),
+		COALESCE(strftime('%Y-%m', a.published_at), ''), COALESCE(w.words, 0)
+		FROM articles a LEFT JOIN sources src ON src.id = a.source_id LEFT JOIN article_words w ON w.article_id = a.id
+		WHERE a.project_id = ?`
+
 type statsGroup struct {
 	keys            []string
 	articles, words int64
@@ -289,10 +303,7 @@ type statsGroup struct {
 // statsArticles reads the project's articles once: their groups (by the
 // article-side keys in by) and each article's group.
 func statsArticles(tx *gorm.DB, projectID int64, by []string, at map[string]int) ([]statsGroup, map[int64]int, error) {
-	rows, err := tx.Raw(`SELECT a.id, COALESCE(src.domain, ''), COALESCE(src.ownership, 'unknown'), COALESCE(src.country, ''),
-		COALESCE(strftime('%Y-%m', a.published_at), ''), COALESCE(w.words, 0)
-		FROM articles a LEFT JOIN sources src ON src.id = a.source_id LEFT JOIN article_words w ON w.article_id = a.id
-		WHERE a.project_id = ?`, projectID).Rows()
+	rows, err := tx.Raw(statsArticleSQL, projectID).Rows()
 	if err != nil {
 		return nil, nil, err
 	}
