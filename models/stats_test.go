@@ -158,6 +158,18 @@ func newStatsFixture(t *testing.T, seed int64) *statsFixture {
 			t.Fatal(err)
 		}
 	}
+	// gold spans (a curator's decisions) must not count: one per article
+	// that has spans, on its first span's passage
+	for _, a := range fx.arts {
+		for _, sp := range fx.spans {
+			if sp.article == a.id {
+				if _, err := s.AcceptGold(ctx, models.GoldDecision{ArticleID: a.id, CuratorID: fx.users["ann"], Label: sp.label, Start: sp.start, End: sp.end}); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+	}
 	// the other project's spans must not count
 	oa, err := s.CreateArticles(ctx, other.ID, []models.ArticleIn{{Title: "o", URL: "https://state.example/o", Text: "officials said the ferry runs"}})
 	if err != nil {
