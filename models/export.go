@@ -44,6 +44,24 @@ type ExportRow struct {
 	Layer      string
 	DecidedBy  string
 	Provenance string
+	// Relations are the links that start at this span (a claim's
+	// said_by), in id order; empty for most spans.
+	Relations []ExportRelation
+	// DocLabels are the article-level options the row's annotator (or
+	// the gold layer, for a gold row) chose for the article: group key →
+	// option keys.
+	DocLabels map[string][]string
+}
+
+// ExportRelation is a link from an exported span to another span.
+type ExportRelation struct {
+	ID               int64
+	Type             string
+	ToID             int64
+	ToLabel          string
+	ToStart, ToEnd   int
+	ToText           string
+	ToAnnotatorLayer string
 }
 
 // ExportAnnotations streams the annotations matching f to each, article
@@ -145,6 +163,14 @@ func exportArticle(tx *gorm.DB, f AnnotationFilter, a *exportArt, row *ExportRow
 	if err := tx.Raw("SELECT text FROM articles WHERE id = ?", a.id).Row().Scan(&text); err != nil {
 		return err
 	}
+	rels, err := exportRelations(tx, a.id)
+	if err != nil {
+		return err
+	}
+	docs, err := exportDocLabels(tx, a.id)
+	if err != nil {
+		return err
+	}
 	ix := NewSpanIndex(text)
 	rows, err := q.Rows()
 	if err != nil {
@@ -162,6 +188,8 @@ func exportArticle(tx *gorm.DB, f AnnotationFilter, a *exportArt, row *ExportRow
 		}
 		row.CreatedAt, row.UpdatedAt = row.CreatedAt.UTC(), row.UpdatedAt.UTC()
 		row.ContextBefore, row.ContextAfter = ix.Context(row.Start, row.End, ContextChars)
+		row.Relations = rels[row.AnnotationID]
+		row.DocLabels = docs[row.Annotator]
 		if err := each(row); err != nil {
 			return err
 		}
@@ -176,6 +204,11 @@ type ExportVersion struct {
 	Count        int64
 	MaxID        int64
 	LastModified time.Time
+	// Links counts the project's relations and article-level choices,
+	// LinksMax is their newest id and time: they change the export
+	// without touching a span.
+	Links    int64
+	LinksMax string
 }
 
 // ExportVersionOf computes the version of an export.
@@ -204,7 +237,15 @@ func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*Expor
 		f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&maxArt, &maxSrc, &proj, &maxLabel, &maxImport); err != nil {
 		return nil, err
 	}
-	for _, t := range []sql.NullString{maxAnn, maxArt, maxSrc, proj, maxLabel, maxImport} {
+	var relMax, relAt, docAt sql.NullString
+	if err := s.rd(ctx).Raw(`SELECT (SELECT COUNT(*) FROM relations WHERE project_id = ?) + (SELECT COUNT(*) FROM article_labels WHERE project_id = ?),
+		(SELECT MAX(id) FROM relations WHERE project_id = ?), (SELECT MAX(created_at) FROM relations WHERE project_id = ?),
+		(SELECT MAX(created_at) FROM article_labels WHERE project_id = ?)`,
+		f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&v.Links, &relMax, &relAt, &docAt); err != nil {
+		return nil, err
+	}
+	v.LinksMax = relMax.String + "|" + docAt.String
+	for _, t := range []sql.NullString{maxAnn, maxArt, maxSrc, proj, maxLabel, maxImport, relAt, docAt} {
 		if !t.Valid {
 			continue
 		}
@@ -223,4 +264,57 @@ func parseSQLiteTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// exportRelations reads an article's relations (both spans visible),
+// keyed by the span they start at.
+func exportRelations(tx *gorm.DB, articleID int64) (map[int64][]ExportRelation, error) {
+	rows, err := tx.Raw(`SELECT r.from_id, r.id, t.key, r.to_id, l.key, b.start, b."end", b.quote
+		FROM relations r JOIN relation_types t ON t.id = r.type_id
+		JOIN annotations a ON a.id = r.from_id JOIN annotations b ON b.id = r.to_id JOIN labels l ON l.id = b.label_id
+		WHERE r.article_id = ? AND `+visible("a")+` AND `+visible("b")+` ORDER BY r.id`, articleID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out map[int64][]ExportRelation
+	for rows.Next() {
+		var from int64
+		var e ExportRelation
+		if err := rows.Scan(&from, &e.ID, &e.Type, &e.ToID, &e.ToLabel, &e.ToStart, &e.ToEnd, &e.ToText); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[int64][]ExportRelation{}
+		}
+		out[from] = append(out[from], e)
+	}
+	return out, rows.Err()
+}
+
+// exportDocLabels reads an article's chosen article-level options, keyed
+// by the annotator's name (the gold layer's under GoldUserName).
+func exportDocLabels(tx *gorm.DB, articleID int64) (map[string]map[string][]string, error) {
+	rows, err := tx.Raw(`SELECT u.name, g.key, o.key FROM article_labels l
+		JOIN doc_label_groups g ON g.id = l.group_id JOIN doc_label_options o ON o.id = l.option_id JOIN users u ON u.id = l.user_id
+		WHERE l.article_id = ? ORDER BY g.sort_order, g.id, o.sort_order, o.id`, articleID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out map[string]map[string][]string
+	for rows.Next() {
+		var who, group, option string
+		if err := rows.Scan(&who, &group, &option); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]map[string][]string{}
+		}
+		if out[who] == nil {
+			out[who] = map[string][]string{}
+		}
+		out[who][group] = append(out[who][group], option)
+	}
+	return out, rows.Err()
 }

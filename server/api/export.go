@@ -121,7 +121,7 @@ var xlsxMaxSpans int64 = export.XLSXMaxSpans
 
 // exportETag names the exact content: the query and the data version.
 func exportETag(c *gin.Context, v *models.ExportVersion) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%d|%d", c.Request.URL.RawQuery, v.Count, v.MaxID, v.LastModified.UnixNano())))
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%d|%d|%d|%s", c.Request.URL.RawQuery, v.Count, v.MaxID, v.LastModified.UnixNano(), v.Links, v.LinksMax)))
 	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -124,5 +126,77 @@ func TestRelationsAndArticleLabelsThroughTheAPI(t *testing.T) {
 	p = e.do("GET", fmt.Sprintf("/api/v1/projects/%d", pid), "ann", "").JSON(t)
 	if dl, _ := p["document_labels"].([]any); len(dl) != 1 {
 		t.Fatalf("project document labels: %v", p["document_labels"])
+	}
+}
+
+// Every export keeps the links: JSONL and doccano name the target span,
+// W3C has a linking annotation, format=relations has one row per link;
+// making a link moves the export's ETag though no span changed.
+func TestExportsCarryRelationsAndArticleLabels(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "«Rates will fall», the minister said on Monday.")
+	ctx := context.Background()
+	ann := e.users["ann"].ID
+	mk := func(label string, start, end int) int64 {
+		a, err := e.store.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: e.article.ID, UserID: ann, Label: label, Start: start, End: end})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	claim, src := mk("attributed_claim", 0, 17), mk("source", 19, 31)
+	exp := func(q string, headers ...string) resp {
+		return e.do("GET", fmt.Sprintf("/api/v1/projects/%d/export?%s", e.project.ID, q), "mgr", "", headers...)
+	}
+	before := exp("format=jsonl")
+	if _, err := e.store.CreateRelation(ctx, models.RelationIn{ArticleID: e.article.ID, Type: "said_by", FromID: claim, ToID: src}); err != nil {
+		t.Fatal(err)
+	}
+	g := &models.DocLabelGroup{ProjectID: e.project.ID, Key: "genre", Options: []models.DocLabelOption{{Key: "news"}, {Key: "opinion"}}}
+	if err := e.store.SaveDocLabelGroup(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.SetArticleLabels(ctx, e.article.ID, "genre", ann, false, []string{"news"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := exp("format=jsonl", "If-None-Match", before.Header.Get("ETag")); r.Status != 200 {
+		t.Fatalf("a new link left the export's ETag: %d", r.Status)
+	}
+	var claimRow struct {
+		Relations []struct {
+			Type   string
+			To     int64
+			ToText string `json:"to_text"`
+		}
+		DocumentLabels map[string][]string `json:"document_labels"`
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(exp("format=jsonl").Body)), "\n") {
+		if strings.Contains(line, fmt.Sprintf(`"annotation_id":%d,`, claim)) {
+			json.Unmarshal([]byte(line), &claimRow)
+		}
+	}
+	if len(claimRow.Relations) != 1 || claimRow.Relations[0].To != src || claimRow.Relations[0].ToText != "the minister" ||
+		claimRow.DocumentLabels["genre"][0] != "news" {
+		t.Fatalf("jsonl claim row %+v", claimRow)
+	}
+	rel := exp("format=relations")
+	recs, err := csv.NewReader(strings.NewReader(string(rel.Body))).ReadAll()
+	if err != nil || len(recs) != 2 || recs[1][1] != "said_by" || recs[1][5] != fmt.Sprint(claim) || recs[1][10] != fmt.Sprint(src) || recs[1][14] != "the minister" {
+		t.Fatalf("relations csv %q %v", recs, err)
+	}
+	if w3c := string(exp("format=w3c").Body); !strings.Contains(w3c, `"motivation":"linking"`) || !strings.Contains(w3c, fmt.Sprintf(`"urn:slant:annotation:%d"`, src)) {
+		t.Fatalf("w3c has no linking annotation: %.600s", w3c)
+	}
+	var doc struct {
+		Relations []struct {
+			FromID int64 `json:"from_id"`
+			ToID   int64 `json:"to_id"`
+			Type   string
+		}
+		Cats []string
+	}
+	json.Unmarshal(exp("format=doccano").Body, &doc)
+	if len(doc.Relations) != 1 || doc.Relations[0].FromID != claim || doc.Relations[0].ToID != src || len(doc.Cats) != 1 || doc.Cats[0] != "genre:news" {
+		t.Fatalf("doccano %+v", doc)
 	}
 }

@@ -39,6 +39,20 @@ type jsonlRow struct {
 	Layer           string          `json:"layer"`
 	DecidedBy       *string         `json:"decided_by"`
 	Provenance      json.RawMessage `json:"provenance"`
+	// links starting at this span, and the article-level labels its
+	// annotator chose
+	Relations      []jsonlRelation     `json:"relations"`
+	DocumentLabels map[string][]string `json:"document_labels"`
+}
+
+type jsonlRelation struct {
+	ID      int64  `json:"id"`
+	Type    string `json:"type"`
+	To      int64  `json:"to"`
+	ToLabel string `json:"to_label"`
+	ToStart int    `json:"to_start"`
+	ToEnd   int    `json:"to_end"`
+	ToText  string `json:"to_text"`
 }
 
 // JSONL writes one span per line with the same fields as the CSV.
@@ -67,7 +81,14 @@ func (j *JSONL) Row(r *models.ExportRow) error {
 		Label: r.Label, Start: r.Start, End: r.End, Text: r.Text, ContextBefore: r.ContextBefore, ContextAfter: r.ContextAfter,
 		Note: r.Note, Speaker: speakerOf(r), Attributes: attrs, Annotator: r.Annotator, Origin: r.Origin,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Layer: r.Layer,
-		Provenance: json.RawMessage("null"),
+		Provenance: json.RawMessage("null"), Relations: []jsonlRelation{}, DocumentLabels: r.DocLabels,
+	}
+	if row.DocumentLabels == nil {
+		row.DocumentLabels = map[string][]string{}
+	}
+	for _, e := range r.Relations {
+		row.Relations = append(row.Relations, jsonlRelation{ID: e.ID, Type: e.Type, To: e.ToID, ToLabel: e.ToLabel,
+			ToStart: e.ToStart, ToEnd: e.ToEnd, ToText: e.ToText})
 	}
 	if r.DecidedBy != "" {
 		d := r.DecidedBy

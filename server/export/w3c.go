@@ -172,6 +172,27 @@ func (x *W3C) Row(r *models.ExportRow) error {
 	if len(r.Attributes) > 0 {
 		a.Attributes = r.Attributes
 	}
+	if err := x.item(a); err != nil {
+		return err
+	}
+	// each link from this span is an annotation of its own, motivated by
+	// linking, whose targets are the two spans' annotations
+	for _, e := range r.Relations {
+		link := map[string]any{
+			"@context": w3cContext, "id": "urn:slant:relation:" + strconv.FormatInt(e.ID, 10), "type": "Annotation",
+			"motivation": "linking", "creator": creator, "generator": x.generator,
+			"body":   []w3cBody{{Type: "TextualBody", Purpose: "tagging", Value: e.Type}},
+			"target": []string{"urn:slant:annotation:" + strconv.FormatInt(r.AnnotationID, 10), "urn:slant:annotation:" + strconv.FormatInt(e.ToID, 10)},
+		}
+		if err := x.item(link); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// item writes one annotation of the page.
+func (x *W3C) item(a any) error {
 	b, err := json.Marshal(a)
 	if err != nil {
 		return err
