@@ -33,14 +33,14 @@ func (s *Store) isDisabled(ctx context.Context, userID int64) (bool, error) {
 // ListAccounts returns every user with their state, by id.
 func (s *Store) ListAccounts(ctx context.Context) ([]Account, error) {
 	var out []Account
-	err := s.rd(ctx).Table("users").Where("name <> ?", GoldUserName).Order("id").Find(&out).Error
+	err := s.rd(ctx).Table("users").Where(notSystemUser).Order("id").Find(&out).Error
 	return out, err
 }
 
 // GetAccount returns one user with their state.
 func (s *Store) GetAccount(ctx context.Context, id int64) (*Account, error) {
 	var a Account
-	if err := s.rd(ctx).Table("users").Where("id = ? AND name <> ?", id, GoldUserName).Take(&a).Error; err != nil {
+	if err := s.rd(ctx).Table("users").Where("id = ?", id).Where(notSystemUser).Take(&a).Error; err != nil {
 		return nil, notFoundOr(err, "user")
 	}
 	return &a, nil
@@ -113,7 +113,7 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, p AccountPatch) (*A
 
 func (s *Store) getAccountW(ctx context.Context, id int64) (*Account, error) {
 	var a Account
-	if err := s.wr(ctx).Table("users").Where("id = ? AND name <> ?", id, GoldUserName).Take(&a).Error; err != nil {
+	if err := s.wr(ctx).Table("users").Where("id = ?", id).Where(notSystemUser).Take(&a).Error; err != nil {
 		return nil, notFoundOr(err, "user")
 	}
 	return &a, nil

@@ -144,7 +144,7 @@ func (s *Store) SetMember(ctx context.Context, projectID, userID int64, role str
 			return err
 		}
 		var n int64
-		if err := tx.rd(ctx).Raw(`SELECT COUNT(*) FROM users WHERE id = ? AND name <> ?`, userID, GoldUserName).Row().Scan(&n); err != nil {
+		if err := tx.rd(ctx).Raw(`SELECT COUNT(*) FROM users WHERE id = ? AND `+notSystemUser, userID).Row().Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {

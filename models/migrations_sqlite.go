@@ -336,7 +336,7 @@ var migrations = []migration{
 		// over (article, label, extent, user) allows one gold span per
 		// passage and label, whoever decided; decided_by and provenance
 		// say who decided and which annotators' spans it came from.
-		`ALTER TABLE annotations ADD COLUMN layer TEXT NOT NULL DEFAULT 'annotator' CHECK (layer IN ('annotator', 'gold'))`,
+		`ALTER TABLE annotations ADD COLUMN layer TEXT NOT NULL DEFAULT 'annotator' CHECK (layer IN ('annotator', 'gold', 'suggestion'))`,
 		`ALTER TABLE annotations ADD COLUMN decided_by INTEGER REFERENCES users(id) ON DELETE SET NULL`,
 		`ALTER TABLE annotations ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'`,
 		`CREATE INDEX idx_annotations_gold ON annotations (project_id, article_id) WHERE layer = 'gold'`,

@@ -48,6 +48,11 @@ const (
 	GoldUserName = "(gold)"
 )
 
+// notSystemUser keeps system users (the gold layer's "(gold)", and any
+// later one: their names start with "(", which userNameRe refuses) out of
+// user lists, counts, lookups and logins.
+const notSystemUser = "users.name NOT LIKE '(%'"
+
 type Project struct {
 	ID          int64 `gorm:"primaryKey"`
 	Name        string

@@ -110,7 +110,7 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, name, password string) (*U
 // GetUser returns one user.
 func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
 	var u User
-	if err := s.rd(ctx).Where("name <> ?", GoldUserName).First(&u, id).Error; err != nil {
+	if err := s.rd(ctx).Where(notSystemUser).First(&u, id).Error; err != nil {
 		return nil, notFoundOr(err, "user")
 	}
 	return &u, nil
@@ -120,7 +120,7 @@ func (s *Store) GetUser(ctx context.Context, id int64) (*User, error) {
 func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 	var u User
 	// the gold layer's system user is nobody's to use
-	if err := s.rd(ctx).Where("name = ? AND name <> ?", name, GoldUserName).First(&u).Error; err != nil {
+	if err := s.rd(ctx).Where("name = ?", name).Where(notSystemUser).First(&u).Error; err != nil {
 		return nil, notFoundOr(err, "user")
 	}
 	return &u, nil
@@ -129,7 +129,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 // ListUsers returns every user by id.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	var out []User
-	err := s.rd(ctx).Where("name <> ?", GoldUserName).Order("id").Find(&out).Error
+	err := s.rd(ctx).Where(notSystemUser).Order("id").Find(&out).Error
 	return out, err
 }
 
@@ -137,7 +137,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 // is not one).
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.rd(ctx).Model(&User{}).Where("name <> ?", GoldUserName).Count(&n).Error
+	err := s.rd(ctx).Model(&User{}).Where(notSystemUser).Count(&n).Error
 	return n, err
 }
 
