@@ -162,7 +162,8 @@ export async function articlesView(root, [pidStr], ctx) {
   let saved = {};
   try { saved = JSON.parse(sessionStorage.getItem(filterKey(pid)) || "{}"); } catch { saved = {}; }
 
-  const q = h("input", { type: "search", value: saved.q || "", placeholder: "Title contains…", attrs: { id: "f-q" } });
+  const q = h("input", { type: "search", value: saved.q || "", placeholder: "words, \"a phrase\", -not, minist*, title:deal",
+    title: "Searches titles and texts. Press / to come here.", attrs: { id: "f-q", "aria-keyshortcuts": "/", autocomplete: "off" } });
   const source = h("input", { type: "text", value: saved.source || "", placeholder: "domain, e.g. rt.com", attrs: { id: "f-source", list: "f-source-list" } });
   const sourceList = h("datalist", { attrs: { id: "f-source-list" } });
   const own = ownershipSelect(saved.ownership, "Any ownership");
@@ -175,7 +176,7 @@ export async function articlesView(root, [pidStr], ctx) {
   const err = h("div");
 
   const filters = h("form", { class: "filters", attrs: { role: "search" } },
-    field("Title", q), field("Outlet", source), sourceList, field("Ownership", own), field("Status", status),
+    field("Search", q), field("Outlet", source), sourceList, field("Ownership", own), field("Status", status),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "btn btn-primary", text: "Filter" }), h("button", { type: "reset", class: "btn", text: "Clear" })));
 
   root.appendChild(h("section", { class: "page" },
@@ -215,7 +216,7 @@ export async function articlesView(root, [pidStr], ctx) {
       for (const a of page.items) {
         ids.push(a.id);
         frag.appendChild(h("tr", { class: a.done ? "is-done" : "" },
-          h("td", {}, h("a", { href: "#/articles/" + a.id, text: a.title || "(untitled #" + a.id + ")" })),
+          h("td", {}, ...titleCell(a)),
           h("td", {}, outlet(a.source)),
           h("td", { class: "num", text: fmtDate(a.published_at) }),
           h("td", { class: "num", text: fmtNumber(a.length) }),
@@ -226,7 +227,7 @@ export async function articlesView(root, [pidStr], ctx) {
       loaded += page.items.length;
       cursor = page.next_cursor;
       more.hidden = !cursor;
-      info.textContent = loaded ? "Showing " + fmtNumber(loaded) + (cursor ? " articles so far." : " articles.") : "No articles match.";
+      info.textContent = loaded ? "Showing " + fmtNumber(loaded) + (cursor ? " articles so far" : " articles") + (params.q ? ", best matches first." : ".") : "No articles match.";
       if (!loaded && !Object.values(params).some(Boolean)) {
         clear(info).append("This project has no articles yet. ", h("a", { href: "#/projects/" + pid + "/import", text: "Import articles" }), ".");
       }
@@ -241,6 +242,49 @@ export async function articlesView(root, [pidStr], ctx) {
   filters.addEventListener("reset", () => setTimeout(() => load(true), 0));
   for (const el of [own, status]) el.addEventListener("change", () => load(true));
   more.addEventListener("click", () => load(false));
+  // "/" goes to the search box, unless one is typing somewhere
+  const onSlash = (ev) => {
+    if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented) return;
+    const t = ev.target;
+    if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+    ev.preventDefault();
+    q.focus();
+    q.select();
+  };
+  document.addEventListener("keydown", onSlash);
   await load(true);
+  return () => document.removeEventListener("keydown", onSlash);
+}
+
+// titleCell is an article row's title link and, for a search result, the
+// passage that matched with the matched words marked.
+function titleCell(a) {
+  const sn = a.snippet;
+  const label = a.title || "(untitled #" + a.id + ")";
+  if (!sn) return [h("a", { href: "#/articles/" + a.id, text: label })];
+  const cps = Array.from(sn.text);
+  if (sn.field === "title") {
+    const cut = sn.offset + cps.length < Array.from(a.title).length;
+    return [h("a", { href: "#/articles/" + a.id }, sn.offset > 0 ? "… " : null, ...marked(sn.text, sn.matches), cut ? " …" : null)];
+  }
+  const more = sn.offset + cps.length < a.length;
+  return [h("a", { href: "#/articles/" + a.id, text: label }),
+    h("div", { class: "snippet" }, sn.offset > 0 ? "… " : null, ...marked(sn.text, sn.matches), more ? " …" : null)];
+}
+
+// marked splits text into text nodes and <mark> elements at the
+// matches, which are [start, end) in code points (not UTF-16 units).
+function marked(text, matches) {
+  const cps = Array.from(text);
+  const out = [];
+  let at = 0;
+  for (const [s, e] of matches || []) {
+    if (s < at || e > cps.length || s >= e) continue;
+    if (s > at) out.push(cps.slice(at, s).join(""));
+    out.push(h("mark", { text: cps.slice(s, e).join("") }));
+    at = e;
+  }
+  if (at < cps.length) out.push(cps.slice(at).join(""));
+  return out;
 }
 

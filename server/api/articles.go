@@ -121,11 +121,41 @@ func (h *Handler) listArticles(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]articleJSON, len(rows))
+	if strings.TrimSpace(f.Q) == "" {
+		out := make([]articleJSON, len(rows))
+		for i := range rows {
+			out[i] = articleSummaryView(&rows[i])
+		}
+		list(c, out, next)
+		return
+	}
+	out := make([]articleHitJSON, len(rows))
 	for i := range rows {
-		out[i] = articleSummaryView(&rows[i])
+		out[i] = articleHitJSON{articleJSON: articleSummaryView(&rows[i]), Snippet: snippetView(rows[i].Snippet)}
 	}
 	list(c, out, next)
+}
+
+// articleHitJSON is a search result: the list row and where it matched.
+type articleHitJSON struct {
+	articleJSON
+	Snippet *snippetJSON `json:"snippet"`
+}
+
+// snippetJSON: text is the field's slice at offset; matches are
+// [start, end) within text. All in code points, like span offsets.
+type snippetJSON struct {
+	Text    string   `json:"text"`
+	Offset  int      `json:"offset"`
+	Field   string   `json:"field"`
+	Matches [][2]int `json:"matches"`
+}
+
+func snippetView(s *models.Snippet) *snippetJSON {
+	if s == nil {
+		return nil
+	}
+	return &snippetJSON{Text: s.Text, Offset: s.Offset, Field: s.Field, Matches: s.Matches}
 }
 
 func (h *Handler) getArticle(c *gin.Context) {
