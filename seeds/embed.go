@@ -28,6 +28,12 @@ type Demo struct {
 	Sources     []models.Source  `json:"sources"`
 	Articles    []DemoArticle    `json:"articles"`
 	Annotations []DemoAnnotation `json:"annotations"`
+	// Relations link annotations by their id fields (claim to source,
+	// cue to claim); DocumentLabels are the article-level label groups
+	// and ArticleLabels the admin's choices in them.
+	Relations      []DemoRelation      `json:"relations"`
+	DocumentLabels []DemoDocGroup      `json:"document_labels"`
+	ArticleLabels  []DemoArticleLabels `json:"article_labels"`
 	// Team is a second project with k = 2 in which two demo annotators
 	// labelled the same articles (blind), for the agreement view.
 	Team struct {
@@ -55,8 +61,36 @@ type DemoArticle struct {
 	Metadata    models.JSONMap `json:"metadata"`
 }
 
+// DemoRelation links two annotations of demo.json by their ids.
+type DemoRelation struct {
+	Type string `json:"type"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// DemoDocGroup is an article-level label group.
+type DemoDocGroup struct {
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+	Multiple    bool   `json:"multiple"`
+	Description string `json:"description"`
+	Options     []struct {
+		Key    string `json:"key"`
+		Name   string `json:"name"`
+		Hotkey string `json:"hotkey"`
+	} `json:"options"`
+}
+
+// DemoArticleLabels is the choice in one group for one article.
+type DemoArticleLabels struct {
+	Article string   `json:"article"`
+	Group   string   `json:"group"`
+	Options []string `json:"options"`
+}
+
 // DemoAnnotation is one example span, by quote.
 type DemoAnnotation struct {
+	ID         string         `json:"id,omitempty"` // named for relations
 	Article    string         `json:"article"`
 	Annotator  string         `json:"annotator,omitempty"` // team project only; else the admin
 	Label      string         `json:"label"`
@@ -148,7 +182,11 @@ func Load(ctx context.Context, s *models.Store) (*Result, error) {
 			return err
 		}
 		res.ProjectID = p.ID
-		if _, err := loadArticles(ctx, tx, p.ID, d.Articles, d.Annotations, map[string]int64{"": admin.ID}); err != nil {
+		byExt, spans, err := loadArticles(ctx, tx, p.ID, d.Articles, d.Annotations, map[string]int64{"": admin.ID})
+		if err != nil {
+			return err
+		}
+		if err := loadLinks(ctx, tx, p.ID, d, byExt, spans, admin.ID); err != nil {
 			return err
 		}
 		return loadTeam(ctx, tx, d, res)
@@ -161,8 +199,8 @@ func Load(ctx context.Context, s *models.Store) (*Result, error) {
 
 // loadArticles creates a project's articles and their spans, each span by
 // its annotator's name ("" for the admin); it returns the articles by
-// external id.
-func loadArticles(ctx context.Context, tx *models.Store, projectID int64, articles []DemoArticle, anns []DemoAnnotation, users map[string]int64) (map[string]models.Article, error) {
+// external id and the ids of the annotations that name one.
+func loadArticles(ctx context.Context, tx *models.Store, projectID int64, articles []DemoArticle, anns []DemoAnnotation, users map[string]int64) (map[string]models.Article, map[string]int64, error) {
 	ins := make([]models.ArticleIn, len(articles))
 	for i, a := range articles {
 		ext, pub := a.ExternalID, a.PublishedAt.UTC()
@@ -171,33 +209,74 @@ func loadArticles(ctx context.Context, tx *models.Store, projectID int64, articl
 	}
 	arts, err := tx.CreateArticles(ctx, projectID, ins)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	byExt := map[string]models.Article{}
+	byExt, spans := map[string]models.Article{}, map[string]int64{}
 	for _, a := range arts {
 		byExt[*a.ExternalID] = a
 	}
 	for i, an := range anns {
 		art, ok := byExt[an.Article]
 		if !ok {
-			return nil, fmt.Errorf("seed annotation %d: unknown article %q", i, an.Article)
+			return nil, nil, fmt.Errorf("seed annotation %d: unknown article %q", i, an.Article)
 		}
 		uid, ok := users[an.Annotator]
 		if !ok {
-			return nil, fmt.Errorf("seed annotation %d: unknown annotator %q", i, an.Annotator)
+			return nil, nil, fmt.Errorf("seed annotation %d: unknown annotator %q", i, an.Annotator)
 		}
 		start, end, ok := FindOccurrence(art.Text, an.Quote, an.Occurrence)
 		if !ok {
-			return nil, fmt.Errorf("seed annotation %d: quote not found in %s", i, an.Article)
+			return nil, nil, fmt.Errorf("seed annotation %d: quote not found in %s", i, an.Article)
 		}
-		if _, err := tx.CreateAnnotation(ctx, models.AnnotationIn{
+		v, err := tx.CreateAnnotation(ctx, models.AnnotationIn{
 			ArticleID: art.ID, UserID: uid, Label: an.Label, Start: start, End: end,
 			Text: &an.Quote, Note: an.Note, Attributes: an.Attributes,
-		}); err != nil {
-			return nil, fmt.Errorf("seed annotation %d: %w", i, err)
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("seed annotation %d: %w", i, err)
+		}
+		if an.ID != "" {
+			spans[an.ID] = v.ID
 		}
 	}
-	return byExt, nil
+	return byExt, spans, nil
+}
+
+// loadLinks adds the demo's relations, article-level label groups and
+// the admin's choices in them.
+func loadLinks(ctx context.Context, tx *models.Store, projectID int64, d *Demo, byExt map[string]models.Article, spans map[string]int64, adminID int64) error {
+	for i, r := range d.Relations {
+		from, to := spans[r.From], spans[r.To]
+		if from == 0 || to == 0 {
+			return fmt.Errorf("seed relation %d: unknown annotation id %q or %q", i, r.From, r.To)
+		}
+		v, err := tx.GetAnnotation(ctx, from)
+		if err != nil {
+			return fmt.Errorf("seed relation %d: %w", i, err)
+		}
+		if _, err := tx.CreateRelation(ctx, models.RelationIn{ArticleID: v.ArticleID, Type: r.Type, FromID: from, ToID: to}); err != nil {
+			return fmt.Errorf("seed relation %d: %w", i, err)
+		}
+	}
+	for _, g := range d.DocumentLabels {
+		grp := &models.DocLabelGroup{ProjectID: projectID, Key: g.Key, Name: g.Name, Multiple: g.Multiple, Description: g.Description}
+		for _, o := range g.Options {
+			grp.Options = append(grp.Options, models.DocLabelOption{Key: o.Key, Name: o.Name, Hotkey: o.Hotkey})
+		}
+		if err := tx.SaveDocLabelGroup(ctx, grp); err != nil {
+			return fmt.Errorf("seed article label group %s: %w", g.Key, err)
+		}
+	}
+	for i, l := range d.ArticleLabels {
+		a, ok := byExt[l.Article]
+		if !ok {
+			return fmt.Errorf("seed article label %d: unknown article %q", i, l.Article)
+		}
+		if err := tx.SetArticleLabels(ctx, a.ID, l.Group, adminID, false, l.Options); err != nil {
+			return fmt.Errorf("seed article label %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // loadTeam creates the demo annotators (annotators of the first demo
@@ -225,7 +304,7 @@ func loadTeam(ctx context.Context, tx *models.Store, d *Demo, res *Result) error
 			}
 		}
 	}
-	byExt, err := loadArticles(ctx, tx, p.ID, t.Articles, t.Annotations, users)
+	byExt, _, err := loadArticles(ctx, tx, p.ID, t.Articles, t.Annotations, users)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,27 @@ func TestDemoLoadsOnceAndIsConsistent(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"opinion", "attributed_claim", "state_media_framing"} {
+	// claims linked to their sources and cues, and article genres
+	rels, _, err := s.ListRelations(ctx, models.RelationFilter{ProjectID: res.ProjectID}, models.Page{Limit: 1000})
+	if err != nil || len(rels) != len(d.Relations) || len(rels) == 0 {
+		t.Fatalf("%d relations (%v), want %d", len(rels), err, len(d.Relations))
+	}
+	saidBy := 0
+	for _, r := range rels {
+		from, _ := s.GetAnnotation(ctx, r.FromID)
+		to, _ := s.GetAnnotation(ctx, r.ToID)
+		if r.Type == "said_by" && from.LabelKey == "attributed_claim" && to.LabelKey == "source" && from.ArticleID == to.ArticleID {
+			saidBy++
+		}
+	}
+	if saidBy == 0 {
+		t.Error("no demo claim is linked to its source")
+	}
+	docs, err := s.ListArticleLabels(ctx, models.ArticleLabelFilter{ProjectID: res.ProjectID})
+	if err != nil || len(docs) != len(d.ArticleLabels) {
+		t.Fatalf("%d article labels (%v), want %d", len(docs), err, len(d.ArticleLabels))
+	}
+	for _, k := range []string{"opinion", "attributed_claim", "state_media_framing", "source", "cue"} {
 		if labels[k] == 0 {
 			t.Errorf("no demo annotation with label %s", k)
 		}
