@@ -56,7 +56,7 @@ export async function curateView(root, [idStr], ctx) {
   });
   const hist = new HistoryPanel();
   const help = helpDialog();
-  const btn = (id, text, fn) => h("button", { type: "button", class: "btn", text, attrs: { id }, on: { click: fn } });
+  const btn = (id, text, fn, label) => h("button", { type: "button", class: "btn", text, attrs: { id, "aria-label": label }, on: { click: fn } });
   const legend = h("ul", { class: "cur-legend", attrs: { "aria-label": "Kinds of passage" } },
     Object.entries(KIND_TEXT).map(([k, t]) => h("li", { class: "kind-" + k }, h("span", { class: "cur-legend-mark" }), t)),
     h("li", { class: "resolved" }, h("span", { class: "cur-legend-mark" }), "resolved (dimmed)"));
@@ -68,7 +68,7 @@ export async function curateView(root, [idStr], ctx) {
     counts,
     h("div", { class: "actions" },
       btn("cur-agreed-article", "Accept all where everyone agrees (this article)", () => acceptAgreed(false)),
-      btn("cur-agreed-project", "… in the whole project", () => acceptAgreed(true)),
+      btn("cur-agreed-project", "… in the whole project", () => acceptAgreed(true), "Accept all where everyone agrees in the whole project"),
       btn("cur-undo", "Undo (U)", () => undo()),
       btn("cur-keys", "Keys (?)", () => help.showModal())),
     confirm.el, errBox, status));
