@@ -41,13 +41,25 @@ type BulkItemError struct {
 	Err   error
 }
 
+// BulkRelation links two spans of a bulk push by their client ids (a
+// span of the push, or one the pusher stored before with that client_id).
+type BulkRelation struct {
+	Type     string
+	From, To string
+}
+
 // BulkResult reports a bulk push. IDs[i] is the stored id of span i (the
-// existing one for a repeated client_id), or 0 when span i failed.
+// existing one for a repeated client_id), or 0 when span i failed;
+// RelationIDs[i] likewise for relation i (the existing link's id when the
+// two spans were linked already).
 type BulkResult struct {
-	Created  int
-	Existing int
-	IDs      []int64
-	Errors   []BulkItemError
+	Created          int
+	Existing         int
+	IDs              []int64
+	Errors           []BulkItemError
+	RelationsCreated int
+	RelationIDs      []int64
+	RelationErrors   []BulkItemError
 }
 
 // BulkError is returned when an all-or-nothing push had invalid spans:
@@ -55,6 +67,9 @@ type BulkResult struct {
 type BulkError struct{ Result *BulkResult }
 
 func (e *BulkError) Error() string {
+	if len(e.Result.Errors) == 0 {
+		return itoa(len(e.Result.RelationErrors)) + " relation(s) invalid; nothing stored"
+	}
 	return itoa(len(e.Result.Errors)) + " span(s) invalid; nothing stored"
 }
 func (e *BulkError) Is(target error) bool { return target == ErrInvalid }
@@ -65,10 +80,18 @@ func (e *BulkError) Is(target error) bool { return target == ErrInvalid }
 // Spans whose client_id already exists in the project are not inserted
 // again: they count as Existing, which makes re-sending a push idempotent.
 func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int64, spans []BulkSpan, partial bool) (*BulkResult, error) {
-	if err := CheckBulkCount(len(spans)); err != nil {
+	return s.BulkCreate(ctx, projectID, userID, spans, nil, partial)
+}
+
+// BulkCreate is BulkCreateAnnotations with relations between the pushed
+// spans (or the pusher's stored ones), named by client id and written in
+// the same transaction. With partial=false a bad relation rejects the
+// whole push too.
+func (s *Store) BulkCreate(ctx context.Context, projectID, userID int64, spans []BulkSpan, rels []BulkRelation, partial bool) (*BulkResult, error) {
+	if err := CheckBulkCount(len(spans) + len(rels)); err != nil {
 		return nil, err
 	}
-	res := &BulkResult{IDs: make([]int64, len(spans))}
+	res := &BulkResult{IDs: make([]int64, len(spans)), RelationIDs: make([]int64, len(rels))}
 	err := s.Tx(ctx, func(tx *Store) error {
 		if _, err := tx.GetProject(ctx, projectID); err != nil {
 			return err
@@ -162,6 +185,23 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 		if len(res.Errors) > 0 && !partial {
 			return &BulkError{Result: res}
 		}
+		if len(rels) > 0 {
+			byClient := map[string]int64{}
+			for k, id := range existing {
+				byClient[k] = id
+			}
+			for i := range spans {
+				if spans[i].ClientID != nil && res.IDs[i] != 0 {
+					byClient[*spans[i].ClientID] = res.IDs[i]
+				}
+			}
+			if err := tx.bulkRelations(ctx, projectID, userID, rels, byClient, res); err != nil {
+				return err
+			}
+			if len(res.RelationErrors) > 0 && !partial {
+				return &BulkError{Result: res}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -171,6 +211,10 @@ func (s *Store) BulkCreateAnnotations(ctx context.Context, projectID, userID int
 				be.Result.IDs[i] = 0
 			}
 			be.Result.Existing = 0
+			for i := range be.Result.RelationIDs {
+				be.Result.RelationIDs[i] = 0
+			}
+			be.Result.RelationsCreated = 0
 		}
 		return nil, err
 	}
@@ -275,4 +319,60 @@ func (s *Store) DeleteAnnotationsByOrigin(ctx context.Context, projectID int64, 
 		return res.Error
 	})
 	return n, err
+}
+
+// bulkRelations writes a push's relations: both ends must be the
+// pusher's spans (by client id), in one article, with the labels the
+// type allows. Links that exist already answer their stored id.
+func (s *Store) bulkRelations(ctx context.Context, projectID, userID int64, rels []BulkRelation, byClient map[string]int64, res *BulkResult) error {
+	fail := func(i int, err error) { res.RelationErrors = append(res.RelationErrors, BulkItemError{Index: i, Err: err}) }
+	types := map[string]*RelationType{}
+	for i, r := range rels {
+		from, okF := byClient[r.From]
+		to, okT := byClient[r.To]
+		switch {
+		case !okF:
+			fail(i, Invalid("from", "names no span of yours by client_id: "+r.From))
+			continue
+		case !okT:
+			fail(i, Invalid("to", "names no span of yours by client_id: "+r.To))
+			continue
+		}
+		t := types[r.Type]
+		if t == nil {
+			var err error
+			if t, err = s.relationTypeByKey(ctx, projectID, r.Type); err != nil {
+				fail(i, err)
+				continue
+			}
+			types[r.Type] = t
+		}
+		e, err := s.relationEndsOf(ctx, from, to)
+		if err != nil {
+			fail(i, err)
+			continue
+		}
+		if e.fromUser != userID {
+			fail(i, Invalid("from", "names no span of yours by client_id: "+r.From))
+			continue
+		}
+		if err := checkRelation(t, e, from, to); err != nil {
+			fail(i, err)
+			continue
+		}
+		ids, err := s.insertRelations(ctx, []relationRow{{projectID: projectID, articleID: e.articleID, typeID: t.ID,
+			fromID: from, toID: to, userID: userID, origin: OriginImport}}, nil)
+		if err != nil {
+			return err
+		}
+		if ids[0] == 0 {
+			if err := s.wr(ctx).Raw(`SELECT id FROM relations WHERE from_id = ? AND to_id = ? AND type_id = ?`, from, to, t.ID).Row().Scan(&ids[0]); err != nil {
+				return err
+			}
+		} else {
+			res.RelationsCreated++
+		}
+		res.RelationIDs[i] = ids[0]
+	}
+	return nil
 }

@@ -19,6 +19,14 @@ type bulkSpanReq struct {
 
 type bulkReq struct {
 	Annotations []bulkSpanReq `json:"annotations"`
+	// Relations link spans by client_id (of this push, or stored before)
+	Relations []bulkRelationReq `json:"relations"`
+}
+
+type bulkRelationReq struct {
+	Type string `json:"type"`
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 type bulkItemErrorJSON struct {
@@ -62,9 +70,13 @@ func (h *Handler) bulkAnnotations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := models.CheckBulkCount(len(req.Annotations)); err != nil {
+	if err := models.CheckBulkCount(len(req.Annotations) + len(req.Relations)); err != nil {
 		fail(c, err)
 		return
+	}
+	rels := make([]models.BulkRelation, len(req.Relations))
+	for i, r := range req.Relations {
+		rels[i] = models.BulkRelation{Type: r.Type, From: r.From, To: r.To}
 	}
 	spans := make([]models.BulkSpan, len(req.Annotations))
 	var pre []models.BulkItemError
@@ -94,26 +106,27 @@ func (h *Handler) bulkAnnotations(c *gin.Context) {
 				keep, index = append(keep, spans[i]), append(index, i)
 			}
 		}
-		h.storeBulk(c, pid, keep, index, pre, len(spans), true)
+		h.storeBulk(c, pid, keep, index, pre, len(spans), rels, true)
 		return
 	}
 	index := make([]int, len(spans))
 	for i := range index {
 		index[i] = i
 	}
-	h.storeBulk(c, pid, spans, index, nil, len(spans), partial)
+	h.storeBulk(c, pid, spans, index, nil, len(spans), rels, partial)
 }
 
-func (h *Handler) storeBulk(c *gin.Context, pid int64, spans []models.BulkSpan, index []int, pre []models.BulkItemError, total int, partial bool) {
+func (h *Handler) storeBulk(c *gin.Context, pid int64, spans []models.BulkSpan, index []int, pre []models.BulkItemError, total int, rels []models.BulkRelation, partial bool) {
 	ids := make([]*int64, total)
-	res := &models.BulkResult{}
-	if len(spans) > 0 {
+	res := &models.BulkResult{RelationIDs: make([]int64, len(rels))}
+	if len(spans) > 0 || len(rels) > 0 {
 		var err error
-		res, err = h.store.BulkCreateAnnotations(c.Request.Context(), pid, userOf(c).ID, spans, partial)
+		res, err = h.store.BulkCreate(c.Request.Context(), pid, userOf(c).ID, spans, rels, partial)
 		if err != nil {
 			if be, ok := err.(*models.BulkError); ok {
 				fail(c, &Error{Status: http.StatusUnprocessableEntity, Code: "validation_failed", Message: be.Error(),
-					Extra: map[string]any{"errors": bulkErrors(sortedErrs(append(pre, remap(be.Result.Errors, index)...)))}})
+					Extra: map[string]any{"errors": bulkErrors(sortedErrs(append(pre, remap(be.Result.Errors, index)...))),
+						"relation_errors": bulkErrors(be.Result.RelationErrors)}})
 				return
 			}
 			fail(c, err)
@@ -127,8 +140,15 @@ func (h *Handler) storeBulk(c *gin.Context, pid int64, spans []models.BulkSpan, 
 	}
 	errs := append(pre, remap(res.Errors, index)...)
 	sort.Slice(errs, func(a, b int) bool { return errs[a].Index < errs[b].Index })
+	relIDs := make([]*int64, len(rels))
+	for i, id := range res.RelationIDs {
+		if id != 0 {
+			relIDs[i] = &id
+		}
+	}
 	c.JSON(http.StatusOK, gin.H{"created": res.Created, "existing": res.Existing, "failed": len(errs),
-		"ids": ids, "errors": bulkErrors(errs)})
+		"ids": ids, "errors": bulkErrors(errs), "relations_created": res.RelationsCreated, "relation_ids": relIDs,
+		"relation_errors": bulkErrors(res.RelationErrors)})
 }
 
 func sortedErrs(errs []models.BulkItemError) []models.BulkItemError {

@@ -200,3 +200,44 @@ func TestExportsCarryRelationsAndArticleLabels(t *testing.T) {
 		t.Fatalf("doccano %+v", doc)
 	}
 }
+
+// A bulk push carries its links by client id; re-sending it stores
+// nothing twice; a bad link rejects the whole push unless partial.
+func TestBulkPushWithRelations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "«Rates will fall», the minister said on Monday.")
+	push := fmt.Sprintf(`{"annotations":[
+		{"article_id":%d,"label":"attributed_claim","start":0,"end":17,"client_id":"c1"},
+		{"article_id":%d,"label":"source","start":19,"end":31,"client_id":"s1"},
+		{"article_id":%d,"label":"cue","start":32,"end":36,"client_id":"q1"}],
+		"relations":[{"type":"said_by","from":"c1","to":"s1"},{"type":"cue_of","from":"q1","to":"c1"}]}`, e.article.ID, e.article.ID, e.article.ID)
+	path := fmt.Sprintf("/api/v1/projects/%d/annotations/bulk", e.project.ID)
+	r := e.do("POST", path, "ann", push)
+	m := r.JSON(t)
+	if r.Status != 200 || m["relations_created"] != 2.0 || len(m["relation_ids"].([]any)) != 2 {
+		t.Fatalf("push: %d %s", r.Status, r.Body)
+	}
+	first := m["relation_ids"].([]any)[0]
+	r = e.do("POST", path, "ann", push)
+	if m := r.JSON(t); r.Status != 200 || m["relations_created"] != 0.0 || m["existing"] != 3.0 || m["relation_ids"].([]any)[0] != first {
+		t.Fatalf("re-sent push: %d %s", r.Status, r.Body)
+	}
+	bad := fmt.Sprintf(`{"annotations":[{"article_id":%d,"label":"opinion","start":37,"end":47,"client_id":"o1"}],
+		"relations":[{"type":"said_by","from":"o1","to":"s1"}]}`, e.article.ID)
+	r = e.do("POST", path, "ann", bad)
+	if r.Status != 422 || !strings.Contains(string(r.Body), "relation_errors") {
+		t.Fatalf("a said_by from an opinion: %d %s", r.Status, r.Body)
+	}
+	if n, _ := e.store.CountAnnotations(context.Background(), models.AnnotationFilter{ProjectID: e.project.ID, Label: "opinion", Annotator: "ann", Origin: "import"}); n != 0 {
+		t.Fatalf("the refused push stored %d spans", n)
+	}
+	r = e.do("POST", path+"?partial=true", "ann", bad)
+	if m := r.JSON(t); r.Status != 200 || m["created"] != 1.0 || len(m["relation_errors"].([]any)) != 1 {
+		t.Fatalf("partial: %d %s", r.Status, r.Body)
+	}
+	// another annotator cannot link to ann's spans by ann's client ids
+	r = e.do("POST", path, "other", `{"annotations":[],"relations":[{"type":"said_by","from":"c1","to":"s1"}]}`)
+	if r.Status != 422 {
+		t.Fatalf("linking another's spans by client id: %d %s", r.Status, r.Body)
+	}
+}
