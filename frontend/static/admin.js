@@ -1,5 +1,6 @@
 // Sources, label scheme editor, export, API tokens and account pages.
 import { api, qs, listAll } from "./api.js";
+import { schemeExtras } from "./schemeedit.js";
 import { h, clear, badge, ownershipSelect, field, errorBox, fieldErrors, toast, fmtDate } from "./dom.js";
 
 function page(title, ...children) {
@@ -103,11 +104,12 @@ export async function settingsView(root, [pidStr], ctx) {
   }
   const list = h("div", { class: "label-editor", attrs: { id: "label-editor" } });
   const msg = h("div", { attrs: { "aria-live": "polite" } });
+  const extras = h("div", { attrs: { id: "scheme-extras" } }); // relation types and article labels
   root.appendChild(h("section", { class: "page" },
     h("nav", { class: "crumbs" }, h("a", { href: "#/projects", text: "Projects" }), " / ", h("a", { href: "#/projects/" + pid, text: project.name }), " / "),
     h("h1", { text: "Labels of " + project.name }),
     h("p", { class: "muted", text: "The codebook: each label's key (used in exports), name, colour, hotkey and description. A label still in use cannot be deleted." }),
-    msg, list));
+    msg, list, extras));
   document.title = "Labels · " + project.name + " · slant";
 
   async function reload() {
@@ -119,6 +121,7 @@ export async function settingsView(root, [pidStr], ctx) {
     const labels = [...project.labels].sort((a, b) => a.sort_order - b.sort_order || a.id - b.id);
     labels.forEach((l, i) => list.appendChild(labelForm(l, i, labels)));
     list.appendChild(labelForm(null, labels.length, labels));
+    clear(extras).append(...schemeExtras(project, reload));
   }
   function labelForm(l, i, labels) {
     const key = h("input", { type: "text", value: l ? l.key : "", required: true, pattern: "[a-z][a-z0-9_]*", size: 18 });

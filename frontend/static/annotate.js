@@ -19,6 +19,8 @@ import { buildPage, labelBook, showTip, SPEAKER_LABEL } from "./layout.js";
 import { installKeys } from "./keys.js";
 import { adjustSelection, textDirection } from "./spantext.js";
 import { refusal } from "./refusals.js";
+import { Relations } from "./relations.js";
+import { DocLabels } from "./doclabels.js";
 
 export { adjustSelection, textDirection };
 
@@ -64,9 +66,15 @@ export async function annotateView(root, [idStr], ctx) {
   };
   const eds = new Editors(v);
   v.eds = eds;
+  // links between spans (relations.js) and article-level labels (doclabels.js)
+  const rels = new Relations(v, { articleID, types: project.relation_types, say });
+  v.relSection = (key) => rels.section(key);
+  const docs = new DocLabels(textEl, { articleID, me, groups: project.document_labels, help, say,
+    labelKeys: book.labels.map((l) => l.hotkey).filter(Boolean), relKeys: (project.relation_types || []).map((t) => t.hotkey).filter(Boolean) });
+  page.addHelp(docs.helpRows());
 
   // The text and the list follow the state, one span at a time.
-  const viewSpan = (a) => ({ key: a.key, u0: a.u0, u1: a.u1, color: book.colorOf(a.label), pending: !!a.pending, other: a.annotator !== me });
+  const viewSpan = (a) => ({ key: a.key, u0: a.u0, u1: a.u1, color: book.colorOf(a.label), pending: !!a.pending, other: a.annotator !== me, mark: rels.markOf(a) });
   state.on((ch) => {
     if (ch.type === "reset") {
       view.spans.clear();
@@ -124,7 +132,9 @@ export async function annotateView(root, [idStr], ctx) {
 
   // Refusals are said once, in the analyst's words, in the status box.
   function showError(what, e, labelKey) {
-    const msg = refusal(what, e, labelKey ? book.nameOf(labelKey) : null);
+    say(refusal(what, e, labelKey ? book.nameOf(labelKey) : null));
+  }
+  function say(msg) {
     clear(status).appendChild(h("div", { class: "alert alert-error", text: msg },
       h("button", { type: "button", class: "btn btn-small close", text: "Dismiss", on: { click: () => clear(status) } })));
   }
@@ -268,6 +278,7 @@ export async function annotateView(root, [idStr], ctx) {
 
   const allBox = root.querySelector("#show-all");
   if (allBox) allBox.checked = showAll;
+  docs.load();
   await loadSpans();
   if (linked && state.has(linked)) focusSpan(linked, false);
   if (ctx.setLeaveGuard) ctx.setLeaveGuard((proceed) => (eds.ed && eds.ed.dirty() ? (eds.ed.ask(proceed), true) : false));
@@ -276,6 +287,8 @@ export async function annotateView(root, [idStr], ctx) {
   window.slantAnnotate = hook;
   return () => {
     removeKeys();
+    rels.remove();
+    docs.remove();
     window.removeEventListener("beforeunload", onBeforeUnload);
     if (help.open) help.close();
     if (window.slantAnnotate === hook) delete window.slantAnnotate;

@@ -204,6 +204,7 @@ export class Editors {
       bounds,
       h("label", { class: "field" }, h("span", { class: "field-label", text: "Label" }), labelSel),
       speakerField,
+      v.relSection ? v.relSection(key) : null, // links to other spans (relations.js)
       h("label", { class: "field" }, h("span", { class: "field-label", text: "Note" }), note),
       editable ? h("div", { class: "actions" },
         h("button", { type: "submit", class: "btn btn-primary", text: "Save", attrs: { id: "ed-save" } }),

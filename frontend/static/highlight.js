@@ -22,12 +22,14 @@ export class TextView {
   constructor(container, text) {
     this.el = container;
     this.text = text;
-    this.spans = new Map(); // key -> {key, u0, u1, color, lane, pending, other}
+    this.spans = new Map(); // key -> {key, u0, u1, color, lane, pending, other, mark}
     this.blocks = blocksOf(text).map(([a, b]) => ({ a, b, el: null, segs: [] })); // segs: sorted, contiguous {a, b, node, keys}
     this.nodeSeg = new WeakMap(); // segment node -> seg
     this.elBlock = new WeakMap(); // block element -> block
     this.current = null; // key of the focused span
     this.hover = null; // key of the span under the pointer
+    this.target = null; // key of the span a link would go to (relations.js)
+    this.cands = null; // keys of the spans a link may go to, or null
   }
 
   // renderAll rebuilds everything in one pass with a DocumentFragment.
@@ -90,6 +92,7 @@ export class TextView {
     this.spans.delete(key);
     if (this.current === key) this.current = null;
     if (this.hover === key) this.hover = null;
+    if (this.target === key) this.target = null;
     this.refresh(prev.u0, prev.u1);
   }
 
@@ -169,6 +172,7 @@ export class TextView {
   paint(node, covering, a, b) {
     const imgs = [], pos = [];
     let maxLane = 0, pending = false, current = false;
+    const marks = [];
     // tints compose from the longest span to the shortest: every layer
     // shows, the innermost on top
     const byLen = [...covering].sort((x, y) => (y.u1 - y.u0) - (x.u1 - x.u0));
@@ -187,7 +191,13 @@ export class TextView {
         if (b === s.u1) node.classList.add("cur-end");
       }
       if (s.key === this.hover) node.classList.add("hover");
+      if (s.key === this.target) node.classList.add("link-target");
+      if (this.cands && this.cands.has(s.key)) node.classList.add("link-cand");
+      // a relation's number, drawn by CSS after the span's last segment
+      // (a pseudo-element: it is not text, so offsets do not move)
+      if (s.mark && b === s.u1) marks.push(s.mark);
     }
+    if (marks.length) node.dataset.rel = marks.join(",");
     if (current) rgba = over(rgba, "#1a73e8", 0.13);
     const st = node.style;
     st.backgroundImage = imgs.join(",");
@@ -215,13 +225,31 @@ export class TextView {
   // setHover outlines the span under the pointer (key, or null).
   setHover(key) {
     if (key === this.hover) return;
-    const mark = (k, on) => {
-      const s = k !== null && k !== undefined ? this.spans.get(k) : null;
-      if (s) this.eachSeg(s.u0, s.u1, (seg) => { if (seg.keys.includes(k)) seg.node.classList.toggle("hover", on); });
-    };
-    mark(this.hover, false);
+    this.classOf(this.hover, "hover", false);
     this.hover = key;
-    mark(key, true);
+    this.classOf(key, "hover", true);
+  }
+
+  // setTarget outlines the span a link would go to (key, or null).
+  setTarget(key) {
+    if (key === this.target) return;
+    this.classOf(this.target, "link-target", false);
+    this.target = key;
+    this.classOf(key, "link-target", true);
+  }
+
+  // setCands marks the spans a link may go to (a Set of keys, or null),
+  // touching only their segments' classes.
+  setCands(keys) {
+    if (this.cands) for (const k of this.cands) this.classOf(k, "link-cand", false);
+    this.cands = keys;
+    if (keys) for (const k of keys) this.classOf(k, "link-cand", true);
+  }
+
+  // classOf turns cls on or off on every segment of span k.
+  classOf(k, cls, on) {
+    const s = k !== null && k !== undefined ? this.spans.get(k) : null;
+    if (s) this.eachSeg(s.u0, s.u1, (seg) => { if (seg.keys.includes(k)) seg.node.classList.toggle(cls, on); });
   }
 
   // eachSeg calls fn for every segment overlapping [u0, u1).

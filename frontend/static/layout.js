@@ -84,7 +84,9 @@ export function buildPage(root, { article, project, book, isAdmin, snap }, on) {
     textEl);
   const help = helpDialog(book.labels);
   root.appendChild(h("div", { class: "annotate" }, main, aside, help, tipCard));
-  return { textEl, status, spanList, spanCount, editorBox, doneBtn, help, tipCard, palette };
+  // addHelp adds rows [keys, what] to the shortcut help (doclabels.js)
+  const addHelp = (rows) => help.querySelector("tbody").append(...rows.map(helpRow));
+  return { textEl, status, spanList, spanCount, editorBox, doneBtn, help, tipCard, palette, addHelp };
 }
 
 function helpDialog(labels) {
@@ -95,6 +97,7 @@ function helpDialog(labels) {
     ["Alt + ← / →", "In the span editor: move the start one character left / right on screen; in right-to-left text ← is later (Save to store)"],
     ["Alt + Shift + ← / →", "In the span editor: the same for the end"],
     ["J / K", "Next / previous span (opens the editor)"],
+    ["R", "Link the focused span (a claim to its source): then Tab or arrows pick the target, Enter links, Esc cancels; a click on an outlined span links too"],
     ["Esc", "Close the span editor; with unsaved changes it asks first (Enter saves, Esc again discards)"],
     ["Ctrl + Enter", "Save the span editor"],
     ["N / P", "Next / previous article"],
@@ -103,9 +106,11 @@ function helpDialog(labels) {
   ];
   return h("dialog", { class: "help", attrs: { id: "help", "aria-label": "Keyboard shortcuts" } },
     h("h2", { text: "Keyboard shortcuts" }),
-    h("table", { class: "table" }, h("tbody", {}, ...rows.map(([k, v]) => h("tr", {}, h("td", {}, h("kbd", { text: k })), h("td", { text: v }))))),
+    h("table", { class: "table" }, h("tbody", {}, ...rows.map(helpRow))),
     h("form", { attrs: { method: "dialog" }, class: "actions" }, h("button", { class: "btn btn-primary", text: "Close" })));
 }
+
+const helpRow = ([k, v]) => h("tr", {}, h("td", {}, h("kbd", { text: k })), h("td", { text: v }));
 
 // showTip fills the pointer's span card: every span covering the
 // character under the pointer, innermost last, next to the segment.
