@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,73 @@ type agreementJSON struct {
 	Micro      struct {
 		Pairs []agreementPairJSON `json:"pairs"`
 	} `json:"micro"`
+	// DocumentLabels: per article-level label group, Cohen's kappa per
+	// pair and Krippendorff's alpha (nominal) over the articles
+	DocumentLabels map[string]docAgreementJSON `json:"document_labels"`
+}
+
+type docAgreementJSON struct {
+	Pairs []docPairJSON `json:"pairs"`
+	Alpha *float64      `json:"alpha"`
+}
+
+type docPairJSON struct {
+	A        string   `json:"a"`
+	B        string   `json:"b"`
+	Articles int      `json:"articles"`
+	Observed float64  `json:"observed"`
+	Kappa    *float64 `json:"kappa"`
+}
+
+// docAgreement compares the annotators' article-level labels, group by
+// group: an article's value is the set of options chosen in the group
+// (one, for single choice); articles an annotator did not label there
+// are missing. Only the annotators' layer counts.
+func (h *Handler) docAgreement(c *gin.Context, pid int64, req agreementRequest, coders []string) (map[string]docAgreementJSON, error) {
+	ls, err := h.store.ListArticleLabels(c.Request.Context(), models.ArticleLabelFilter{ProjectID: pid, ArticleID: req.q.ArticleID})
+	if err != nil {
+		return nil, err
+	}
+	chosen := map[string]map[string]map[int64][]string{} // group → coder → article → options
+	seen := map[string]bool{}
+	var found []string
+	for _, l := range ls {
+		if chosen[l.Group] == nil {
+			chosen[l.Group] = map[string]map[int64][]string{}
+		}
+		if chosen[l.Group][l.Annotator] == nil {
+			chosen[l.Group][l.Annotator] = map[int64][]string{}
+		}
+		chosen[l.Group][l.Annotator][l.ArticleID] = append(chosen[l.Group][l.Annotator][l.ArticleID], l.Option)
+		if !seen[l.Annotator] {
+			seen[l.Annotator] = true
+			found = append(found, l.Annotator)
+		}
+	}
+	if len(req.q.Annotators) > 0 {
+		coders = req.q.Annotators
+	} else if len(coders) == 0 {
+		sort.Strings(found)
+		coders = found
+	}
+	out := map[string]docAgreementJSON{}
+	for g, byCoder := range chosen {
+		values := map[string]map[int64]string{}
+		for coder, arts := range byCoder {
+			values[coder] = map[int64]string{}
+			for a, opts := range arts {
+				sort.Strings(opts)
+				values[coder][a] = strings.Join(opts, "+")
+			}
+		}
+		r := agreement.DocAgreement(coders, values)
+		dj := docAgreementJSON{Pairs: []docPairJSON{}, Alpha: finite(r.Alpha)}
+		for _, p := range r.Pairs {
+			dj.Pairs = append(dj.Pairs, docPairJSON{A: p.A, B: p.B, Articles: p.Articles, Observed: p.Observed, Kappa: finite(p.Kappa)})
+		}
+		out[g] = dj
+	}
+	return out, nil
 }
 
 type agreementArticleJSON struct {
@@ -266,6 +334,10 @@ func (h *Handler) agreement(c *gin.Context) {
 		}
 		out.Labels[l] = lj
 	}
+	if out.DocumentLabels, err = h.docAgreement(c, pid, req, out.Annotators); err != nil {
+		fail(c, err)
+		return
+	}
 	if req.csv {
 		writeAgreementCSV(c, pid, out)
 		return
@@ -330,6 +402,20 @@ func writeAgreementCSV(c *gin.Context, pid int64, out agreementJSON) {
 	for _, p := range out.Micro.Pairs {
 		p.Kappa, p.AlphaU = nil, nil
 		row("(all)", p, nil, nil)
+	}
+	// article-level label groups: label "document:GROUP", articles and
+	// kappa per pair, alpha in label_alpha (the span columns empty)
+	groups := make([]string, 0, len(out.DocumentLabels))
+	for g := range out.DocumentLabels {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+	for _, g := range groups {
+		d := out.DocumentLabels[g]
+		for _, p := range d.Pairs {
+			w.Write([]string{export.SpreadsheetSafe("document:" + g), export.SpreadsheetSafe(p.A), export.SpreadsheetSafe(p.B),
+				strconv.Itoa(p.Articles), "", "", "", "", "", "", numP(p.Kappa), "", numP(d.Alpha), ""})
+		}
 	}
 	w.Flush()
 }
