@@ -11,7 +11,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: build run test lint tools bench bench-test fuzz clean vendor
+.PHONY: build run test lint tools bench bench-test fuzz clean vendor eval
 
 build:
 	$(GO) build -tags $(TAGS) -ldflags "-X main.Version=$(VERSION)" -o bin/slant ./server
@@ -44,6 +44,12 @@ bench: build
 # (about half a minute): what to run after changing server/bench.
 bench-test:
 	SLANT_BENCH_FULL_TEST=1 $(GO) test -count=1 -tags $(TAGS) -run TestQuickRunProducesEveryFigure ./server/bench/
+
+# Scores the suggester (server/suggest) against its hand-marked articles:
+# precision and recall per rule and language, on the development set and
+# on the held-out set (see server/suggest/testdata/README.md).
+eval:
+	$(GO) run -tags $(TAGS) ./server/suggest/cmd/eval -dir server/suggest/testdata
 
 # Runs every fuzz target for FUZZTIME each (make test runs their seed corpora).
 FUZZTIME ?= 30s
