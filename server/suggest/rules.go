@@ -34,7 +34,7 @@ func (s *suggester) direct(qs []quote) {
 			prev = &attributed{closeTok, cue, src, has}
 			continue
 		}
-		if cue, src, has, ok := s.beforeQuote(openTok); ok {
+		if cue, src, has, ok := s.beforeQuote(openTok, s.endsSentence(content)); ok {
 			s.emit(RuleQuotes, pick(has, confQuoteNamed, confQuoteNoSrc), content, cue, src, has)
 			prev = &attributed{closeTok, cue, src, has}
 			continue
@@ -48,6 +48,18 @@ func (s *suggester) direct(qs []quote) {
 		}
 		prev = nil
 	}
+}
+
+// endsSentence: the quoted words end with a full stop, ! or ?.
+func (s *suggester) endsSentence(sp Span) bool {
+	if sp.End <= sp.Start {
+		return false
+	}
+	switch s.d.r[sp.End-1] {
+	case '.', '!', '?', '…':
+		return true
+	}
+	return false
 }
 
 func pick(c bool, a, b float64) float64 {
@@ -86,7 +98,9 @@ func (s *suggester) afterQuote(c int) (cue, src tokRange, has, ok bool) {
 
 // beforeQuote reads "X said:" / "X sagte:" / "Она сказала:" before the
 // opening mark (token o).
-func (s *suggester) beforeQuote(o int) (cue, src tokRange, has, ok bool) {
+// Without a colon or comma before the mark, the quote must be a whole
+// sentence: in `X said "so-called reforms" failed` it is a phrase.
+func (s *suggester) beforeQuote(o int, wholeSentence bool) (cue, src tokRange, has, ok bool) {
 	t := s.d.toks
 	j := o - 1
 	if j < 0 || !s.samePara(j, o) {
@@ -94,6 +108,8 @@ func (s *suggester) beforeQuote(o int) (cue, src tokRange, has, ok bool) {
 	}
 	if t[j].text == ":" || t[j].text == "," {
 		j--
+	} else if !wholeSentence {
+		return
 	}
 	for k := j; k >= 0 && k >= j-2 && s.d.sentOf[k] == s.d.sentOf[j]; k-- {
 		if e, isCue := s.cueAt(k, false); isCue && e > j-1 {
