@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"sort"
 	"time"
 )
 
@@ -105,7 +106,13 @@ func (s *Store) SpanHistory(ctx context.Context, projectID, annotationID int64) 
 	if err != nil {
 		return nil, err
 	}
+	links, err := s.linkHistory(ctx, projectID, annotationID)
+	if err != nil {
+		return nil, err
+	}
 	if len(out) > 0 && out[0].Action == "create" {
+		out = append(out, links...)
+		sortHistory(out)
 		return out, nil
 	}
 	// no create row: an imported span (or one older than history)
@@ -140,7 +147,59 @@ func (s *Store) SpanHistory(ctx context.Context, projectID, annotationID int64) 
 	if len(out) > 0 {
 		first.ArticleID = out[0].ArticleID
 	}
-	return append([]HistoryEntry{first}, out...), nil
+	out = append(append([]HistoryEntry{first}, out...), links...)
+	sortHistory(out)
+	return out, nil
+}
+
+// linkHistory is the links made and removed at a span (either end), as
+// history entries "link" and "unlink" whose After (link) or Before
+// (unlink) names the relation: {"relation_id", "type", "from", "to"}.
+func (s *Store) linkHistory(ctx context.Context, projectID, annotationID int64) ([]HistoryEntry, error) {
+	rows, err := s.rd(ctx).Raw(`SELECT h.id, h.relation_id, h.article_id, h.action, h.actor_id,
+		COALESCE((SELECT name FROM users u WHERE u.id = h.actor_id), ''), h.at, h.type, h.from_id, h.to_id
+		FROM relation_history h WHERE h.project_id = ? AND (h.from_id = ? OR h.to_id = ?) ORDER BY h.id`, projectID, annotationID, annotationID).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HistoryEntry
+	for rows.Next() {
+		var e HistoryEntry
+		var relID, from, to int64
+		var action, at, typ string
+		if err := rows.Scan(&e.ID, &relID, &e.ArticleID, &action, &e.ActorID, &e.ActorName, &at, &typ, &from, &to); err != nil {
+			return nil, err
+		}
+		e.AnnotationID, e.ProjectID = annotationID, projectID
+		e.At, _ = ParseTime(at)
+		img, _ := json.Marshal(map[string]any{"relation_id": relID, "type": typ, "from": from, "to": to})
+		if action == "create" {
+			e.Action, e.After = "link", img
+		} else {
+			e.Action, e.Before = "unlink", img
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// sortHistory orders a span's entries by time; at one time, span events
+// before link events (a span is created before it is linked, and its
+// deletion is recorded before the links it took with it).
+func sortHistory(es []HistoryEntry) {
+	rank := func(a string) int {
+		if a == "link" || a == "unlink" {
+			return 1
+		}
+		return 0
+	}
+	sort.SliceStable(es, func(i, j int) bool {
+		if !es[i].At.Equal(es[j].At) {
+			return es[i].At.Before(es[j].At)
+		}
+		return rank(es[i].Action) < rank(es[j].Action)
+	})
 }
 
 // spanImageSQL images annotation row n as the triggers do.
@@ -212,8 +271,9 @@ func (s *Store) RestoreAnnotation(ctx context.Context, projectID, annotationID i
 		}
 		var before sql.NullString
 		var articleID int64
-		err = tx.wr(ctx).Raw(`SELECT before, article_id FROM span_history WHERE annotation_id = ? AND project_id = ? AND action = 'delete'
-			ORDER BY id DESC LIMIT 1`, annotationID, projectID).Row().Scan(&before, &articleID)
+		var deletion int64
+		err = tx.wr(ctx).Raw(`SELECT before, article_id, id FROM span_history WHERE annotation_id = ? AND project_id = ? AND action = 'delete'
+			ORDER BY id DESC LIMIT 1`, annotationID, projectID).Row().Scan(&before, &articleID, &deletion)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("deleted annotation")
 		}
@@ -267,10 +327,41 @@ func (s *Store) RestoreAnnotation(ctx context.Context, projectID, annotationID i
 		if ids == 0 {
 			return &ConflictError{Message: "the same annotator has a span with this label at [" + itoa(row.Start) + ", " + itoa(row.End) + ") again; restoring would repeat it"}
 		}
-		return nil
+		return tx.restoreLinks(ctx, annotationID, deletion)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.GetAnnotation(ctx, annotationID)
+}
+
+// restoreLinks brings back the links that a span's deletion (history
+// row deletion) took with it — unlinked in the same statement, so at the
+// same SQLite time — where the span at the other end still exists and
+// the relation type is still there.
+func (s *Store) restoreLinks(ctx context.Context, annotationID, deletion int64) error {
+	rows, err := s.wr(ctx).Raw(`SELECT h.project_id, h.article_id, h.type_id, h.from_id, h.to_id, h.user_id, h.origin
+		FROM relation_history h WHERE (h.from_id = ? OR h.to_id = ?) AND h.action = 'delete'
+			AND h.at = (SELECT at FROM span_history WHERE id = ?)
+			AND EXISTS (SELECT 1 FROM relation_types t WHERE t.id = h.type_id)
+			AND EXISTS (SELECT 1 FROM annotations a WHERE a.id = CASE WHEN h.from_id = ? THEN h.to_id ELSE h.from_id END)`,
+		annotationID, annotationID, deletion, annotationID).Rows()
+	if err != nil {
+		return err
+	}
+	var links []relationRow
+	for rows.Next() {
+		var r relationRow
+		if err := rows.Scan(&r.projectID, &r.articleID, &r.typeID, &r.fromID, &r.toID, &r.userID, &r.origin); err != nil {
+			rows.Close()
+			return err
+		}
+		links = append(links, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = s.insertRelations(ctx, links, nil)
+	return err
 }

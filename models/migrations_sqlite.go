@@ -549,6 +549,42 @@ var migrations = []migration{
 			created_at DATETIME NOT NULL,
 			PRIMARY KEY (article_id, option_id, user_id))`,
 		`CREATE INDEX idx_article_labels_project ON article_labels (project_id, group_id, article_id)`,
+		// Links have a history like spans (who linked or unlinked, when):
+		// the same actor table and the same rules for imports and for a
+		// project being deleted. A span's restore brings back the links
+		// its deletion took with it.
+		`CREATE TABLE relation_history (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			relation_id INTEGER NOT NULL,
+			project_id INTEGER NOT NULL,
+			article_id INTEGER NOT NULL,
+			action TEXT NOT NULL CHECK (action IN ('create', 'delete')),
+			actor_id INTEGER,
+			at DATETIME NOT NULL,
+			type_id INTEGER NOT NULL,
+			type TEXT NOT NULL,
+			from_id INTEGER NOT NULL,
+			to_id INTEGER NOT NULL,
+			user_id INTEGER NOT NULL,
+			origin TEXT NOT NULL)`,
+		`CREATE INDEX idx_relation_history_from ON relation_history (from_id)`,
+		`CREATE INDEX idx_relation_history_to ON relation_history (to_id)`,
+		`CREATE INDEX idx_relation_history_project ON relation_history (project_id, id)`,
+		`CREATE TRIGGER trg_relation_history_insert AFTER INSERT ON relations WHEN NEW.import_id IS NULL BEGIN
+			INSERT INTO relation_history (relation_id, project_id, article_id, action, actor_id, at, type_id, type, from_id, to_id, user_id, origin)
+			VALUES (NEW.id, NEW.project_id, NEW.article_id, 'create', COALESCE((SELECT user_id FROM history_actor WHERE only = 1), NEW.user_id),
+				NEW.created_at, NEW.type_id, (SELECT key FROM relation_types WHERE id = NEW.type_id), NEW.from_id, NEW.to_id, NEW.user_id, NEW.origin);
+		END`,
+		`CREATE TRIGGER trg_relation_history_delete AFTER DELETE ON relations
+			WHEN NOT EXISTS (SELECT 1 FROM history_actor WHERE only = 1 AND mute = 1)
+				AND (OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done')) BEGIN
+			INSERT INTO relation_history (relation_id, project_id, article_id, action, actor_id, at, type_id, type, from_id, to_id, user_id, origin)
+			VALUES (OLD.id, OLD.project_id, OLD.article_id, 'delete', (SELECT user_id FROM history_actor WHERE only = 1),
+				` + sqlNow + `, OLD.type_id, (SELECT key FROM relation_types WHERE id = OLD.type_id), OLD.from_id, OLD.to_id, OLD.user_id, OLD.origin);
+		END`,
+		`CREATE TRIGGER trg_relation_history_project_delete AFTER DELETE ON projects BEGIN
+			DELETE FROM relation_history WHERE project_id = OLD.id;
+		END`,
 	}},
 }
 

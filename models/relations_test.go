@@ -133,3 +133,38 @@ func join(ss []string) string {
 	}
 	return out
 }
+
+// Links are in the history of both their spans; a restored span gets
+// back the links its deletion removed.
+func TestLinkHistoryAndRestore(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	ana, _, cur, p, art := curationFixture(t, s, "«Prices will fall», the minister said.")
+	actx := models.WithActor(ctx, ana.ID)
+	claim := mkSpan(t, s, ana, art, "attributed_claim", 0, 18)
+	src := mkSpan(t, s, ana, art, "source", 20, 32)
+	if _, err := s.CreateRelation(actx, models.RelationIn{ArticleID: art.ID, Type: "said_by", FromID: claim.ID, ToID: src.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteAnnotation(models.WithActor(ctx, cur.ID), src.ID); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.SpanHistory(ctx, p.ID, claim.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acts []string
+	for _, e := range h {
+		acts = append(acts, e.Action+":"+e.ActorName)
+	}
+	if join(acts) != "create:ana link:ana unlink:cy" {
+		t.Fatalf("claim history %q", join(acts))
+	}
+	if _, err := s.RestoreAnnotation(models.WithActor(ctx, cur.ID), p.ID, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	rels, _, _ := s.ListRelations(ctx, models.RelationFilter{ArticleID: art.ID}, models.Page{})
+	if len(rels) != 1 || rels[0].FromID != claim.ID || rels[0].ToID != src.ID || rels[0].Type != "said_by" {
+		t.Fatalf("after restore: %+v", rels)
+	}
+}
