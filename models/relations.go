@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // Relations link two spans of one article: an attributed claim to its
@@ -40,8 +42,10 @@ func DefaultRelationTypes() []RelationType {
 
 const relationTypeCols = `t.id, t.project_id, t.key, t.name, COALESCE(fl.key, ''), COALESCE(tl.key, ''), t.hotkey, t.description, t.sort_order`
 
-func (s *Store) relationTypes(ctx context.Context, db *Store, projectID int64, where string, args ...any) ([]RelationType, error) {
-	rows, err := db.wr(ctx).Raw(`SELECT `+relationTypeCols+` FROM relation_types t
+// relationTypes reads relation types of a project through db (the read
+// pool, or the writer inside a transaction).
+func relationTypes(db *gorm.DB, projectID int64, where string, args ...any) ([]RelationType, error) {
+	rows, err := db.Raw(`SELECT `+relationTypeCols+` FROM relation_types t
 		LEFT JOIN labels fl ON fl.id = t.from_label_id LEFT JOIN labels tl ON tl.id = t.to_label_id
 		WHERE t.project_id = ? `+where+` ORDER BY t.sort_order, t.id`, append([]any{projectID}, args...)...).Rows()
 	if err != nil {
@@ -64,12 +68,11 @@ func (s *Store) ListRelationTypes(ctx context.Context, projectID int64) ([]Relat
 	if _, err := s.GetProject(ctx, projectID); err != nil {
 		return nil, err
 	}
-	out, err := s.relationTypes(ctx, &Store{w: s.r}, projectID, "")
-	return out, err
+	return relationTypes(s.rd(ctx), projectID, "")
 }
 
 func (s *Store) relationTypeByKey(ctx context.Context, projectID int64, key string) (*RelationType, error) {
-	ts, err := s.relationTypes(ctx, s, projectID, "AND t.key = ?", key)
+	ts, err := relationTypes(s.wr(ctx), projectID, "AND t.key = ?", key)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +153,7 @@ type RelationTypePatch struct {
 func (s *Store) UpdateRelationType(ctx context.Context, projectID, id int64, p RelationTypePatch) (*RelationType, error) {
 	var out *RelationType
 	err := s.Tx(ctx, func(tx *Store) error {
-		ts, err := tx.relationTypes(ctx, tx, projectID, "AND t.id = ?", id)
+		ts, err := relationTypes(tx.wr(ctx), projectID, "AND t.id = ?", id)
 		if err != nil {
 			return err
 		}
