@@ -325,7 +325,9 @@ func (s *Store) DeleteAnnotationsByOrigin(ctx context.Context, projectID int64, 
 // pusher's spans (by client id), in one article, with the labels the
 // type allows. Links that exist already answer their stored id.
 func (s *Store) bulkRelations(ctx context.Context, projectID, userID int64, rels []BulkRelation, byClient map[string]int64, res *BulkResult) error {
-	fail := func(i int, err error) { res.RelationErrors = append(res.RelationErrors, BulkItemError{Index: i, Err: err}) }
+	fail := func(i int, err error) {
+		res.RelationErrors = append(res.RelationErrors, BulkItemError{Index: i, Err: err})
+	}
 	types := map[string]*RelationType{}
 	for i, r := range rels {
 		from, okF := byClient[r.From]
