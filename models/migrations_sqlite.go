@@ -585,6 +585,27 @@ var migrations = []migration{
 		`CREATE TRIGGER trg_relation_history_project_delete AFTER DELETE ON projects BEGIN
 			DELETE FROM relation_history WHERE project_id = OLD.id;
 		END`,
+	}}, {16, "suggestions: the (suggestions) user owns suggested spans; annotators' decisions on them", []string{
+		// Suggested spans are in layer 'suggestion' and belong to one
+		// system user, so the unique index over (article, label, extent,
+		// user) keeps one suggestion per extent and label: a re-run finds
+		// it stored and writes nothing.
+		`INSERT INTO users (name, role, password_hash, password_changed_at, created_at, updated_at, disabled_at)
+			VALUES ('(suggestions)', 'annotator', '!', ` + sqlNow + `, ` + sqlNow + `, ` + sqlNow + `, ` + sqlNow + `)`,
+		`CREATE INDEX idx_annotations_suggestions ON annotations (article_id, start) WHERE layer = 'suggestion'`,
+		// One decision per annotator and suggested claim: accepted (the
+		// copy in their layer is accepted_id) or rejected (hidden from
+		// them, never offered again). rule: for acceptance rates per rule.
+		`CREATE TABLE suggestion_decisions (
+			annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+			user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+			rule TEXT NOT NULL,
+			decision TEXT NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+			accepted_id INTEGER REFERENCES annotations(id) ON DELETE SET NULL,
+			created_at DATETIME NOT NULL,
+			PRIMARY KEY (annotation_id, user_id))`,
+		`CREATE INDEX idx_suggestion_decisions_project ON suggestion_decisions (project_id, rule, decision)`,
 	}},
 }
 
