@@ -585,7 +585,8 @@ var migrations = []migration{
 		`CREATE TRIGGER trg_relation_history_project_delete AFTER DELETE ON projects BEGIN
 			DELETE FROM relation_history WHERE project_id = OLD.id;
 		END`,
-	}}, {16, "suggestions: the (suggestions) user owns suggested spans; annotators' decisions on them", []string{
+	}},
+	{16, "suggestions: the (suggestions) user owns suggested spans; annotators' decisions on them", []string{
 		// Suggested spans are in layer 'suggestion' and belong to one
 		// system user, so the unique index over (article, label, extent,
 		// user) keeps one suggestion per extent and label: a re-run finds
