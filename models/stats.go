@@ -146,6 +146,7 @@ func statsKeyIndex(by []string) (map[string]int, error) {
 type statsAcc struct {
 	spans, withSpans int64
 	lastArticle      int64
+	seen             map[int64]struct{} // articles counted, when rows of one article are not adjacent
 }
 
 // Stats answers one table of counts (see StatsQuery and StatsRow), in the
@@ -190,15 +191,15 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 		}
 		acc := map[rowKey]*statsAcc{}
 		people := map[int64]bool{}
-		lab, per, groupBy := "0", "0", "article_id"
-		if byLabel {
-			lab, groupBy = "label_id", groupBy+", label_id"
-		}
+		// the rows come in index order: label, then article (then
+		// annotator); with the labels merged into one row, an article's
+		// rows are no longer adjacent and are counted through a set
+		cols := "article_id, label_id, 0"
 		if byAnnotator {
-			per, groupBy = "user_id", groupBy+", user_id"
+			cols = "article_id, label_id, user_id"
 		}
-		cols := "article_id, " + lab + ", " + per
-		query, args := statsSpanSQL(cols, groupBy, q.ProjectID, q.UserID, labelID)
+		merged := !byLabel && labelID == 0
+		query, args := statsSpanSQL(cols, byAnnotator, q.ProjectID, q.UserID, labelID)
 		rows, err := tx.Raw(query, args...).Rows()
 		if err != nil {
 			return err
@@ -213,14 +214,25 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 			if !ok {
 				continue
 			}
+			if !byLabel {
+				label = 0
+			}
 			k := rowKey{g, label, person}
 			a := acc[k]
 			if a == nil {
 				a = &statsAcc{}
+				if merged {
+					a.seen = map[int64]struct{}{}
+				}
 				acc[k] = a
 			}
 			a.spans += n
-			if a.lastArticle != article { // rows come in article order
+			if merged {
+				if _, dup := a.seen[article]; !dup {
+					a.seen[article] = struct{}{}
+					a.withSpans++
+				}
+			} else if a.lastArticle != article { // one label: in article order
 				a.withSpans++
 				a.lastArticle = article
 			}
@@ -275,15 +287,21 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 	return out, nil
 }
 
-// statsSpanSQL is the pass over the project's spans: counts per article
-// (and label and annotator when grouped by them), in article order.
-func statsSpanSQL(cols, groupBy string, projectID, userID, labelID int64) (string, []any) {
+// statsSpanSQL is the pass over the project's spans: counts per label
+// and article (and annotator), in the order of idx_annotations_stats, so
+// that SQLite groups without sorting and a label filter reads only that
+// label's range of the index.
+func statsSpanSQL(cols string, byAnnotator bool, projectID, userID, labelID int64) (string, []any) {
 	where, args := "project_id = ? AND layer = 'annotator'", []any{projectID}
+	if labelID != 0 {
+		where, args = where+" AND label_id = ?", append(args, labelID)
+	}
 	if userID != 0 {
 		where, args = where+" AND user_id = ?", append(args, userID)
 	}
-	if labelID != 0 {
-		where, args = where+" AND label_id = ?", append(args, labelID)
+	groupBy := "label_id, article_id"
+	if byAnnotator {
+		groupBy += ", user_id"
 	}
 	return `SELECT ` + cols + `, COUNT(*) FROM annotations WHERE ` + where + ` GROUP BY ` + groupBy + ` ORDER BY ` + groupBy, args
 }
