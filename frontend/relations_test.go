@@ -3,6 +3,7 @@ package frontend_test
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -202,19 +203,19 @@ func TestArticleLabelHotkeyAndClick(t *testing.T) {
 	ctx := context.Background()
 	for _, g := range []*models.DocLabelGroup{
 		{ProjectID: p.ID, Key: "genre", Name: "Genre", Options: []models.DocLabelOption{{Key: "news", Name: "News", Hotkey: "n"}, {Key: "opinion", Name: "Opinion", Hotkey: "o"}, {Key: "analysis", Name: "Analysis", Hotkey: "a"}}},
-		{ProjectID: p.ID, Key: "topics", Name: "Topics", Multiple: true, Options: []models.DocLabelOption{{Key: "economy", Name: "Economy", Hotkey: "e"}, {Key: "war", Name: "War", Hotkey: "2"}}},
+		{ProjectID: p.ID, Key: "topics", Name: "Topics", Multiple: true, Options: []models.DocLabelOption{{Key: "economy", Name: "Economy", Hotkey: "e"}, {Key: "war", Name: "War", Hotkey: "2"}, {Key: "religion", Name: "Religion", Hotkey: "r"}}},
 	} {
 		if err := e.store.SaveDocLabelGroup(ctx, g); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, pw := e.user("mia", models.RoleAnnotator)
+	mia, pw := e.user("mia", models.RoleAnnotator)
 	e.login("mia", pw)
 	e.openArticle(art.ID)
 	e.waitJS(`document.querySelector('#doclabels[data-ready="1"]')`)
 	opt := func(o string) string { return `document.querySelector('#doclabels [data-option="` + o + `"]')` }
-	if got := eval[string](e, `[...document.querySelectorAll('#doclabels .doc-opt kbd')].map(k => k.textContent).join(' ')`); got != "g n o a e g 2" {
-		t.Errorf("hotkeys shown %q, want news on the chord g n and war on g 2", got)
+	if got := eval[string](e, `[...document.querySelectorAll('#doclabels .doc-opt kbd')].map(k => k.textContent).join(' ')`); got != "g n o a e g 2 g r" {
+		t.Errorf("hotkeys shown %q, want news on the chord g n, war on g 2, religion on g r", got)
 	}
 	if got := eval[string](e, `document.querySelector('#doclabels [data-group="genre"] [role=radiogroup]').getAttribute('aria-labelledby')`); got == "" {
 		t.Error("the genre group is no labelled radiogroup")
@@ -240,17 +241,29 @@ func TestArticleLabelHotkeyAndClick(t *testing.T) {
 	if got := e.apiDocLabels(art.ID, "mia"); strings.Join(got["genre"], ",") != "analysis" {
 		t.Fatalf("after a click on Analysis: %v", got)
 	}
-	// multiple choice: E, then G 2 (no span is created by the 2)
+	// multiple choice: E, then G 2 (no span is created by the 2), G R
+	// (with a span focused: the chord goes before R's link mode)
+	e.span(t, mia, art, "attributed_claim", "prices would rise")
+	e.reload()
+	e.waitJS(`document.querySelector('#doclabels[data-ready="1"]') && ` + opt("analysis") + `.getAttribute('aria-checked') === 'true'`)
+	e.clickText("prices would rise")
+	e.waitJS(`document.getElementById('editor')`)
 	e.key("e")
 	e.key("g")
 	e.key("2")
-	e.waitJS(settled("economy", "aria-pressed") + ` && ` + settled("war", "aria-pressed"))
+	e.key("g")
+	e.key("r")
+	e.waitJS(settled("economy", "aria-pressed") + ` && ` + settled("war", "aria-pressed") + ` && ` + settled("religion", "aria-pressed"))
+	if !eval[bool](e, `document.getElementById('link-bar').hidden`) {
+		t.Error("G R started link mode")
+	}
 	got := e.apiDocLabels(art.ID, "mia")
-	if strings.Join(got["topics"], ",") != "economy,war" && strings.Join(got["topics"], ",") != "war,economy" {
+	sort.Strings(got["topics"])
+	if strings.Join(got["topics"], ",") != "economy,religion,war" {
 		t.Fatalf("topics: %v", got)
 	}
-	if n := len(e.annotations(art.ID)); n != 0 {
-		t.Errorf("the chord's 2 created %d spans", n)
+	if n := len(e.annotations(art.ID)); n != 1 {
+		t.Errorf("the chord's 2 created %d spans", n-1)
 	}
 	// a second click on the chosen genre clears it
 	e.do(chromedp.Click(chromedp.CSS(`#doclabels [data-option="analysis"]`)))
@@ -262,8 +275,7 @@ func TestArticleLabelHotkeyAndClick(t *testing.T) {
 	if h := eval[string](e, `location.hash`); h != fmt.Sprintf("#/articles/%d", art.ID) {
 		t.Errorf("the page moved to %s", h)
 	}
-	e.openArticle(art.ID)
-	e.waitJS(`document.querySelector('#doclabels[data-ready="1"]')`)
+	e.reload()
 	e.waitJS(opt("economy") + `.getAttribute('aria-pressed') === 'true' && ` + opt("war") + `.getAttribute('aria-pressed') === 'true' && ` + opt("news") + `.getAttribute('aria-checked') === 'false'`)
 	e.assertCSRF()
 }
@@ -343,4 +355,12 @@ func TestRelationTypeOnLabelsPage(t *testing.T) {
 	// and the genre row is above the text
 	e.waitJS(`document.querySelector('#doclabels [data-option="news"] kbd').textContent === 'w'`)
 	e.assertCSRF()
+}
+
+// reload reloads the page and waits for the annotate view's spans and
+// article labels.
+func (e *env) reload() {
+	e.t.Helper()
+	e.do(chromedp.Reload())
+	e.waitJS(`document.querySelector('#article-text[data-ready="1"]') && document.querySelector('#doclabels[data-ready="1"]')`)
 }

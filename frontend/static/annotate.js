@@ -67,10 +67,11 @@ export async function annotateView(root, [idStr], ctx) {
   const eds = new Editors(v);
   v.eds = eds;
   // links between spans (relations.js) and article-level labels (doclabels.js)
-  const rels = new Relations(v, { articleID, types: project.relation_types, say });
-  v.relSection = (key) => rels.section(key);
+  // (in this order: the G chord of an article label goes before R)
   const docs = new DocLabels(textEl, { articleID, me, groups: project.document_labels, help, say,
     labelKeys: book.labels.map((l) => l.hotkey).filter(Boolean), relKeys: (project.relation_types || []).map((t) => t.hotkey).filter(Boolean) });
+  const rels = new Relations(v, { articleID, types: project.relation_types, say });
+  v.relSection = (key) => rels.section(key);
   page.addHelp(docs.helpRows());
 
   // The text and the list follow the state, one span at a time.
