@@ -96,6 +96,8 @@ type ImportWriter struct {
 	// cost of a 100,000-article import
 	insArticle *sql.Stmt
 	queries    map[string]*sql.Stmt
+	// relation types the import created (relationimport.go)
+	relTypes []int64
 }
 
 // ImportWriter returns the writer of running import id.

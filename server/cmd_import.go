@@ -75,7 +75,7 @@ func cmdImport(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		inputs = withProgress(inputs, stderr)
 	}
-	opts := ingest.Options{ProjectID: *project, UserID: user.ID, CreateLabels: *createLabels,
+	opts := ingest.Options{ProjectID: *project, UserID: user.ID, CreateLabels: *createLabels, OtherAnnotators: true, // the database's owner
 		Strict: *strict, DryRun: *dryRun, MaxArticles: limits.MaxArticles, MaxTextBytes: limits.MaxTextBytes}
 	if serverRunning(*dbPath) {
 		// the server's saves can only poll for the database lock from

@@ -29,7 +29,8 @@ func (h *Handler) importArticles(c *gin.Context) {
 		return
 	}
 	opts := ingest.Options{ProjectID: pid, UserID: userOf(c).ID, Chunk: h.cfg.ImportChunk,
-		MaxArticles: h.cfg.Import.MaxArticles, MaxTextBytes: h.cfg.Import.MaxTextBytes}
+		MaxArticles: h.cfg.Import.MaxArticles, MaxTextBytes: h.cfg.Import.MaxTextBytes,
+		OtherAnnotators: isManager(c)} // spans of other members (brat annotator folders): managers only
 	format := c.DefaultQuery("format", "auto")
 	if !slices.Contains(ingest.Formats, format) {
 		fail(c, fieldErr("format", "must be one of "+strings.Join(ingest.Formats, ", ")))

@@ -42,6 +42,7 @@ var formats = map[string]Format{
 	"doccano":   {"doccano", "application/x-ndjson; charset=utf-8", "doccano.jsonl", func(w io.Writer, o Options) Writer { return NewDoccano(w) }},
 	"w3c":       {"w3c", "application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\"", "w3c.jsonld", func(w io.Writer, o Options) Writer { return NewW3C(w, o.Project, o.CollectionID, o.Version) }},
 	"ptc":       {"ptc", "application/zip", "ptc.zip", func(w io.Writer, o Options) Writer { return NewPTC(w) }},
+	"brat":      {"brat", "application/zip", "brat.zip", func(w io.Writer, o Options) Writer { return NewBrat(w) }},
 	"parquet":   {"parquet", "application/vnd.apache.parquet", "parquet", func(w io.Writer, o Options) Writer { return NewParquet(w) }},
 	"relations": {"relations", "text/csv; charset=utf-8", "relations.csv", func(w io.Writer, o Options) Writer { return NewRelations(w, o.Safe, o.BOM) }},
 	"xlsx":      {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", func(w io.Writer, o Options) Writer { return NewXLSX(w) }},

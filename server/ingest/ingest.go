@@ -17,7 +17,7 @@ import (
 )
 
 // Formats lists the format names an import may ask for ("auto" detects).
-var Formats = []string{"auto", "json", "jsonl", "csv", "txt", "html", "crawl", "doccano", "ptc", "paragraphs", "slant", "w3c", "parquet"}
+var Formats = []string{"auto", "json", "jsonl", "csv", "txt", "html", "crawl", "doccano", "ptc", "paragraphs", "slant", "w3c", "parquet", "brat"}
 
 // Input is one uploaded file (or zip entry, or file on disk).
 type Input struct {
@@ -90,9 +90,11 @@ func Parse(inputs []Input, format string, lim Limits) Stream {
 				return err
 			}
 		}
-		var ptc, rest []Input
+		var ptc, brat, rest []Input
 		for _, f := range files {
 			switch {
+			case format == "brat" || (format == "auto" && strings.EqualFold(path.Ext(f.Name), ".ann")):
+				brat = append(brat, f)
 			case format == "ptc":
 				ptc = append(ptc, f)
 			case format == "auto" && isPTCLabelFile(f.Name):
@@ -112,6 +114,23 @@ func Parse(inputs []Input, format string, lim Limits) Stream {
 				}
 			}
 			rest = keep
+		}
+		if format == "auto" && len(brat) > 0 {
+			// .ann files: a brat collection with its texts
+			var keep []Input
+			for _, f := range rest {
+				if ext := strings.ToLower(path.Ext(f.Name)); ext == ".txt" || ext == ".conf" {
+					brat = append(brat, f)
+				} else {
+					keep = append(keep, f)
+				}
+			}
+			rest = keep
+		}
+		if len(brat) > 0 {
+			if err := parseBrat(brat, lim, yield); err != nil {
+				return err
+			}
 		}
 		if len(ptc) > 0 {
 			if err := parsePTC(ptc, lim, yield); err != nil {

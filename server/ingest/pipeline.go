@@ -22,11 +22,14 @@ type Options struct {
 	ProjectID    int64
 	UserID       int64 // annotator of the imported spans
 	CreateLabels bool  // create unknown labels instead of reporting them
-	Strict       bool  // any problem rejects the whole import
-	DryRun       bool  // report only; store nothing
-	MaxArticles  int   // 0: no limit
-	MaxTextBytes int   // 0: no limit
-	MaxProblems  int   // problems listed in the report (default 1000); all are counted
+	// OtherAnnotators lets spans name another annotator (Span.Annotator,
+	// a project member) than UserID: the project's managers only.
+	OtherAnnotators bool
+	Strict          bool // any problem rejects the whole import
+	DryRun          bool // report only; store nothing
+	MaxArticles     int  // 0: no limit
+	MaxTextBytes    int  // 0: no limit
+	MaxProblems     int  // problems listed in the report (default 1000); all are counted
 	// Chunk is how long the import may hold the writer before it commits
 	// a chunk and lets other writers in (0: models.ImportChunk). Negative:
 	// the whole import in one transaction, as before 2026-11-29; other
@@ -54,6 +57,8 @@ type importer struct {
 	opts   Options
 	rep    *Report
 	labels map[string]*models.Label // by key; nil value: known to be missing
+	users  map[string]annotatorRef  // Span.Annotator -> user (bratpipeline.go)
+	rtypes map[string]*models.RelationType
 	srcs   map[string]int64
 	// dedupe indexes over the project's articles (existing and new):
 	// short hashes keep memory small for large projects
@@ -97,7 +102,7 @@ func Run(ctx context.Context, s *models.Store, opts Options, src Stream) (*Repor
 	if opts.heartbeat <= 0 {
 		opts.heartbeat = models.ImportHeartbeatEvery
 	}
-	rep := &Report{DryRun: opts.DryRun, LabelsCreated: []string{}, Problems: []Problem{}}
+	rep := &Report{DryRun: opts.DryRun, LabelsCreated: []string{}, RelationTypesCreated: []string{}, Problems: []Problem{}}
 	if _, err := s.GetProject(ctx, opts.ProjectID); err != nil {
 		return nil, err
 	}
@@ -121,7 +126,9 @@ func Run(ctx context.Context, s *models.Store, opts Options, src Stream) (*Repor
 			stop()
 			bg := context.WithoutCancel(ctx)
 			if s.EndImport(bg, id, models.ImportStateFailed, fmt.Sprintf("internal error: %v", r), rep.counts()) == nil {
-				s.CleanImport(bg, id)
+				if s.CleanImport(bg, id) == nil {
+					im.w.DropRelationTypes(bg)
+				}
 			}
 			panic(r)
 		}
@@ -163,6 +170,9 @@ func Run(ctx context.Context, s *models.Store, opts Options, src Stream) (*Repor
 	}
 	if e := s.CleanImport(bg, id); e != nil {
 		return nil, errors.Join(err, e) // the rows stay hidden; the next sweep removes them
+	}
+	if e := im.w.DropRelationTypes(bg); e != nil {
+		return nil, errors.Join(err, e)
 	}
 	if errors.Is(err, errRollback) {
 		return rep, nil

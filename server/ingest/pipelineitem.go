@@ -141,6 +141,8 @@ func (im *importer) spans(it *Item, id int64, hash string, existing bool) error 
 	if len(it.Spans) == 0 {
 		return nil
 	}
+	// what became of each span, for the item's relations (bratpipeline.go)
+	ends := make([]spanEnd, len(it.Spans))
 	if im.lastID != id || im.lastHash != hash {
 		text, err := im.w.ArticleText(id)
 		if errors.Is(err, models.ErrNotFound) {
@@ -166,7 +168,14 @@ func (im *importer) spans(it *Item, id int64, hash string, existing bool) error 
 		if label == nil {
 			continue
 		}
-		row, err := models.PrepareSpan(ix, im.opts.ProjectID, models.SpanDraft{ArticleID: id, LabelID: label.ID, UserID: im.opts.UserID,
+		userID, err := im.annotator(it, sp)
+		if err != nil {
+			return err
+		}
+		if userID == 0 { // reported
+			continue
+		}
+		row, err := models.PrepareSpan(ix, im.opts.ProjectID, models.SpanDraft{ArticleID: id, LabelID: label.ID, UserID: userID,
 			Start: sp.Start, End: sp.End, Text: sp.Text, Note: sp.Note, Attributes: sp.Attributes, Origin: models.OriginImport}, models.OriginImport)
 		if err != nil {
 			var ve *models.ValidationError
@@ -190,19 +199,20 @@ func (im *importer) spans(it *Item, id int64, hash string, existing bool) error 
 			im.problem(im.spanProblem(it, sp, field, fmt.Sprintf("span imported, but [%d, %d) starts or ends on whitespace (%q)", sp.Start, sp.End, clip(row.Quote))))
 		}
 		if existing {
-			found, err := im.w.ImportedSpanExists(id, label.ID, im.opts.UserID, sp.Start, sp.End)
+			found, err := im.w.ImportedSpanExists(id, label.ID, userID, sp.Start, sp.End)
 			if err != nil {
 				return err
 			}
 			if found {
 				im.rep.SpansSkipped++
+				ends[i].skipped = true
 				continue
 			}
 		}
 		rows, from = append(rows, row), append(from, i)
 	}
 	if len(rows) == 0 {
-		return nil
+		return im.relations(it, id, ends)
 	}
 	ids, err := im.w.InsertSpans(rows)
 	if errors.Is(err, models.ErrNotFound) {
@@ -216,14 +226,19 @@ func (im *importer) spans(it *Item, id int64, hash string, existing bool) error 
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if id == 0 {
+	for j, sid := range ids {
+		if sid == 0 {
 			im.rep.SpansSkipped++
+			ends[from[j]].skipped = true
 		} else {
 			im.rep.SpansCreated++
+			ends[from[j]].id = sid
+			if it.Spans[from[j]].Discontinuous {
+				im.rep.DiscontinuousSpans++
+			}
 		}
 	}
-	return nil
+	return im.relations(it, id, ends)
 }
 
 // label resolves a span's label, creating it when allowed. nil with no

@@ -53,6 +53,21 @@ type Span struct {
 	Text       *string
 	Note       string
 	Attributes models.JSONMap
+	// Annotator is the user name whose span this is ("": the importing
+	// user); see Options.OtherAnnotators.
+	Annotator string
+	// Discontinuous: several fragments stored as one span (brat), counted
+	// in the report.
+	Discontinuous bool
+}
+
+// Relation links two spans of one item (indexes into Item.Spans) with a
+// relation type, by key or by a name that LabelKeyOf turns into one.
+type Relation struct {
+	File     string
+	Line     int
+	Type     string
+	From, To int
 }
 
 // Item is one article (with its spans) produced by a parser, or, with
@@ -65,6 +80,7 @@ type Item struct {
 	Domain      string // outlet domain when the article has no URL
 	ExternalRef string
 	Spans       []Span
+	Relations   []Relation
 	Problems    []Problem
 }
 
@@ -74,15 +90,22 @@ type Stream func(yield func(*Item) error) error
 
 // Report says what an import did (or, for a dry run, would do).
 type Report struct {
-	ImportID        int64     `json:"import_id"`
-	DryRun          bool      `json:"dry_run"`
-	ArticlesCreated int       `json:"articles_created"`
-	ArticlesSkipped int       `json:"articles_skipped"`
-	SpansCreated    int       `json:"spans_created"`
-	SpansSkipped    int       `json:"spans_skipped"` // already present (re-import) or repeated in the input
-	LabelsCreated   []string  `json:"labels_created"`
-	Problems        []Problem `json:"problems"`
-	ProblemCount    int       `json:"problem_count"`
+	ImportID        int64    `json:"import_id"`
+	DryRun          bool     `json:"dry_run"`
+	ArticlesCreated int      `json:"articles_created"`
+	ArticlesSkipped int      `json:"articles_skipped"`
+	SpansCreated    int      `json:"spans_created"`
+	SpansSkipped    int      `json:"spans_skipped"` // already present (re-import) or repeated in the input
+	LabelsCreated   []string `json:"labels_created"`
+	// relations between imported spans (brat): created, already there,
+	// relation types created (create_labels=true), and spans stored from
+	// several fragments
+	RelationsCreated     int       `json:"relations_created"`
+	RelationsSkipped     int       `json:"relations_skipped"`
+	RelationTypesCreated []string  `json:"relation_types_created"`
+	DiscontinuousSpans   int       `json:"discontinuous_spans"`
+	Problems             []Problem `json:"problems"`
+	ProblemCount         int       `json:"problem_count"`
 }
 
 func (r *Report) counts() models.ImportCounts {
