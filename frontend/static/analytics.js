@@ -59,13 +59,15 @@ export async function analyticsView(root, [pidStr]) {
   async function draw() {
     const my = ++gen;
     const key = label.value, m = measure.value, n = Math.max(1, Number(topN.value) || 10);
-    const results = await Promise.all(Object.keys(charted).map((by) => api("GET", "/projects/" + pid + "/stats" + qs({ by, label: key }))));
+    // one request: the finest groups, summed here into each chart's
+    // (every count is a sum over disjoint groups of articles)
+    const fine = await api("GET", "/projects/" + pid + "/stats" + qs({ by: "ownership,source,month", label: key }));
     if (my !== gen) return;
     for (const c of charts) c.destroy();
     charts = [];
     clear(sections);
-    Object.keys(charted).forEach((by, i) => {
-      let rows = results[i].items;
+    Object.keys(charted).forEach((by) => {
+      let rows = rollUp(fine.items, by);
       if (by === "source") rows = rows.filter((r) => r.spans > 0).sort((x, y) => y.spans - x.spans || x.source.localeCompare(y.source)).slice(0, n);
       const spec = charted[by];
       const chartRows = by === "month" ? rows.filter((r) => r.month) : rows;
@@ -87,6 +89,25 @@ export async function analyticsView(root, [pidStr]) {
   const onResize = () => { for (const c of charts) c.setSize({ width: c.root.parentNode.clientWidth || 480, height: 260 }); };
   window.addEventListener("resize", onResize);
   return () => { window.removeEventListener("resize", onResize); for (const c of charts) c.destroy(); };
+}
+
+// rollUp sums the rows of finer groups by one key, in the order of the
+// groups' first appearance (the server's order), and derives the ratios
+// from the sums as the server does.
+function rollUp(items, by) {
+  const out = new Map();
+  for (const r of items) {
+    let o = out.get(r[by]);
+    if (!o) out.set(r[by], (o = { [by]: r[by], spans: 0, articles: 0, articles_with_spans: 0, words: 0 }));
+    o.spans += r.spans; o.articles += r.articles; o.articles_with_spans += r.articles_with_spans; o.words += r.words;
+  }
+  const rows = [...out.values()];
+  for (const o of rows) {
+    o.spans_per_1000_words = o.words ? (o.spans * 1000) / o.words : 0;
+    o.share_of_articles = o.articles ? o.articles_with_spans / o.articles : 0;
+  }
+  if (by !== "ownership") rows.sort((x, y) => (x[by] === "") - (y[by] === "") || (x[by] < y[by] ? -1 : x[by] > y[by] ? 1 : 0));
+  return rows;
 }
 
 // statsTable is a chart's numbers; counts of spans link to them.
