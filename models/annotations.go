@@ -47,7 +47,7 @@ type AnnotationPatch struct {
 }
 
 func validOrigin(o string) bool {
-	return o == OriginHuman || o == OriginImport || modelOriginRe.MatchString(o)
+	return o == OriginHuman || o == OriginImport || modelOriginRe.MatchString(o) || suggestOriginRe.MatchString(o)
 }
 
 // CheckSpan validates [start, end) against text and returns the quote.
@@ -218,6 +218,8 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("annotations.layer = 'annotator'")
 	case LayerGold:
 		q = q.Where("annotations.layer = 'gold'")
+	case LayerSuggestion:
+		q = q.Where("annotations.layer = 'suggestion'")
 	}
 	if f.Origin != "" {
 		q = q.Where("annotations.origin = ?", f.Origin)

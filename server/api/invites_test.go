@@ -25,6 +25,7 @@ func matrixFixture(e *testEnv, path string) string {
 	e.t.Helper()
 	path = curationMatrixFixture(e, path)
 	path = relationsMatrixFixture(e, path)
+	path = suggestionsMatrixFixture(e, path)
 	if !strings.Contains(path, "{invite}") && !strings.Contains(path, "{secret}") {
 		return path
 	}

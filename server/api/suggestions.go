@@ -1,0 +1,234 @@
+package api
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"slant/models"
+	"slant/server/suggest"
+)
+
+// Suggestions: managers run the rule-based suggester over a project's
+// articles; every member (in blind projects too: suggestions come from no
+// annotator) sees the ones they have not decided, and accepts (a copy in
+// their own layer) or rejects (hidden from them) each.
+
+// suggestChunk is how many articles one transaction of a run writes:
+// annotators' saves get the writer between chunks.
+const suggestChunk = 200
+
+type suggestRunJSON struct {
+	Kind       string  `json:"kind"`
+	Articles   int     `json:"articles"`
+	Created    int     `json:"created"`
+	Existing   int     `json:"existing"`
+	Skipped    int     `json:"skipped"`
+	ElapsedSec float64 `json:"elapsed_seconds"`
+}
+
+// runSuggestions answers POST /projects/{id}/suggestions?kind=attributed_claim[&articles=1,2].
+func (h *Handler) runSuggestions(c *gin.Context) {
+	pid, err := pathID(c, "project")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	kind := c.DefaultQuery("kind", "attributed_claim")
+	var ids []int64
+	if s := c.Query("articles"); s != "" {
+		for _, part := range strings.Split(s, ",") {
+			id, err := parseID(strings.TrimSpace(part))
+			if err != nil {
+				fail(c, fieldErr("articles", "must be a comma-separated list of article ids"))
+				return
+			}
+			ids = append(ids, id)
+		}
+	}
+	ctx := c.Request.Context()
+	t0 := time.Now()
+	out := suggestRunJSON{Kind: kind}
+	var total models.SuggestCounts
+	var after int64
+	for {
+		arts, err := h.store.ArticleTexts(ctx, pid, ids, after, suggestChunk)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if len(arts) == 0 {
+			break
+		}
+		var found []models.SuggestionIn
+		for _, a := range arts {
+			for _, sg := range suggest.Suggest(a.Text, a.Language) {
+				found = append(found, suggestionIn(a.ID, sg))
+			}
+		}
+		counts, err := h.store.StoreSuggestions(ctx, pid, kind, found)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		total.Add(counts)
+		out.Articles += len(arts)
+		after = arts[len(arts)-1].ID
+	}
+	out.Created, out.Existing, out.Skipped = total.Created, total.Existing, total.Skipped
+	out.ElapsedSec = time.Since(t0).Seconds()
+	c.JSON(http.StatusOK, out)
+}
+
+func suggestionIn(articleID int64, sg suggest.Suggestion) models.SuggestionIn {
+	in := models.SuggestionIn{ArticleID: articleID, Rule: sg.Rule, Confidence: sg.Confidence,
+		Content: [2]int{sg.Content.Start, sg.Content.End}, Head: sg.Head}
+	if sg.Cue.End > sg.Cue.Start {
+		in.Cue = &[2]int{sg.Cue.Start, sg.Cue.End}
+	}
+	if sg.HasSource {
+		in.Source = &[2]int{sg.Source.Start, sg.Source.End}
+	}
+	return in
+}
+
+type suggestedPartJSON struct {
+	ID    int64  `json:"id"`
+	Label string `json:"label"`
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+	Head  string `json:"head,omitempty"`
+}
+
+type suggestionJSON struct {
+	ID         int64              `json:"id"`
+	ArticleID  int64              `json:"article_id"`
+	Label      string             `json:"label"`
+	Start      int                `json:"start"`
+	End        int                `json:"end"`
+	Text       string             `json:"text"`
+	Rule       string             `json:"rule"`
+	Origin     string             `json:"origin"`
+	Confidence float64            `json:"confidence"`
+	Status     string             `json:"status"`
+	Cue        *suggestedPartJSON `json:"cue"`
+	Source     *suggestedPartJSON `json:"source"`
+}
+
+func partView(p *models.SuggestedPart) *suggestedPartJSON {
+	if p == nil {
+		return nil
+	}
+	return &suggestedPartJSON{ID: p.ID, Label: p.Label, Start: p.Start, End: p.End, Text: p.Text, Head: p.Head}
+}
+
+// listSuggestions answers GET /articles/{id}/suggestions: the caller's
+// pending suggestions.
+func (h *Handler) listSuggestions(c *gin.Context) {
+	aid, err := pathID(c, "article")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	list, err := h.store.PendingSuggestions(c.Request.Context(), aid, userOf(c).ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]suggestionJSON, len(list))
+	for i, s := range list {
+		items[i] = suggestionJSON{ID: s.ID, ArticleID: s.ArticleID, Label: s.Label, Start: s.Start, End: s.End, Text: s.Text,
+			Rule: s.Rule, Origin: models.SuggestOrigin(s.Rule), Confidence: s.Confidence, Status: "pending",
+			Cue: partView(s.Cue), Source: partView(s.Source)}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+type acceptRequest struct {
+	Label *string `json:"label"`
+	Start *int    `json:"start"`
+	End   *int    `json:"end"`
+}
+
+// acceptSuggestion answers POST /annotations/{id}/accept: the suggested
+// claim (boundaries or label edited first, if the body says so), its cue
+// and source and their links become the caller's own spans.
+func (h *Handler) acceptSuggestion(c *gin.Context) {
+	id, err := pathID(c, "annotation")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req acceptRequest
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeBytes(body, &req); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	ctx := c.Request.Context()
+	claim, err := h.store.AcceptSuggestion(ctx, id, userOf(c).ID, models.AcceptEdit{Label: req.Label, Start: req.Start, End: req.End})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a, err := h.store.GetAnnotation(ctx, claim)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, annotationView(a))
+}
+
+// rejectSuggestion answers POST /annotations/{id}/reject.
+func (h *Handler) rejectSuggestion(c *gin.Context) {
+	id, err := pathID(c, "annotation")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := h.store.RejectSuggestion(c.Request.Context(), id, userOf(c).ID); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type suggestionStatJSON struct {
+	Rule           string  `json:"rule"`
+	Origin         string  `json:"origin"`
+	Suggested      int     `json:"suggested"`
+	Accepted       int     `json:"accepted"`
+	Rejected       int     `json:"rejected"`
+	AcceptanceRate float64 `json:"acceptance_rate"`
+}
+
+// suggestionStats answers GET /projects/{id}/suggestions/stats.
+func (h *Handler) suggestionStats(c *gin.Context) {
+	pid, err := pathID(c, "project")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	stats, err := h.store.SuggestionStats(c.Request.Context(), pid)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]suggestionStatJSON, len(stats))
+	for i, s := range stats {
+		items[i] = suggestionStatJSON{Rule: s.Rule, Origin: models.SuggestOrigin(s.Rule), Suggested: s.Suggested,
+			Accepted: s.Accepted, Rejected: s.Rejected, AcceptanceRate: s.AcceptanceRate()}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
