@@ -307,11 +307,16 @@ func statsSpanSQL(cols string, byAnnotator bool, projectID, userID, labelID int6
 }
 
 // statsArticleSQL is the pass over the project's articles: each one's
-// outlet, ownership, country, month and words.
-const statsArticleSQL = `SELECT a.id, COALESCE(src.domain, ''), COALESCE(src.ownership, 'unknown'), COALESCE(src.country, ''),
-		COALESCE(strftime('%Y-%m', a.published_at), ''), COALESCE(w.words, 0)
-		FROM articles a LEFT JOIN sources src ON src.id = a.source_id LEFT JOIN article_words w ON w.article_id = a.id
-		WHERE a.project_id = ?`
+// outlet, month (when asked for) and words. The outlets' profiles are
+// joined in Go: a few rows, against a lookup per article in SQL.
+func statsArticleSQL(byMonth bool) string {
+	month := "''"
+	if byMonth {
+		month = "COALESCE(strftime('%Y-%m', a.published_at), '')"
+	}
+	return `SELECT a.id, COALESCE(a.source_id, 0), ` + month + `, COALESCE(w.words, 0)
+		FROM articles a LEFT JOIN article_words w ON w.article_id = a.id WHERE a.project_id = ?`
+}
 
 type statsGroup struct {
 	keys            []string
@@ -321,32 +326,65 @@ type statsGroup struct {
 // statsArticles reads the project's articles once: their groups (by the
 // article-side keys in by) and each article's group.
 func statsArticles(tx *gorm.DB, projectID int64, by []string, at map[string]int) ([]statsGroup, map[int64]int, error) {
-	rows, err := tx.Raw(statsArticleSQL, projectID).Rows()
+	outlets := map[int64][3]string{0: {"", OwnershipUnknown, ""}} // id -> domain, ownership, country
+	srcRows, err := tx.Raw(`SELECT id, domain, ownership, country FROM sources`).Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	for srcRows.Next() {
+		var id int64
+		var o [3]string
+		if err := srcRows.Scan(&id, &o[0], &o[1], &o[2]); err != nil {
+			srcRows.Close()
+			return nil, nil, err
+		}
+		outlets[id] = o
+	}
+	srcRows.Close()
+	if err := srcRows.Err(); err != nil {
+		return nil, nil, err
+	}
+	_, byMonth := at["month"]
+	rows, err := tx.Raw(statsArticleSQL(byMonth), projectID).Rows()
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
+	// an article's group follows from its outlet and month: the keys are
+	// built once per (outlet, month), not per article
+	type place struct {
+		source int64
+		month  string
+	}
 	var groups []statsGroup
 	index := map[string]int{}
+	placed := map[place]int{}
 	artGroup := map[int64]int{}
-	var vals [4]string
 	for rows.Next() {
 		var id, words int64
-		if err := rows.Scan(&id, &vals[0], &vals[1], &vals[2], &vals[3], &words); err != nil {
+		var p place
+		if err := rows.Scan(&id, &p.source, &p.month, &words); err != nil {
 			return nil, nil, err
 		}
-		keys := make([]string, len(by))
-		for i, k := range []string{"source", "ownership", "country", "month"} {
-			if j, ok := at[k]; ok {
-				keys[j] = vals[i]
-			}
-		}
-		name := strings.Join(keys, "\x00")
-		g, ok := index[name]
+		g, ok := placed[p]
 		if !ok {
-			g = len(groups)
-			index[name] = g
-			groups = append(groups, statsGroup{keys: keys})
+			o, known := outlets[p.source]
+			if !known { // an outlet hidden with an unpublished import
+				o = outlets[0]
+			}
+			keys := make([]string, len(by))
+			for i, k := range []string{"source", "ownership", "country", "month"} {
+				if j, ok := at[k]; ok {
+					keys[j] = append(o[:], p.month)[i]
+				}
+			}
+			name := strings.Join(keys, "\x00")
+			if g, ok = index[name]; !ok {
+				g = len(groups)
+				index[name] = g
+				groups = append(groups, statsGroup{keys: keys})
+			}
+			placed[p] = g
 		}
 		groups[g].articles++
 		groups[g].words += words

@@ -36,9 +36,11 @@ func rawPlan(t *testing.T, s *Store, query string, args ...any) string {
 func TestStatsQueryPlansReadIndexesOnly(t *testing.T) {
 	t.Parallel()
 	s := newInternalStore(t)
-	plan := rawPlan(t, s, statsArticleSQL, 1)
-	if !strings.Contains(plan, "USING INDEX idx_articles_stats (project_id=?)") || !strings.Contains(plan, "w USING INTEGER PRIMARY KEY") {
-		t.Errorf("article pass:\n%s", plan)
+	for _, byMonth := range []bool{false, true} {
+		plan := rawPlan(t, s, statsArticleSQL(byMonth), 1)
+		if !strings.Contains(plan, "USING INDEX idx_articles_stats (project_id=?)") || !strings.Contains(plan, "w USING INTEGER PRIMARY KEY") {
+			t.Errorf("article pass:\n%s", plan)
+		}
 	}
 	for _, c := range []struct {
 		cols        string
