@@ -97,8 +97,22 @@ func TestRelationLinkByKeyboardAndMouse(t *testing.T) {
 	e.waitJS(target + ` === "a ministry spokesman"`)
 	e.key(kb.ArrowLeft)
 	e.waitJS(target + ` === "Ivan Petrov"`)
+	// the link redraws the segments of its two spans (both in the first
+	// paragraph) and nothing else
+	eval[bool](e, `(() => {
+	  const root = document.getElementById('article-text'), paras = [...root.children];
+	  window.__touched = new Set();
+	  window.__note = (ms) => { for (const m of ms) window.__touched.add(m.target === root ? -1 : paras.findIndex(p => p.contains(m.target))); };
+	  window.__obs = new MutationObserver(window.__note);
+	  window.__obs.observe(root, { childList: true, subtree: true });
+	  return true;
+	})()`)
 	e.key(kb.Enter)
 	e.waitJS(`document.getElementById('link-bar').hidden`)
+	e.waitJS(`document.querySelectorAll('#article-text .hl[data-rel]').length === 2`)
+	if got := eval[[]int](e, `(window.__note(window.__obs.takeRecords()), window.__obs.disconnect(), [...window.__touched].sort())`); len(got) != 1 || got[0] != 0 {
+		t.Errorf("linking touched paragraphs %v, want only [0]", got)
+	}
 	e.waitJS(`[...document.querySelectorAll('#article-text .hl[data-rel]')].map(n => n.textContent + '=' + n.dataset.rel).join('|') === "the plan will inevitably fail=1|Ivan Petrov=1"`)
 	rs := e.apiRelations(art.ID)
 	if len(rs) != 1 || rs[0].Type != "said_by" || rs[0].From != claim1 || rs[0].To != src1 {

@@ -24,6 +24,7 @@ export class Relations {
     this.types = [...(types || [])].sort((a, b) => a.sort_order - b.sort_order || a.id - b.id);
     this.say = say;
     this.rels = new Map(); // id (or "tmp-N") -> {id, type, from, to, n, pending}
+    this.marks = null; // span id -> its numbers (markOf), null after a change
     this.next = 1; // the next relation's number
     this.tmp = 0;
     this.loads = 0;
@@ -60,17 +61,23 @@ export class Relations {
     return null;
   }
 
-  // markOf is the numbers shown after span a ("" for none).
+  // markOf is the numbers shown after span a ("" for none), from an
+  // index by span id rebuilt after a change (a full redraw asks once per
+  // span).
   markOf(a) {
     if (!a || a.pending) return "";
-    const ns = [];
-    for (const r of this.rels.values()) if (r.from === a.id || r.to === a.id) ns.push(r.n);
-    return ns.sort((x, y) => x - y).join(",");
+    if (!this.marks) {
+      const by = new Map();
+      for (const r of this.rels.values()) for (const id of [r.from, r.to]) { if (!by.has(id)) by.set(id, []); by.get(id).push(r.n); }
+      this.marks = new Map([...by].map(([id, ns]) => [id, ns.sort((x, y) => x - y).join(",")]));
+    }
+    return this.marks.get(a.id) || "";
   }
 
   // repaint redraws the marks of the spans with the given server ids and
   // the open editor's section.
   repaint(ids) {
+    this.marks = null;
     const view = this.v.view;
     for (const id of new Set(ids)) {
       const a = this.spanOf(id);
