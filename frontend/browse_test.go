@@ -3,6 +3,8 @@ package frontend_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +73,16 @@ func TestSpanBrowserFiltersAndLinksIntoTheArticle(t *testing.T) {
 	heads := eval[[]string](e, `[...document.querySelectorAll('#sb-list h2.sb-group')].map((x) => x.textContent)`)
 	if strings.Join(heads, "|") != "private.example (1)|state.example (1)" {
 		t.Errorf("groups: %v", heads)
+	}
+
+	if dir := os.Getenv("SLANT_ARTIFACTS"); dir != "" {
+		buf, err := chromedp.Run(e.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "spans.png"), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// bob's span opens in its article, with everyone's spans shown and the span focused
