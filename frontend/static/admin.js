@@ -172,7 +172,7 @@ export async function exportView(root, [pidStr]) {
   const raw = h("input", { type: "checkbox", attrs: { id: "x-raw" } });
   // "CSV for Excel" is the CSV with a byte-order mark, so that Excel and
   // LibreOffice read it as UTF-8; "Excel workbook" is a real .xlsx file.
-  const formats = [["csv", "CSV"], ["csv-excel", "CSV for Excel"], ["xlsx", "Excel workbook (.xlsx)"], ["jsonl", "JSON Lines"], ["parquet", "Parquet"], ["doccano", "doccano JSONL"], ["w3c", "W3C Web Annotation"], ["ptc", "PTC / SemEval zip"]];
+  const formats = [["csv", "CSV"], ["csv-excel", "CSV for Excel"], ["xlsx", "Excel workbook (.xlsx)"], ["jsonl", "JSON Lines"], ["parquet", "Parquet"], ["doccano", "doccano JSONL"], ["w3c", "W3C Web Annotation"], ["ptc", "PTC / SemEval zip"], ["brat", "brat standoff zip"]];
   const format = h("select", { attrs: { id: "x-format" } }, ...formats.map(([v, t]) => h("option", { value: v, text: t })));
   const link = h("a", { class: "btn btn-primary", attrs: { id: "x-download", download: "" }, text: "Download CSV" });
   const url = h("code", { class: "mono small" });

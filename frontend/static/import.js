@@ -21,6 +21,7 @@ const FORMATS = [
   ["slant", "slant spans (JSONL or CSV export)"],
   ["w3c", "W3C Web Annotation"],
   ["parquet", "Parquet"],
+  ["brat", "brat standoff (.txt + .ann; annotators as NAME_ANNOTATOR.ann or folders in a zip)"],
 ];
 
 const STATES = {
