@@ -64,7 +64,7 @@ func (h *Handler) export(c *gin.Context) {
 		return
 	}
 	if format.Name == "xlsx" && ver.Count > xlsxMaxSpans {
-		fail(c, fieldErr("format", fmt.Sprintf("%d spans do not fit on one Excel sheet (at most %d): narrow the export with label, source, annotator or updated_since, or use csv or parquet",
+		fail(c, fieldErr("format", fmt.Sprintf("%d spans do not fit on one Excel sheet (at most %d): narrow the export with label, source, annotator, ownership, published_from/published_to or updated_since, or use csv or parquet",
 			ver.Count, xlsxMaxSpans)))
 		return
 	}
