@@ -115,6 +115,7 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		"GET /articles/:id/relations":                  {fmt.Sprintf("/articles/%d/relations", a), "", member(200)},
 		"POST /articles/:id/relations":                 {fmt.Sprintf("/articles/%d/relations", a), `{"type":"said_by","from":{claim},"to":{source}}`, member(201)},
 		"GET /projects/:id/relations":                  {fmt.Sprintf("/projects/%d/relations", p), "", member(200)},
+		"GET /projects/:id/stats/sources":              {fmt.Sprintf("/projects/%d/stats/sources", p), "", member(200)},
 		"DELETE /relations/:id":                        {"/relations/{relation}", "", member(204)},
 		// Suggestions: managers run the suggester; every member sees and
 		// decides the pending ones ({suggestion}: a suggested claim).

@@ -241,3 +241,41 @@ func TestBulkPushWithRelations(t *testing.T) {
 		t.Fatalf("linking another's spans by client id: %d %s", r.Status, r.Body)
 	}
 }
+
+// Claims per source text: spellings that differ in case and spacing are
+// one source, counted against links computed by hand.
+func TestClaimsPerSource(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "«A», the Minister said. «B», the  minister said. «C», a spokesperson said.")
+	ctx := context.Background()
+	ann := e.users["ann"].ID
+	link := func(cs, ce, ss, se int) {
+		c, err := e.store.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: e.article.ID, UserID: ann, Label: "attributed_claim", Start: cs, End: ce})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := e.store.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: e.article.ID, UserID: ann, Label: "source", Start: ss, End: se})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.CreateRelation(ctx, models.RelationIn{ArticleID: e.article.ID, Type: "said_by", FromID: c.ID, ToID: s.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link(0, 3, 5, 17)   // «A» — the Minister
+	link(24, 27, 29, 42) // «B» — the  minister
+	link(49, 52, 54, 68) // «C» — a spokesperson
+	r := e.do("GET", fmt.Sprintf("/api/v1/projects/%d/stats/sources", e.project.ID), "cur", "")
+	out := decode[struct {
+		Items []struct {
+			Source           string
+			Claims, Articles int
+		}
+	}](t, r)
+	if len(out.Items) != 2 || out.Items[0].Claims != 2 || out.Items[0].Articles != 1 || out.Items[1].Source != "a spokesperson" {
+		t.Fatalf("sources %+v", out.Items)
+	}
+	if csv := string(e.do("GET", fmt.Sprintf("/api/v1/projects/%d/stats/sources?format=csv", e.project.ID), "cur", "").Body); !strings.Contains(csv, ",2,1,") {
+		t.Fatalf("csv %s", csv)
+	}
+}

@@ -158,6 +158,7 @@ func (h *Handler) Routes() []Route {
 		{"GET", "/articles/:id/relations", member, h.listArticleRelations},
 		{"POST", "/articles/:id/relations", member, h.createRelation},
 		{"GET", "/projects/:id/relations", member, h.listProjectRelations},
+		{"GET", "/projects/:id/stats/sources", member, h.sourceStats},
 		{"POST", "/projects/:id/suggestions", manager, h.runSuggestions},
 		{"GET", "/projects/:id/suggestions/stats", member, h.suggestionStats},
 		{"GET", "/articles/:id/suggestions", member, h.listSuggestions},
