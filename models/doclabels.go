@@ -338,3 +338,75 @@ func (s *Store) SetArticleLabels(ctx context.Context, articleID int64, group str
 		return nil
 	})
 }
+
+// ArticleLabelRow is one annotator's (or the gold layer's) article-level
+// labels for one article, with the article's identity, for the articles
+// CSV.
+type ArticleLabelRow struct {
+	ArticleID    int64
+	ExternalID   *string
+	Title, URL   string
+	SourceDomain string
+	Ownership    string
+	Annotator    string
+	Layer        string
+	Options      map[string][]string // group key → option keys
+}
+
+// ExportArticleLabels streams the project's article-level labels, one
+// row per article and annotator (gold rows under "(gold)"), in article
+// order, from one read snapshot.
+func (s *Store) ExportArticleLabels(ctx context.Context, f ArticleLabelFilter, each func(*ArticleLabelRow) error) error {
+	return s.r.WithContext(dbContext(ctx)).Transaction(func(tx *gorm.DB) error {
+		q := `SELECT a.id, a.external_id, a.title, a.url, COALESCE(src.domain, ''), COALESCE(src.ownership, ''), u.name, l.layer, g.key, o.key
+			FROM article_labels l JOIN articles a ON a.id = l.article_id LEFT JOIN sources src ON src.id = a.source_id
+			JOIN doc_label_groups g ON g.id = l.group_id JOIN doc_label_options o ON o.id = l.option_id JOIN users u ON u.id = l.user_id
+			WHERE l.project_id = ? AND ` + visible("a")
+		args := []any{f.ProjectID}
+		if f.UserID != 0 {
+			q += ` AND l.user_id = ?`
+			args = append(args, f.UserID)
+		}
+		if f.ArticleID != 0 {
+			q += ` AND l.article_id = ?`
+			args = append(args, f.ArticleID)
+		}
+		switch f.Layer {
+		case "", LayersAnnotators, LayerAnnotator:
+			q += ` AND l.layer = 'annotator'`
+		case LayerGold:
+			q += ` AND l.layer = 'gold'`
+		}
+		q += ` ORDER BY a.id, u.name, g.sort_order, g.id, o.sort_order, o.id`
+		rows, err := tx.Raw(q, args...).Rows()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var cur *ArticleLabelRow
+		for rows.Next() {
+			var r ArticleLabelRow
+			var group, option string
+			if err := rows.Scan(&r.ArticleID, &r.ExternalID, &r.Title, &r.URL, &r.SourceDomain, &r.Ownership, &r.Annotator, &r.Layer, &group, &option); err != nil {
+				return err
+			}
+			if cur == nil || cur.ArticleID != r.ArticleID || cur.Annotator != r.Annotator {
+				if cur != nil {
+					if err := each(cur); err != nil {
+						return err
+					}
+				}
+				r.Options = map[string][]string{}
+				cur = &r
+			}
+			cur.Options[group] = append(cur.Options[group], option)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if cur != nil {
+			return each(cur)
+		}
+		return nil
+	}, &sql.TxOptions{ReadOnly: true})
+}

@@ -27,9 +27,13 @@ func (h *Handler) export(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if c.Query("format") == "articles" {
+		h.exportArticleLabels(c, pid)
+		return
+	}
 	format, err := export.Lookup(c.DefaultQuery("format", "csv"))
 	if err != nil {
-		fail(c, fieldErr("format", "must be one of "+strings.Join(export.FormatNames(), ", ")))
+		fail(c, fieldErr("format", "must be one of "+strings.Join(append(export.FormatNames(), "articles"), ", ")))
 		return
 	}
 	raw, err := boolQuery(c, "raw")

@@ -279,3 +279,40 @@ func TestClaimsPerSource(t *testing.T) {
 		t.Fatalf("csv %s", csv)
 	}
 }
+
+// The articles CSV: one row per article and annotator, a column per
+// article-level label group, options of a multiple-choice group joined.
+func TestArticlesCSVExport(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "An article with no spans needed.")
+	ctx := context.Background()
+	for _, g := range []*models.DocLabelGroup{
+		{ProjectID: e.project.ID, Key: "genre", Options: []models.DocLabelOption{{Key: "news"}, {Key: "opinion"}}},
+		{ProjectID: e.project.ID, Key: "topics", Multiple: true, Options: []models.DocLabelOption{{Key: "economy"}, {Key: "security"}}},
+	} {
+		if err := e.store.SaveDocLabelGroup(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set := func(user, group string, opts ...string) {
+		if err := e.store.SetArticleLabels(ctx, e.article.ID, group, e.users[user].ID, false, opts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("ann", "genre", "opinion")
+	set("ann", "topics", "security", "economy")
+	set("other", "genre", "news")
+	r := e.do("GET", fmt.Sprintf("/api/v1/projects/%d/export?format=articles", e.project.ID), "mgr", "")
+	recs, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
+	if r.Status != 200 || err != nil {
+		t.Fatalf("%d %v %s", r.Status, err, r.Body)
+	}
+	want := [][]string{
+		{"article_id", "external_id", "article_title", "article_url", "source_domain", "source_ownership", "annotator", "layer", "genre", "topics"},
+		{fmt.Sprint(e.article.ID), "ext-1", "Article", "https://www.outlet.example.org/a/1", "example.org", "unknown", "ann", "annotator", "opinion", "economy|security"},
+		{fmt.Sprint(e.article.ID), "ext-1", "Article", "https://www.outlet.example.org/a/1", "example.org", "unknown", "other", "annotator", "news", ""},
+	}
+	if fmt.Sprint(recs) != fmt.Sprint(want) {
+		t.Fatalf("articles csv\n got %q\nwant %q", recs, want)
+	}
+}
