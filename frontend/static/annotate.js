@@ -105,6 +105,7 @@ export async function annotateView(root, [idStr], ctx) {
     let items;
     try {
       items = await (firstSpans || fetchSpans());
+      if (firstSpans) await rels.prefetched(); // fetched at the same time: drawn at once
     } catch (e) { showError("Could not load the spans", e); return; } finally { firstSpans = null; }
     state.reset(items);
     textEl.dataset.renderMs = String(Math.round(performance.now() - t0));

@@ -41,7 +41,18 @@ export class Relations {
     document.addEventListener("keydown", this.onKey, true);
     v.textEl.addEventListener("click", this.onClick, true);
     v.state.on((ch) => this.onChange(ch));
+    // the first list is fetched while the spans are; when it is there
+    // before them (see prefetched), the first drawing of the text has the
+    // numbers already
+    this.firstItems = null;
+    this.first = this.fetch();
+    this.first.then((items) => { this.firstItems = items; }, () => {}); // an error is said in load
   }
+
+  // prefetched resolves once the first list has arrived (or failed).
+  prefetched() { return this.first ? this.first.catch(() => {}) : Promise.resolve(); }
+
+  fetch() { return listAll("/articles/" + this.articleID + "/relations"); }
 
   remove() {
     document.removeEventListener("keydown", this.onKey, true);
@@ -78,17 +89,30 @@ export class Relations {
   // the open editor's section.
   repaint(ids) {
     this.marks = null;
-    const view = this.v.view;
+    const view = this.v.view, changed = [];
     for (const id of new Set(ids)) {
       const a = this.spanOf(id);
       const vs = a && view.spans.get(a.key);
-      if (vs && (vs.mark || "") !== this.markOf(a)) view.set({ ...vs, mark: this.markOf(a) });
+      if (vs && (vs.mark || "") !== this.markOf(a)) changed.push([vs, this.markOf(a)]);
+    }
+    // many at once (an article's relations arriving): one pass over the
+    // text is cheaper than a local redraw each
+    if (changed.length > 64) {
+      for (const [vs, mark] of changed) vs.mark = mark;
+      view.renderAll();
+    } else {
+      for (const [vs, mark] of changed) view.set({ ...vs, mark });
     }
     this.paintSection();
   }
 
   onChange(ch) {
-    if (ch.type === "reset") { this.stop(false); this.load(); return; }
+    if (ch.type === "reset") {
+      this.stop(false);
+      // the view redraws every span after this: the numbers need no drawing
+      if (this.firstItems) { const items = this.firstItems; this.firstItems = this.first = null; ++this.loads; this.apply(items, false); } else this.load();
+      return;
+    }
     if (ch.type === "drop") {
       // the server deletes a span's relations with it
       const gone = ch.span.id, ends = [];
@@ -100,12 +124,19 @@ export class Relations {
   }
 
   async load() {
-    const seq = ++this.loads;
+    const seq = ++this.loads, t0 = performance.now();
     let items;
     try {
-      items = await listAll("/articles/" + this.articleID + "/relations");
-    } catch (e) { this.say("Could not load the links between spans: " + (e.describe ? e.describe() : e)); return; }
+      items = await (this.first || this.fetch());
+    } catch (e) { this.say("Could not load the links between spans: " + (e.describe ? e.describe() : e)); return; } finally { this.first = null; }
     if (seq !== this.loads) return;
+    this.apply(items, true);
+    this.v.textEl.dataset.relationsMs = String(Math.round(performance.now() - t0)); // fetched and drawn
+  }
+
+  // apply takes the article's relations (draw: redraw the spans whose
+  // numbers changed).
+  apply(items, draw) {
     const old = [...this.rels.values()].flatMap((r) => [r.from, r.to]);
     this.rels.clear();
     // numbered in reading order of the spans they start at
@@ -113,8 +144,9 @@ export class Relations {
     shown.sort((x, y) => x[1].u0 - y[1].u0 || x[2].u0 - y[2].u0 || x[0].id - y[0].id);
     this.next = 1;
     for (const [r] of shown) this.rels.set(r.id, { id: r.id, type: r.type, from: r.from, to: r.to, n: this.next++ });
-    this.repaint([...old, ...shown.flatMap(([r]) => [r.from, r.to])]);
-    this.v.textEl.dataset.relations = String(seq);
+    this.marks = null;
+    if (draw) this.repaint([...old, ...shown.flatMap(([r]) => [r.from, r.to])]);
+    this.v.textEl.dataset.relations = String(this.loads);
   }
 
   // ---- link mode ----
@@ -299,8 +331,10 @@ export class Relations {
 
   // ---- the editor's section ----
 
-  // section returns the relations part of span key's editor.
+  // section returns the relations part of span key's editor (another
+  // span's editor opening ends link mode).
   section(key) {
+    if (this.mode && this.mode.from.key !== key) this.stop(false);
     const el = h("div", { class: "relations-box", attrs: { id: "ed-relations", role: "group", "aria-label": "Links" } });
     this.sec = { key, el };
     this.paintSection();
