@@ -92,6 +92,7 @@ export class DocLabels {
   }
 
   async load() {
+    if (!this.groups.length) { this.el.dataset.ready = "1"; return; }
     try {
       const items = await listAll("/articles/" + this.articleID + "/document-labels", { annotator: this.me });
       this.stored.clear();
