@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -64,12 +66,7 @@ func (h *Handler) runSuggestions(c *gin.Context) {
 		if len(arts) == 0 {
 			break
 		}
-		var found []models.SuggestionIn
-		for _, a := range arts {
-			for _, sg := range suggest.Suggest(a.Text, a.Language) {
-				found = append(found, suggestionIn(a.ID, sg))
-			}
-		}
+		found := suggestAll(arts)
 		counts, err := h.store.StoreSuggestions(ctx, pid, kind, found)
 		if err != nil {
 			fail(c, err)
@@ -82,6 +79,31 @@ func (h *Handler) runSuggestions(c *gin.Context) {
 	out.Created, out.Existing, out.Skipped = total.Created, total.Existing, total.Skipped
 	out.ElapsedSec = time.Since(t0).Seconds()
 	c.JSON(http.StatusOK, out)
+}
+
+// suggestAll runs the suggester over a chunk of articles on every core
+// (it is pure: no shared state), keeping the articles' order.
+func suggestAll(arts []models.ArticleText) []models.SuggestionIn {
+	per := make([][]suggest.Suggestion, len(arts))
+	workers := min(runtime.GOMAXPROCS(0), len(arts))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(arts); i += workers {
+				per[i] = suggest.Suggest(arts[i].Text, arts[i].Language)
+			}
+		}(w)
+	}
+	wg.Wait()
+	var out []models.SuggestionIn
+	for i, list := range per {
+		for _, sg := range list {
+			out = append(out, suggestionIn(arts[i].ID, sg))
+		}
+	}
+	return out
 }
 
 func suggestionIn(articleID int64, sg suggest.Suggestion) models.SuggestionIn {

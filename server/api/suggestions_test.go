@@ -3,10 +3,14 @@ package api
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"slant/models"
+	"slant/server/suggest"
 )
 
 // suggestionsMatrixFixture makes a suggested claim for {suggestion}.
@@ -189,5 +193,40 @@ func TestSuggestionsOverHTTP(t *testing.T) {
 	r = e.do("GET", fmt.Sprintf("/api/v1/projects/%d/annotations?origin=suggest:quotes", p), "mgr", "")
 	if n := len(decode[struct{ Items []any }](t, r).Items); n != 3 { // claim, cue, source
 		t.Fatalf("accepted quote spans: %d %s", n, r.Body)
+	}
+}
+
+// TestSuggestionsScale is a measurement, not a check (no timing is
+// asserted): with SLANT_SUGGEST_SCALE=N it loads N articles of about 5 KB
+// (the evaluation set's texts) and logs how long one run takes.
+func TestSuggestionsScale(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("SLANT_SUGGEST_SCALE"))
+	if n <= 0 {
+		t.Skip("set SLANT_SUGGEST_SCALE=10000 to measure")
+	}
+	e := newEnv(t, "Seed.")
+	golds, err := suggest.LoadGold("../suggest/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for done := 0; done < n; {
+		var batch []models.ArticleIn
+		for ; done < n && len(batch) < 500; done++ {
+			var sb strings.Builder
+			for k := done; sb.Len() < 5000; k++ {
+				sb.WriteString(golds[k%len(golds)].Text)
+				sb.WriteString("\n\n")
+			}
+			batch = append(batch, models.ArticleIn{Title: fmt.Sprint("A", done), Text: sb.String()})
+		}
+		if _, err := e.store.CreateArticles(ctx, e.project.ID, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, pass := range []string{"first run", "re-run"} {
+		t0 := time.Now()
+		r := e.do("POST", fmt.Sprintf("/api/v1/projects/%d/suggestions", e.project.ID), "mgr", "")
+		t.Logf("%s over %d articles: %s in %s", pass, n, r.Body, time.Since(t0))
 	}
 }

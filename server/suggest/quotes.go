@@ -5,12 +5,37 @@ import "unicode"
 // quote is a pair of quotation marks at rune positions open and close.
 type quote struct{ open, close int }
 
-// closersOf maps each opening mark to the marks that may close it. „ is
-// closed by “ (German) or ” (some typesetters); » opens the German
-// »…« style when no « is open.
-var closersOf = map[rune]string{
-	'"': `"`, '“': "”", '„': "“”", '«': "»", '»': "«", '‹': "›", '›': "‹",
-	'「': "」", '『': "』", '‘': "’", '‚': "‘’", '\'': "'",
+// closersOf gives the marks that may close an opening mark ("" when c
+// opens nothing). „ is closed by “ (German) or ” (some typesetters); »
+// opens the German »…« style when no « is open.
+func closersOf(c rune) string {
+	switch c {
+	case '"':
+		return `"`
+	case '“':
+		return "”"
+	case '„':
+		return "“”"
+	case '«':
+		return "»"
+	case '»':
+		return "«"
+	case '‹':
+		return "›"
+	case '›':
+		return "‹"
+	case '「':
+		return "」"
+	case '『':
+		return "』"
+	case '‘':
+		return "’"
+	case '‚':
+		return "‘’"
+	case '\'':
+		return "'"
+	}
+	return ""
 }
 
 // maxQuoteRunes and maxQuoteBreaks bound a quote: a stray opening mark
@@ -22,7 +47,7 @@ const (
 
 func canOpen(r []rune, i int) bool {
 	c := r[i]
-	if _, ok := closersOf[c]; !ok {
+	if closersOf(c) == "" {
 		return false
 	}
 	if i+1 >= len(r) || unicode.IsSpace(r[i+1]) {
@@ -40,7 +65,7 @@ func canOpen(r []rune, i int) bool {
 func canClose(r []rune, i int, open rune) bool {
 	c := r[i]
 	ok := false
-	for _, x := range closersOf[open] {
+	for _, x := range closersOf(open) {
 		if x == c {
 			ok = true
 		}

@@ -166,3 +166,27 @@ func TestEvaluationSetParsesAndScores(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSuggest5KB measures the suggester alone on articles of about
+// 5 KB made of the evaluation set's texts.
+func BenchmarkSuggest5KB(b *testing.B) {
+	arts, err := LoadGold("testdata")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var texts []string
+	for i := range arts {
+		var sb strings.Builder
+		for k := i; sb.Len() < 5000; k++ {
+			sb.WriteString(arts[k%len(arts)].Text)
+			sb.WriteString("\n\n")
+		}
+		texts = append(texts, sb.String())
+	}
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		n += len(Suggest(texts[i%len(texts)], ""))
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "suggestions/op")
+}

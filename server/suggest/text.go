@@ -54,6 +54,15 @@ var abbreviations = map[string]bool{"st": true, "mr": true, "mrs": true, "ms": t
 func newDoc(text, lang string) *doc {
 	d := &doc{r: []rune(text)}
 	r := d.r
+	// byte offset of each rune, so tokens slice the text without copying
+	bpos := make([]int, 0, len(r)+1)
+	for b := range text {
+		bpos = append(bpos, b)
+	}
+	bpos = append(bpos, len(text))
+	d.toks = make([]token, 0, len(r)/4)
+	d.paraOf = make([]int, 0, len(r)/4)
+	d.sentOf = make([]int, 0, len(r)/4)
 	para, sent := 0, 0
 	newSent := false
 	for i := 0; i < len(r); {
@@ -79,7 +88,7 @@ func newDoc(text, lang string) *doc {
 				sent++
 				newSent = false
 			}
-			w := string(r[i:j])
+			w := text[bpos[i]:bpos[j]]
 			d.toks = append(d.toks, token{start: i, end: j, text: w, word: true, lower: strings.ToLower(w)})
 			d.paraOf = append(d.paraOf, para)
 			d.sentOf = append(d.sentOf, sent)
@@ -89,13 +98,14 @@ func newDoc(text, lang string) *doc {
 				sent++
 				newSent = false
 			}
-			d.toks = append(d.toks, token{start: i, end: i + 1, text: string(c), lower: string(c)})
+			p := text[bpos[i]:bpos[i+1]]
+			d.toks = append(d.toks, token{start: i, end: i + 1, text: p, lower: p})
 			d.paraOf = append(d.paraOf, para)
 			d.sentOf = append(d.sentOf, sent)
 			if c == '.' || c == '!' || c == '?' || c == '…' {
 				n := len(d.toks)
 				abbr := c == '.' && n >= 2 && d.toks[n-2].word && d.toks[n-2].end == i &&
-					(abbreviations[d.toks[n-2].lower] || len([]rune(d.toks[n-2].text)) == 1 && unicode.IsUpper([]rune(d.toks[n-2].text)[0]))
+					(abbreviations[d.toks[n-2].lower] || d.toks[n-2].end-d.toks[n-2].start == 1 && unicode.IsUpper(r[d.toks[n-2].start]))
 				if !abbr {
 					newSent = true
 				}
@@ -126,7 +136,7 @@ func detectLang(d *doc) string {
 		if !t.word {
 			continue
 		}
-		if unicode.Is(unicode.Cyrillic, []rune(t.text)[0]) {
+		if unicode.Is(unicode.Cyrillic, d.r[t.start]) {
 			cyr++
 		}
 		switch t.lower {
