@@ -143,6 +143,38 @@ func (s *Store) StoreSuggestions(ctx context.Context, projectID int64, kind stri
 		if err != nil {
 			return err
 		}
+		// the chunk's stored suggestions, read once: a claim found again
+		// is counted and left alone (its parts and links are stored)
+		type ext struct {
+			article, label int64
+			start, end     int
+		}
+		stored := map[ext]int64{}
+		var arts []int64
+		seen := map[int64]bool{}
+		for _, f := range in {
+			if !seen[f.ArticleID] {
+				seen[f.ArticleID] = true
+				arts = append(arts, f.ArticleID)
+			}
+		}
+		if len(arts) > 0 {
+			rows, err := tx.wr(ctx).Raw(`SELECT id, article_id, label_id, start, "end" FROM annotations
+				WHERE user_id = ? AND layer = 'suggestion' AND article_id IN (?)`, owner, arts).Rows()
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				var k ext
+				if err := rows.Scan(&id, &k.article, &k.label, &k.start, &k.end); err != nil {
+					rows.Close()
+					return err
+				}
+				stored[k] = id
+			}
+			rows.Close()
+		}
 		texts := map[int64]*SpanIndex{}
 		type part struct {
 			finding int
@@ -177,6 +209,10 @@ func (s *Store) StoreSuggestions(ctx context.Context, projectID int64, kind stri
 				}
 				texts[f.ArticleID] = NewSpanIndex(text)
 			}
+			if stored[ext{f.ArticleID, sc.content, f.Content[0], f.Content[1]}] != 0 {
+				counts.Existing++
+				continue
+			}
 			if err := add(i, f, RoleContent, sc.content, f.Content); err != nil {
 				counts.Skipped++
 				continue
@@ -198,11 +234,6 @@ func (s *Store) StoreSuggestions(ctx context.Context, projectID int64, kind stri
 		}
 		// A span stored before (or twice in this chunk: two claims with
 		// one source) is found by its extent, to link it.
-		type ext struct {
-			article, label int64
-			start, end     int
-		}
-		stored := map[ext]int64{}
 		for i, r := range rows {
 			k := ext{r.ArticleID, r.LabelID, r.Start, r.End}
 			if ids[i] != 0 {
