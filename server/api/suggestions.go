@@ -20,9 +20,14 @@ import (
 // annotator) sees the ones they have not decided, and accepts (a copy in
 // their own layer) or rejects (hidden from them) each.
 
-// suggestChunk is how many articles one transaction of a run writes:
-// annotators' saves get the writer between chunks.
+// suggestChunk is how many articles a run reads at a time; annotators'
+// saves get the writer between its transactions.
 const suggestChunk = 200
+
+// suggestWriteChunk bounds the findings one transaction writes (about
+// three spans and two links each), so a dense chunk of articles does not
+// hold the writer for long either.
+const suggestWriteChunk = 1000
 
 type suggestRunJSON struct {
 	Kind       string  `json:"kind"`
@@ -67,12 +72,16 @@ func (h *Handler) runSuggestions(c *gin.Context) {
 			break
 		}
 		found := suggestAll(arts)
-		counts, err := h.store.StoreSuggestions(ctx, pid, kind, found)
-		if err != nil {
-			fail(c, err)
-			return
+		for len(found) > 0 {
+			n := min(len(found), suggestWriteChunk)
+			counts, err := h.store.StoreSuggestions(ctx, pid, kind, found[:n])
+			if err != nil {
+				fail(c, err)
+				return
+			}
+			total.Add(counts)
+			found = found[n:]
 		}
-		total.Add(counts)
 		out.Articles += len(arts)
 		after = arts[len(arts)-1].ID
 	}
