@@ -139,7 +139,8 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 			}
 		}
 		var spans int64
-		if err := tx.wr(ctx).Table("annotations").Where("user_id = ?", id).Count(&spans).Error; err != nil {
+		if err := tx.wr(ctx).Raw(`SELECT (SELECT COUNT(*) FROM annotations WHERE user_id = ?) + (SELECT COUNT(*) FROM article_labels WHERE user_id = ?)
+			+ (SELECT COUNT(*) FROM relations WHERE user_id = ?)`, id, id, id).Row().Scan(&spans); err != nil {
 			return err
 		}
 		if spans > 0 {

@@ -384,6 +384,11 @@ func (s *Store) UpdateAnnotation(ctx context.Context, id int64, p AnnotationPatc
 				return err
 			}
 			d.LabelID = l.ID
+			if l.ID != a.LabelID {
+				if err := tx.linksAllowLabel(ctx, id, l.Key); err != nil {
+					return err
+				}
+			}
 		}
 		if p.Note != nil {
 			d.Note = *p.Note

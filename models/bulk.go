@@ -280,6 +280,11 @@ func (s *Store) bulkExistingClientIDs(ctx context.Context, projectID, userID int
 			keys = append(keys, *sp.ClientID)
 		}
 	}
+	return s.clientIDs(ctx, projectID, userID, keys)
+}
+
+// clientIDs finds the user's stored spans of the project by client id.
+func (s *Store) clientIDs(ctx context.Context, projectID, userID int64, keys []any) (map[string]int64, error) {
 	out := map[string]int64{}
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
@@ -327,6 +332,24 @@ func (s *Store) DeleteAnnotationsByOrigin(ctx context.Context, projectID int64, 
 func (s *Store) bulkRelations(ctx context.Context, projectID, userID int64, rels []BulkRelation, byClient map[string]int64, res *BulkResult) error {
 	fail := func(i int, err error) {
 		res.RelationErrors = append(res.RelationErrors, BulkItemError{Index: i, Err: err})
+	}
+	// ends named by client ids of spans stored before this push
+	var more []any
+	for _, r := range rels {
+		for _, k := range []string{r.From, r.To} {
+			if _, ok := byClient[k]; !ok {
+				more = append(more, k)
+			}
+		}
+	}
+	if len(more) > 0 {
+		stored, err := s.clientIDs(ctx, projectID, userID, more)
+		if err != nil {
+			return err
+		}
+		for k, id := range stored {
+			byClient[k] = id
+		}
 	}
 	types := map[string]*RelationType{}
 	for i, r := range rels {

@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,11 +57,11 @@ type Curation struct {
 // ArticleCuration gathers an article's annotators' spans, its gold layer,
 // its rejections, and the passages where annotators agree or differ.
 func (s *Store) ArticleCuration(ctx context.Context, articleID int64) (*Curation, error) {
-	spans, _, err := s.ListAnnotations(ctx, AnnotationFilter{ArticleID: articleID, Layer: LayerAnnotator}, Page{Limit: MaxLimit})
+	spans, err := s.allAnnotations(ctx, AnnotationFilter{ArticleID: articleID, Layer: LayerAnnotator})
 	if err != nil {
 		return nil, err
 	}
-	gold, _, err := s.ListAnnotations(ctx, AnnotationFilter{ArticleID: articleID, Layer: LayerGold}, Page{Limit: MaxLimit})
+	gold, err := s.allAnnotations(ctx, AnnotationFilter{ArticleID: articleID, Layer: LayerGold})
 	if err != nil {
 		return nil, err
 	}
@@ -313,15 +311,19 @@ func (s *Store) listRejections(ctx context.Context, articleID int64) ([]Rejectio
 type AgreedSpan struct {
 	ArticleID  int64
 	LabelID    int64
+	LabelKey   string
 	Start, End int
 	From       []int64
+	Names      []string // From's annotators
 }
 
 // agreedSQL finds, per article, the (label, extent) groups made by every
 // annotator who has a span in the article, at least two of them, with no
 // gold span there yet.
-const agreedSQL = `SELECT a.article_id, a.label_id, a.start, a."end", group_concat(a.id)
-	FROM annotations a
+// A passage a curator rejected (for this label or all) is not offered.
+// The source spans come as "id<TAB>annotator" lines, the label key once.
+const agreedSQL = `SELECT a.article_id, a.label_id, a.start, a."end", group_concat(a.id || char(9) || u.name, char(10)), l.key
+	FROM annotations a JOIN users u ON u.id = a.user_id JOIN labels l ON l.id = a.label_id
 	WHERE a.project_id = ? AND a.layer = 'annotator' AND %s AND (? = 0 OR a.article_id = ?)
 	GROUP BY a.article_id, a.label_id, a.start, a."end"
 	HAVING COUNT(DISTINCT a.user_id) >= 2
@@ -329,11 +331,13 @@ const agreedSQL = `SELECT a.article_id, a.label_id, a.start, a."end", group_conc
 			WHERE b.article_id = a.article_id AND b.layer = 'annotator' AND %s)
 		AND NOT EXISTS (SELECT 1 FROM annotations g WHERE g.article_id = a.article_id AND g.layer = 'gold'
 			AND g.label_id = a.label_id AND g.start = a.start AND g."end" = a."end")
+		AND NOT EXISTS (SELECT 1 FROM curation_rejections r WHERE r.article_id = a.article_id
+			AND (r.label_id IS NULL OR r.label_id = a.label_id) AND r.start < a."end" AND a.start < r."end")
 	ORDER BY a.article_id, a.start, a."end"`
 
-func (s *Store) agreedSpans(ctx context.Context, q *Store, projectID, articleID int64) ([]AgreedSpan, error) {
+func (s *Store) agreedSpans(ctx context.Context, projectID, articleID int64) ([]AgreedSpan, error) {
 	sqlText := strings.Replace(strings.Replace(agreedSQL, "%s", visible("a"), 1), "%s", visible("b"), 1)
-	rows, err := q.wr(ctx).Raw(sqlText, projectID, articleID, articleID).Rows()
+	rows, err := s.rd(ctx).Raw(sqlText, projectID, articleID, articleID).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -341,16 +345,27 @@ func (s *Store) agreedSpans(ctx context.Context, q *Store, projectID, articleID 
 	var out []AgreedSpan
 	for rows.Next() {
 		var a AgreedSpan
-		var ids string
-		if err := rows.Scan(&a.ArticleID, &a.LabelID, &a.Start, &a.End, &ids); err != nil {
+		var from string
+		if err := rows.Scan(&a.ArticleID, &a.LabelID, &a.Start, &a.End, &from, &a.LabelKey); err != nil {
 			return nil, err
 		}
-		for _, p := range strings.Split(ids, ",") {
-			if n, err := strconv.ParseInt(p, 10, 64); err == nil {
-				a.From = append(a.From, n)
+		lines := strings.Split(from, "\n")
+		sort.Slice(lines, func(i, j int) bool { return lines[i] < lines[j] })
+		type src struct {
+			id   int64
+			name string
+		}
+		var srcs []src
+		for _, ln := range lines {
+			id, name, _ := strings.Cut(ln, "\t")
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+				srcs = append(srcs, src{n, name})
 			}
 		}
-		sort.Slice(a.From, func(i, j int) bool { return a.From[i] < a.From[j] })
+		sort.Slice(srcs, func(i, j int) bool { return srcs[i].id < srcs[j].id })
+		for _, x := range srcs {
+			a.From, a.Names = append(a.From, x.id), append(a.Names, x.name)
+		}
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -358,61 +373,83 @@ func (s *Store) agreedSpans(ctx context.Context, q *Store, projectID, articleID 
 
 // AcceptAgreed puts every span all annotators agree on into the gold
 // layer, in one project or (articleID != 0) one article. With dryRun it
-// only counts them. It answers how many spans it found and wrote.
+// only counts them. It answers how many spans it found and wrote. The
+// agreed spans are found on the read pool and written in short
+// transactions of agreedChunk spans, so a project-wide run never holds
+// the writer for long; a span made gold meanwhile is skipped by the
+// unique index.
 func (s *Store) AcceptAgreed(ctx context.Context, projectID, articleID, curatorID int64, dryRun bool) (found, created int, err error) {
-	if dryRun {
-		agreed, err := s.agreedSpans(ctx, s, projectID, articleID)
+	agreed, err := s.agreedSpans(ctx, projectID, articleID)
+	if err != nil || dryRun {
 		return len(agreed), 0, err
 	}
-	err = s.Tx(ctx, func(tx *Store) error {
-		agreed, err := tx.agreedSpans(ctx, tx, projectID, articleID)
-		if err != nil {
-			return err
-		}
-		found = len(agreed)
-		texts := map[int64]*SpanIndex{}
-		rows := make([]Annotation, 0, len(agreed))
-		for _, a := range agreed {
+	found = len(agreed)
+	texts := map[int64]*SpanIndex{}
+	for len(agreed) > 0 {
+		n := min(agreedChunk, len(agreed))
+		chunk := agreed[:n]
+		agreed = agreed[n:]
+		rows := make([]Annotation, 0, len(chunk))
+		for _, a := range chunk {
 			ix := texts[a.ArticleID]
 			if ix == nil {
-				_, text, err := tx.articleText(ctx, a.ArticleID)
+				_, text, err := s.articleText(ctx, a.ArticleID)
+				if isNotFound(err) {
+					continue // deleted meanwhile
+				}
 				if err != nil {
-					return err
+					return found, created, err
 				}
 				ix = NewSpanIndex(text)
+				clear(texts) // one article's text at a time is enough: they come in article order
 				texts[a.ArticleID] = ix
 			}
-			from := make([]any, 0, len(a.From))
-			for _, id := range a.From {
-				var name, key string
-				if err := tx.wr(ctx).Raw(`SELECT u.name, l.key FROM annotations n JOIN users u ON u.id = n.user_id
-					JOIN labels l ON l.id = n.label_id WHERE n.id = ?`, id).Row().Scan(&name, &key); err != nil {
-					return err
-				}
-				from = append(from, map[string]any{"id": id, "annotator": name, "label": key, "start": a.Start, "end": a.End})
+			from := make([]any, len(a.From))
+			for i, id := range a.From {
+				from[i] = map[string]any{"id": id, "annotator": a.Names[i], "label": a.LabelKey, "start": a.Start, "end": a.End}
 			}
 			curator := curatorID
-			row, err := PrepareSpan(ix, projectID, SpanDraft{ArticleID: a.ArticleID, LabelID: a.LabelID, UserID: tx.gold,
+			row, err := PrepareSpan(ix, projectID, SpanDraft{ArticleID: a.ArticleID, LabelID: a.LabelID, UserID: s.gold,
 				Start: a.Start, End: a.End, Layer: LayerGold, DecidedBy: &curator,
 				Provenance: JSONMap{"decision": "agreed", "from": from}}, OriginHuman)
 			if err != nil {
-				return err
+				return found, created, err
 			}
 			rows = append(rows, row)
 		}
-		ids, err := tx.insertSpans(ctx, rows, nil)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if id != 0 {
-				created++
+		err := s.Tx(ctx, func(tx *Store) error {
+			ids, err := tx.insertSpans(ctx, rows, nil)
+			for _, id := range ids {
+				if id != 0 {
+					created++
+				}
 			}
+			return err
+		})
+		if err != nil {
+			return found, created, err
 		}
-		return nil
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
 	}
-	return found, created, err
+	return found, created, nil
+}
+
+// agreedChunk is how many gold spans one transaction of AcceptAgreed
+// writes (a few milliseconds of the writer).
+const agreedChunk = 500
+
+// allAnnotations pages through every span f matches, in text order.
+func (s *Store) allAnnotations(ctx context.Context, f AnnotationFilter) ([]AnnotationView, error) {
+	var out []AnnotationView
+	pg := Page{Limit: MaxLimit}
+	for {
+		rows, next, err := s.ListAnnotations(ctx, f, pg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+		if next == nil {
+			return out, nil
+		}
+		pg.Cursor = *next
+	}
 }

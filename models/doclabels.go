@@ -357,6 +357,14 @@ type ArticleLabelRow struct {
 // row per article and annotator (gold rows under "(gold)"), in article
 // order, from one read snapshot.
 func (s *Store) ExportArticleLabels(ctx context.Context, f ArticleLabelFilter, each func(*ArticleLabelRow) error) error {
+	if s.exportSlots != nil && !s.inTx { // as ExportAnnotations: a read connection stays free
+		select {
+		case s.exportSlots <- struct{}{}:
+			defer func() { <-s.exportSlots }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return s.r.WithContext(dbContext(ctx)).Transaction(func(tx *gorm.DB) error {
 		q := `SELECT a.id, a.external_id, a.title, a.url, COALESCE(src.domain, ''), COALESCE(src.ownership, ''), u.name, l.layer, g.key, o.key
 			FROM article_labels l JOIN articles a ON a.id = l.article_id LEFT JOIN sources src ON src.id = a.source_id

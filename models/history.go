@@ -158,7 +158,8 @@ func (s *Store) SpanHistory(ctx context.Context, projectID, annotationID int64) 
 func (s *Store) linkHistory(ctx context.Context, projectID, annotationID int64) ([]HistoryEntry, error) {
 	rows, err := s.rd(ctx).Raw(`SELECT h.id, h.relation_id, h.article_id, h.action, h.actor_id,
 		COALESCE((SELECT name FROM users u WHERE u.id = h.actor_id), ''), h.at, h.type, h.from_id, h.to_id
-		FROM relation_history h WHERE h.project_id = ? AND (h.from_id = ? OR h.to_id = ?) ORDER BY h.id`, projectID, annotationID, annotationID).Rows()
+		FROM relation_history h WHERE h.id IN (SELECT id FROM relation_history WHERE from_id = ?
+			UNION SELECT id FROM relation_history WHERE to_id = ?) AND h.project_id = ? ORDER BY h.id`, annotationID, annotationID, projectID).Rows()
 	if err != nil {
 		return nil, err
 	}

@@ -489,8 +489,8 @@ var migrations = []migration{
 			project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
 			key TEXT NOT NULL,
 			name TEXT NOT NULL,
-			from_label_id INTEGER REFERENCES labels(id) ON DELETE SET NULL,
-			to_label_id INTEGER REFERENCES labels(id) ON DELETE SET NULL,
+			from_label_id INTEGER REFERENCES labels(id) ON DELETE RESTRICT,
+			to_label_id INTEGER REFERENCES labels(id) ON DELETE RESTRICT,
 			hotkey TEXT NOT NULL DEFAULT '',
 			description TEXT NOT NULL DEFAULT '',
 			sort_order INTEGER NOT NULL DEFAULT 0,
@@ -517,6 +517,22 @@ var migrations = []migration{
 		`CREATE INDEX idx_relations_to ON relations (to_id)`,
 		`CREATE INDEX idx_relations_project ON relations (project_id, id)`,
 		`CREATE INDEX idx_relations_import ON relations (import_id) WHERE import_id IS NOT NULL`,
+		`CREATE INDEX idx_relations_type ON relations (type_id)`,
+		`CREATE INDEX idx_relations_user ON relations (user_id)`,
+		`CREATE INDEX idx_relation_types_labels ON relation_types (from_label_id, to_label_id)`,
+		// a link is part of the span it starts at (exports carry it on that
+		// span's row): making or removing one, or moving the span it points
+		// to, counts as a change of that span, so incremental pulls
+		// (updated_since) and export versions see it
+		`CREATE TRIGGER trg_relations_touch_insert AFTER INSERT ON relations BEGIN
+			UPDATE annotations SET updated_at = ` + sqlNow + ` WHERE id = NEW.from_id;
+		END`,
+		`CREATE TRIGGER trg_relations_touch_delete AFTER DELETE ON relations BEGIN
+			UPDATE annotations SET updated_at = ` + sqlNow + ` WHERE id = OLD.from_id;
+		END`,
+		`CREATE TRIGGER trg_relations_touch_target AFTER UPDATE OF label_id, start, "end", quote ON annotations BEGIN
+			UPDATE annotations SET updated_at = ` + sqlNow + ` WHERE id IN (SELECT from_id FROM relations WHERE to_id = NEW.id);
+		END`,
 		// Article-level labels: groups of options (genre: news, opinion,
 		// analysis), single or multiple choice, chosen per annotator and
 		// in the gold layer.
@@ -550,6 +566,8 @@ var migrations = []migration{
 			created_at DATETIME NOT NULL,
 			PRIMARY KEY (article_id, option_id, user_id))`,
 		`CREATE INDEX idx_article_labels_project ON article_labels (project_id, group_id, article_id)`,
+		`CREATE INDEX idx_article_labels_option ON article_labels (option_id)`,
+		`CREATE INDEX idx_article_labels_user ON article_labels (user_id)`,
 		// Links have a history like spans (who linked or unlinked, when):
 		// the same actor table and the same rules for imports and for a
 		// project being deleted. A span's restore brings back the links

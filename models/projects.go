@@ -349,6 +349,13 @@ func (s *Store) DeleteLabel(ctx context.Context, id int64) error {
 		if hidden > 0 {
 			return &ConflictError{Message: "label is used by an import that has not finished; try again when it has"}
 		}
+		var types int64
+		if err := tx.wr(ctx).Raw(`SELECT COUNT(*) FROM relation_types WHERE from_label_id = ? OR to_label_id = ?`, id, id).Row().Scan(&types); err != nil {
+			return err
+		}
+		if types > 0 {
+			return &ConflictError{Message: "label is named by " + itoa(int(types)) + " relation type(s); change or delete them first"}
+		}
 		return tx.wr(ctx).Delete(&Label{}, id).Error
 	})
 }

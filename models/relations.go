@@ -180,6 +180,15 @@ func (s *Store) UpdateRelationType(ctx context.Context, projectID, id int64, p R
 		if err != nil {
 			return err
 		}
+		var broken int64
+		if err := tx.wr(ctx).Raw(`SELECT COUNT(*) FROM relations r JOIN annotations a ON a.id = r.from_id JOIN annotations b ON b.id = r.to_id
+			WHERE r.type_id = ? AND ((? IS NOT NULL AND a.label_id <> ?) OR (? IS NOT NULL AND b.label_id <> ?))`,
+			id, from, from, to, to).Row().Scan(&broken); err != nil {
+			return err
+		}
+		if broken > 0 {
+			return &ConflictError{Message: itoa(int(broken)) + " existing " + t.Key + " link(s) join other labels than these; unlink them first"}
+		}
 		if err := tx.wr(ctx).Exec(`UPDATE relation_types SET name = ?, from_label_id = ?, to_label_id = ?, hotkey = ?, description = ?,
 			sort_order = ?, updated_at = `+sqlNow+` WHERE id = ?`, t.Name, from, to, t.Hotkey, t.Description, t.SortOrder, id).Error; err != nil {
 			return err
@@ -439,13 +448,44 @@ func (s *Store) GetRelation(ctx context.Context, id int64) (*Relation, error) {
 }
 
 // DeleteRelation removes one relation.
+// In a transaction, so the history records who unlinked.
 func (s *Store) DeleteRelation(ctx context.Context, id int64) error {
-	res := s.wr(ctx).Exec(`DELETE FROM relations WHERE id = ?`, id)
-	if res.Error != nil {
-		return res.Error
+	return s.Tx(ctx, func(tx *Store) error {
+		res := tx.wr(ctx).Exec(`DELETE FROM relations WHERE id = ?`, id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return notFound("relation")
+		}
+		return nil
+	})
+}
+
+// linksAllowLabel refuses to relabel span id as label when one of its
+// links' types needs another label at that end.
+func (s *Store) linksAllowLabel(ctx context.Context, id int64, label string) error {
+	rows, err := s.wr(ctx).Raw(`SELECT t.key, r.from_id = ?, COALESCE(fl.key, ''), COALESCE(tl.key, '')
+		FROM relations r JOIN relation_types t ON t.id = r.type_id
+		LEFT JOIN labels fl ON fl.id = t.from_label_id LEFT JOIN labels tl ON tl.id = t.to_label_id
+		WHERE r.from_id = ? OR r.to_id = ?`, id, id, id).Rows()
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected == 0 {
-		return notFound("relation")
+	defer rows.Close()
+	for rows.Next() {
+		var typ, from, to string
+		var isFrom bool
+		if err := rows.Scan(&typ, &isFrom, &from, &to); err != nil {
+			return err
+		}
+		need := to
+		if isFrom {
+			need = from
+		}
+		if need != "" && need != label {
+			return &ConflictError{Message: "the span is linked by " + typ + ", which needs a " + need + " span there; unlink it before changing its label"}
+		}
 	}
-	return nil
+	return rows.Err()
 }

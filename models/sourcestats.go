@@ -39,17 +39,20 @@ func (s *Store) CountSources(ctx context.Context, q SourceQuery) ([]SourceCount,
 	if _, err := s.GetProject(ctx, q.ProjectID); err != nil {
 		return nil, err
 	}
-	layer := "annotator"
-	if q.Layer == LayerGold {
+	layer := "annotator" // LayersAll: both layers
+	switch q.Layer {
+	case LayerGold:
 		layer = "gold"
+	case LayersAll:
+		layer = ""
 	}
 	rows, err := s.rd(ctx).Raw(`SELECT b.quote, r.article_id, COALESCE(art.source_id, 0)
 		FROM relations r JOIN relation_types t ON t.id = r.type_id
 		JOIN annotations a ON a.id = r.from_id JOIN annotations b ON b.id = r.to_id
 		JOIN articles art ON art.id = r.article_id
-		WHERE r.project_id = ? AND t.key = ? AND a.layer = ? AND (? = 0 OR r.user_id = ?)
+		WHERE r.project_id = ? AND t.key = ? AND (? = '' OR a.layer = ?) AND (? = 0 OR r.user_id = ?)
 			AND `+visible("a")+` AND `+visible("b")+` AND `+visible("art"),
-		q.ProjectID, q.Type, layer, q.UserID, q.UserID).Rows()
+		q.ProjectID, q.Type, layer, layer, q.UserID, q.UserID).Rows()
 	if err != nil {
 		return nil, err
 	}

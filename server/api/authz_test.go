@@ -59,7 +59,7 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		"GET /projects/:id/labels":       {fmt.Sprintf("/projects/%d/labels", p), "", member(200)},
 		"POST /projects/:id/labels":      {fmt.Sprintf("/projects/%d/labels", p), `{"key":"new_label"}`, managers(201)},
 		"PATCH /labels/:id":              {"/labels/1", `{"name":"Opinion!"}`, managers(200)},
-		"DELETE /labels/:id":             {"/labels/4", "", managers(204)},
+		"DELETE /labels/:id":             {"/labels/6", "", managers(204)},
 		"GET /projects/:id/articles":     {fmt.Sprintf("/projects/%d/articles", p), "", member(200)},
 		"POST /projects/:id/articles":    {fmt.Sprintf("/projects/%d/articles", p), `{"text":"New text."}`, member(201)},
 		"POST /projects/:id/import":      {fmt.Sprintf("/projects/%d/import", p), `[{"text":"Imported text."}]`, member(200)},

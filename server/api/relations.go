@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+	"slices"
+	"sort"
 	"strconv"
 	"time"
 
@@ -239,6 +241,12 @@ func (h *Handler) createRelation(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if uid := ownSpansOnly(c); uid != 0 { // blind: a colleague's span does not exist
+		if to, err := h.store.GetAnnotation(c.Request.Context(), *req.To); err != nil || to.UserID != uid {
+			fail(c, fieldErr("to", "is not a span"))
+			return
+		}
+	}
 	r, err := h.store.CreateRelation(c.Request.Context(), models.RelationIn{ArticleID: aid, Type: req.Type, FromID: *req.From, ToID: *req.To, Origin: req.Origin})
 	if err != nil {
 		fail(c, err)
@@ -410,9 +418,9 @@ type articleLabelJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// getArticleLabels lists the article's chosen options: the caller's own
-// by default (?annotator=NAME, or all=true for everyone's where the
-// caller may see colleagues' work), ?layer= as for spans.
+// getArticleLabels lists the article's chosen options: everyone's the
+// caller may see (a blind annotator only their own), ?annotator=NAME for
+// one annotator's, ?layer= as for spans.
 func (h *Handler) getArticleLabels(c *gin.Context) {
 	aid, err := pathID(c, "article")
 	if err != nil {
@@ -472,9 +480,11 @@ func (h *Handler) putArticleLabels(c *gin.Context) {
 		fail(c, fieldErr("layer", `must be "annotator" (the default) or "gold"`))
 		return
 	}
-	if req.Options == nil {
-		req.Options = []string{}
-	}
+	// answered as stored: sorted, each option once
+	opts := append([]string{}, req.Options...)
+	sort.Strings(opts)
+	opts = slices.Compact(opts)
+	req.Options = opts
 	if err := h.store.SetArticleLabels(c.Request.Context(), aid, c.Param("group"), userOf(c).ID, gold, req.Options); err != nil {
 		fail(c, err)
 		return

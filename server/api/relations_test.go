@@ -316,3 +316,53 @@ func TestArticlesCSVExport(t *testing.T) {
 		t.Fatalf("articles csv\n got %q\nwant %q", recs, want)
 	}
 }
+
+// A link is a change of the span it starts at: an incremental pull
+// (updated_since) brings the claim again after it is linked, and moving
+// the source moves the ETag of an export that leaves the source out.
+// A bulk push may link spans stored by an earlier push.
+func TestLinksAreChangesOfTheirClaim(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "«Rates will fall», the minister said on Monday.")
+	ctx := context.Background()
+	path := fmt.Sprintf("/api/v1/projects/%d/annotations/bulk", e.project.ID)
+	r := e.do("POST", path, "ann", fmt.Sprintf(`[{"article_id":%d,"label":"attributed_claim","start":0,"end":17,"client_id":"c1"},
+		{"article_id":%d,"label":"source","start":19,"end":31,"client_id":"s1"}]`, e.article.ID, e.article.ID))
+	if r.Status != 200 {
+		t.Fatalf("push: %d %s", r.Status, r.Body)
+	}
+	ids := r.JSON(t)["ids"].([]any)
+	claim, src := int64(ids[0].(float64)), int64(ids[1].(float64))
+	var since string
+	for _, item := range decode[struct{ Items []map[string]any }](t, e.do("GET", fmt.Sprintf("/api/v1/projects/%d/annotations", e.project.ID), "ann", "")).Items {
+		if u := item["updated_at"].(string); u > since {
+			since = u
+		}
+	}
+	exportPath := fmt.Sprintf("/api/v1/projects/%d/export?format=jsonl&label=attributed_claim", e.project.ID)
+	etag := e.do("GET", exportPath, "ann", "").Header.Get("ETag")
+	// link by client ids of the earlier push
+	r = e.do("POST", path, "ann", `{"annotations":[],"relations":[{"type":"said_by","from":"c1","to":"s1"}]}`)
+	if m := r.JSON(t); r.Status != 200 || m["relations_created"] != 1.0 {
+		t.Fatalf("link by stored client ids: %d %s", r.Status, r.Body)
+	}
+	pulled := decode[struct{ Items []map[string]any }](t, e.do("GET", fmt.Sprintf("/api/v1/projects/%d/annotations?updated_since=%s", e.project.ID, since), "ann", "")).Items
+	found := false
+	for _, it := range pulled {
+		found = found || int64(it["id"].(float64)) == claim
+	}
+	if !found {
+		t.Fatalf("the newly linked claim is not in the incremental pull since %s: %v", since, pulled)
+	}
+	etag2 := e.do("GET", exportPath, "ann", "").Header.Get("ETag")
+	if etag2 == etag {
+		t.Fatal("linking left the export's ETag")
+	}
+	// move the source: the claim's row says to_text, so its export changes
+	if _, err := e.store.UpdateAnnotation(ctx, src, models.AnnotationPatch{Start: ptr(23)}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("GET", exportPath, "ann", "", "If-None-Match", etag2); r.Status != 200 || !strings.Contains(string(r.Body), `"to_text":"minister"`) {
+		t.Fatalf("after moving the source: %d %s", r.Status, r.Body)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -22,6 +23,15 @@ func (h *Handler) sourceStats(c *gin.Context) {
 		return
 	}
 	pid := accessOf(c).ProjectID
+	types, err := h.store.ListRelationTypes(c.Request.Context(), pid)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !slices.ContainsFunc(types, func(t models.RelationType) bool { return t.Key == typ }) {
+		fail(c, fieldErr("type", "is not a relation type of this project"))
+		return
+	}
 	rows, err := h.store.CountSources(c.Request.Context(), models.SourceQuery{ProjectID: pid, Type: typ, UserID: ownSpansOnly(c), Layer: layer})
 	if err != nil {
 		fail(c, err)
