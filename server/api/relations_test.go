@@ -262,7 +262,7 @@ func TestClaimsPerSource(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	link(0, 3, 5, 17)   // «A» — the Minister
+	link(0, 3, 5, 17)    // «A» — the Minister
 	link(24, 27, 29, 42) // «B» — the  minister
 	link(49, 52, 54, 68) // «C» — a spokesperson
 	r := e.do("GET", fmt.Sprintf("/api/v1/projects/%d/stats/sources", e.project.ID), "cur", "")
