@@ -281,6 +281,10 @@ func (s *Store) CleanImport(ctx context.Context, id int64) error {
 			AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.source_id = sources.id)`, id).Error; err != nil {
 			return err
 		}
+		if err := tx.wr(ctx).Exec(`DELETE FROM relation_types WHERE import_id = ? AND updated_at = created_at
+			AND NOT EXISTS (SELECT 1 FROM relations r WHERE r.type_id = relation_types.id)`, id).Error; err != nil {
+			return err
+		}
 		return tx.wr(ctx).Exec(`UPDATE imports SET cleaned_at = ? WHERE id = ?`, time.Now().UTC(), id).Error
 	})
 }

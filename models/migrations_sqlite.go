@@ -494,6 +494,7 @@ var migrations = []migration{
 			hotkey TEXT NOT NULL DEFAULT '',
 			description TEXT NOT NULL DEFAULT '',
 			sort_order INTEGER NOT NULL DEFAULT 0,
+			import_id INTEGER,
 			created_at DATETIME NOT NULL,
 			updated_at DATETIME NOT NULL,
 			UNIQUE (project_id, key))`,

@@ -26,16 +26,20 @@ func (w *ImportWriter) RelationTypeByKey(projectID int64, key string) (*Relation
 	return w.cur().relationTypeByKey(w.ctx, projectID, key)
 }
 
-// CreateRelationType adds a relation type during the import. Relation
-// types carry no import id: the writer remembers the ones it created so
-// that DropRelationTypes can remove them again when the import is not
-// published.
+// CreateRelationType adds a relation type during the import, tagged
+// with its id: lists leave it out until the import is published, and
+// CleanImport (after a crash too) removes it if unused. The writer also
+// remembers it, so that DropRelationTypes can remove it at once when the
+// import is not published.
 func (w *ImportWriter) CreateRelationType(t *RelationType) error {
 	tx, err := w.chunk()
 	if err != nil {
 		return err
 	}
 	if err := tx.CreateRelationType(w.ctx, t); err != nil {
+		return err
+	}
+	if err := tx.wr(w.ctx).Exec(`UPDATE relation_types SET import_id = ? WHERE id = ?`, w.importID, t.ID).Error; err != nil {
 		return err
 	}
 	w.relTypes = append(w.relTypes, t.ID)

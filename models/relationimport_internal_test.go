@@ -92,9 +92,23 @@ func TestImportRelationsHiddenUntilPublishedAndDiscarded(t *testing.T) {
 		return len(rs)
 	}
 
+	typeKeys := func() []string {
+		types, err := s.ListRelationTypes(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, rt := range types {
+			keys = append(keys, rt.Key)
+		}
+		return keys
+	}
 	id, _, _ := write("quoted_in")
 	if n := count(); n != 0 {
 		t.Fatalf("unpublished import's relations are visible: %d", n)
+	}
+	if keys := typeKeys(); len(keys) != 2 {
+		t.Fatalf("an unpublished import's relation type is listed: %v", keys)
 	}
 	if err := s.EndImport(ctx, id, ImportStateDone, "", ImportCounts{ArticlesCreated: 1, SpansCreated: 3}); err != nil {
 		t.Fatal(err)
@@ -107,8 +121,15 @@ func TestImportRelationsHiddenUntilPublishedAndDiscarded(t *testing.T) {
 	if err := s.EndImport(ctx, id, ImportStateDiscarded, "dry run", ImportCounts{}); err != nil {
 		t.Fatal(err)
 	}
+	// CleanImport alone removes the import's unused type (as after a
+	// crash, when nobody calls DropRelationTypes)
 	if err := s.CleanImport(ctx, id); err != nil {
 		t.Fatal(err)
+	}
+	var echoes int64
+	s.wr(ctx).Raw(`SELECT COUNT(*) FROM relation_types WHERE key = 'echoes'`).Row().Scan(&echoes)
+	if echoes != 0 {
+		t.Fatal("CleanImport left the discarded import's relation type")
 	}
 	if err := w.DropRelationTypes(ctx); err != nil {
 		t.Fatal(err)

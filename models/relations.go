@@ -63,12 +63,13 @@ func relationTypes(db *gorm.DB, projectID int64, where string, args ...any) ([]R
 	return out, rows.Err()
 }
 
-// ListRelationTypes returns a project's relation types in display order.
+// ListRelationTypes returns a project's relation types in display order
+// (not those an unpublished import created).
 func (s *Store) ListRelationTypes(ctx context.Context, projectID int64) ([]RelationType, error) {
 	if _, err := s.GetProject(ctx, projectID); err != nil {
 		return nil, err
 	}
-	return relationTypes(s.rd(ctx), projectID, "")
+	return relationTypes(s.rd(ctx), projectID, "AND (t.import_id IS NULL OR t.import_id IN (SELECT id FROM imports WHERE state = 'done'))")
 }
 
 func (s *Store) relationTypeByKey(ctx context.Context, projectID int64, key string) (*RelationType, error) {
