@@ -6,7 +6,8 @@
 // This module wires the parts together and talks to the server:
 // spans.js (span state, undo and pending saves; no DOM), highlight.js
 // (the text and its highlights), spanlist.js (the list beside it),
-// editor.js (the span editor), layout.js (the page) and keys.js.
+// editor.js (the span editor), layout.js (the page), keys.js and
+// suggestions-ui.js (the suggester's pending claims: Tab, A, E, X).
 import { api, listAll } from "./api.js";
 import { toast, clear, h } from "./dom.js";
 import { OffsetIndex } from "./offsets.js";
@@ -21,6 +22,7 @@ import { adjustSelection, textDirection } from "./spantext.js";
 import { refusal } from "./refusals.js";
 import { Relations } from "./relations.js";
 import { DocLabels } from "./doclabels.js";
+import { Suggestions } from "./suggestions-ui.js";
 
 export { adjustSelection, textDirection };
 
@@ -69,10 +71,11 @@ export async function annotateView(root, [idStr], ctx) {
   // links between spans (relations.js) and article-level labels (doclabels.js)
   // (in this order: the G chord of an article label goes before R)
   const docs = new DocLabels(textEl, { articleID, me, groups: project.document_labels, help, say,
-    labelKeys: book.labels.map((l) => l.hotkey).filter(Boolean), relKeys: (project.relation_types || []).map((t) => t.hotkey).filter(Boolean) });
+    labelKeys: [...book.labels.map((l) => l.hotkey).filter(Boolean), "a", "x", "e"], relKeys: (project.relation_types || []).map((t) => t.hotkey).filter(Boolean) });
   const rels = new Relations(v, { articleID, types: project.relation_types, say });
   v.relSection = (key) => rels.section(key);
-  page.addHelp(docs.helpRows());
+  const sugg = new Suggestions(v, { articleID, rels, selection: selectionSpan }); // fetched with the spans, drawn with them
+  page.addHelp([...docs.helpRows(), ...sugg.helpRows()]);
 
   // The text and the list follow the state, one span at a time.
   const viewSpan = (a) => ({ key: a.key, u0: a.u0, u1: a.u1, color: book.colorOf(a.label), pending: !!a.pending, other: a.annotator !== me, mark: rels.markOf(a) });
@@ -80,6 +83,7 @@ export async function annotateView(root, [idStr], ctx) {
     if (ch.type === "reset") {
       view.spans.clear();
       for (const a of state.anns.values()) view.spans.set(a.key, viewSpan(a));
+      sugg.addTo(view.spans);
       view.renderAll();
       list.reset([]); // filled by loadSpans once the text is painted
       return;
@@ -105,7 +109,7 @@ export async function annotateView(root, [idStr], ctx) {
     let items;
     try {
       items = await (firstSpans || fetchSpans());
-      if (firstSpans) await rels.prefetched(); // fetched at the same time: drawn at once
+      if (firstSpans) await Promise.all([rels.prefetched(), sugg.prefetched()]); // fetched at the same time: drawn at once
     } catch (e) { showError("Could not load the spans", e); return; } finally { firstSpans = null; }
     state.reset(items);
     textEl.dataset.renderMs = String(Math.round(performance.now() - t0));
@@ -224,7 +228,7 @@ export async function annotateView(root, [idStr], ctx) {
         const id = state.resolve(u.id);
         if (!state.has(id)) throw new Error("the span is no longer shown");
         await saveEdit(id, u.before, { record: false }) || state.pushUndo(u);
-      }
+      } else if (u.op === "accept") await sugg.undoAccept(u); // a suggestion's copy
     } catch (e) {
       state.pushUndo(u);
       showError("Undo failed", e);
@@ -290,6 +294,7 @@ export async function annotateView(root, [idStr], ctx) {
   return () => {
     removeKeys();
     rels.remove();
+    sugg.remove();
     docs.remove();
     window.removeEventListener("beforeunload", onBeforeUnload);
     if (help.open) help.close();

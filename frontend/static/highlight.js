@@ -30,6 +30,7 @@ export class TextView {
     this.hover = null; // key of the span under the pointer
     this.target = null; // key of the span a link would go to (relations.js)
     this.cands = null; // keys of the spans a link may go to, or null
+    this.suggFocus = null; // id of the focused suggestion (suggestions-ui.js)
   }
 
   // renderAll rebuilds everything in one pass with a DocumentFragment.
@@ -59,6 +60,7 @@ export class TextView {
     const list = [...this.spans.values()].sort((x, y) => x.u0 - y.u0 || y.u1 - x.u1);
     const laneEnd = []; // lane -> end of the last span in it
     for (const s of list) {
+      if (s.sugg) { s.lane = 0; continue; } // a suggestion is outlined: no underline
       let lane = laneEnd.findIndex((e) => e <= s.u0);
       if (lane < 0) lane = laneEnd.length;
       laneEnd[lane] = s.u1;
@@ -68,8 +70,10 @@ export class TextView {
 
   // laneFor picks a lane for a new span without moving any other span.
   laneFor(span) {
+    if (span.sugg) return 0;
     const used = new Set();
     for (const s of this.spans.values()) {
+      if (s.sugg) continue;
       if (s.key !== span.key && s.u0 < span.u1 && span.u0 < s.u1) used.add(s.lane);
     }
     let lane = 0;
@@ -177,7 +181,11 @@ export class TextView {
     // shows, the innermost on top
     const byLen = [...covering].sort((x, y) => (y.u1 - y.u0) - (x.u1 - x.u0));
     let rgba = [0, 0, 0, 0];
+    const suggs = [];
     for (const s of byLen) {
+      // a pending suggestion (s.sugg: {id, role, title}) is drawn as a
+      // dashed outline, below, never as an underline or a tint
+      if (s.sugg) { suggs.push(s); continue; }
       const c = s.color;
       imgs.push(s.other ? `repeating-linear-gradient(90deg, ${c} 0 6px, transparent 6px 9px)` : `linear-gradient(${c}, ${c})`);
       pos.push(`0 calc(100% + ${s.lane * LANE_PX + 2}px)`);
@@ -206,7 +214,30 @@ export class TextView {
     st.paddingBottom = `${(maxLane + 1) * LANE_PX + 1}px`;
     st.backgroundColor = `rgba(${rgba[0]},${rgba[1]},${rgba[2]},${rgba[3].toFixed(3)})`;
     if (pending) node.classList.add("pending");
-    if (covering.length > 1) node.classList.add("multi");
+    if (covering.length - suggs.length > 1) node.classList.add("multi");
+    if (suggs.length) this.paintSugg(node, suggs, a, b);
+  }
+
+  // paintSugg outlines a segment of pending suggestions: dashed, in the
+  // colour of the innermost one's label (the focused one's, if it is
+  // here), closed at its start and its end.
+  paintSugg(node, suggs, a, b) {
+    const s = suggs.find((x) => x.sugg.id === this.suggFocus) || suggs[suggs.length - 1];
+    node.classList.add("sugg");
+    node.style.setProperty("--sg", s.color);
+    if (a === s.u0) node.classList.add("sg-start");
+    if (b === s.u1) node.classList.add("sg-end");
+    if (s.sugg.id === this.suggFocus) node.classList.add("sg-focus");
+    node.dataset.sugg = [...new Set(suggs.map((x) => x.sugg.id))].join(",");
+    node.dataset.sgRole = s.sugg.role;
+    node.title = [...new Set(suggs.map((x) => x.sugg.title))].join("\n");
+  }
+
+  // setSuggFocus marks suggestion id (null: none) as focused.
+  setSuggFocus(id) {
+    const old = this.suggFocus;
+    this.suggFocus = id;
+    for (const s of this.spans.values()) if (s.sugg && (s.sugg.id === old || s.sugg.id === id)) this.refresh(s.u0, s.u1);
   }
 
   // setCurrent marks one span as focused (boundary marks) and returns its

@@ -3,6 +3,7 @@ import { api, qs } from "./api.js";
 import { h, clear, outlet, fmtDate, fmtNumber, ownershipSelect, field, errorBox, fieldErrors } from "./dom.js";
 import { saveNav } from "./nav.js";
 import { managesProject } from "./admin.js";
+import { suggestRow } from "./suggest-run.js";
 
 // ---- login and setup ----
 
@@ -189,6 +190,7 @@ export async function articlesView(root, [pidStr], ctx) {
         project.role !== "annotator" ? h("a", { class: "btn", href: "#/projects/" + pid + "/agreement", text: "Agreement", attrs: { id: "project-agreement" } }) : null,
         managesProject(project) ? h("a", { class: "btn", href: "#/projects/" + pid + "/settings", text: "Labels" }) : null)),
     project.description ? h("p", { class: "muted", text: project.description }) : null,
+    suggestRow(project, managesProject(project)),
     progressBox(project),
     filters, err,
     h("table", { class: "table articles" },
