@@ -71,10 +71,10 @@ export async function annotateView(root, [idStr], ctx) {
   // links between spans (relations.js) and article-level labels (doclabels.js)
   // (in this order: the G chord of an article label goes before R)
   const docs = new DocLabels(textEl, { articleID, me, groups: project.document_labels, help, say,
-    labelKeys: [...book.labels.map((l) => l.hotkey).filter(Boolean), "a", "x", "e"], relKeys: (project.relation_types || []).map((t) => t.hotkey).filter(Boolean) });
+    labelKeys: book.labels.map((l) => l.hotkey).filter(Boolean), relKeys: (project.relation_types || []).map((t) => t.hotkey).filter(Boolean) });
   const rels = new Relations(v, { articleID, types: project.relation_types, say });
   v.relSection = (key) => rels.section(key);
-  const sugg = new Suggestions(v, { articleID, rels, selection: selectionSpan }); // fetched with the spans, drawn with them
+  const sugg = new Suggestions(v, { articleID, rels, selection: selectionSpan, chording: () => docs.chordOn }); // fetched with the spans, drawn with them
   page.addHelp([...docs.helpRows(), ...sugg.helpRows()]);
 
   // The text and the list follow the state, one span at a time.

@@ -28,13 +28,17 @@ const pct = (c) => Math.round(c * 100) + "%";
 // Suggestions needs from the view v: {state, view, book, textEl,
 // editorBox, idx, me, help}; opts: {articleID, rels (relations.js, to
 // reload the links after an accept), selection() (the text selection as
-// UTF-16 [u0, u1], or null)}.
+// UTF-16 [u0, u1], or null), chording() (doclabels.js waits for the key
+// after G)}. Its keys listen on window, before the article labels' (on
+// document): with a suggestion focused, A, E and X are its own, else an
+// article label's hotkey A, E or X still works.
 export class Suggestions {
-  constructor(v, { articleID, rels, selection }) {
+  constructor(v, { articleID, rels, selection, chording }) {
     this.v = v;
     this.articleID = articleID;
     this.rels = rels;
     this.selection = selection;
+    this.chording = chording;
     this.items = new Map(); // id -> the server's suggestion, with u0/u1 and draft ({start, end} while edited)
     this.focus = null; // id of the focused suggestion
     this.editing = false;
@@ -51,7 +55,7 @@ export class Suggestions {
     v.editorBox.before(this.box);
     this.onKey = this.onKey.bind(this);
     this.onClick = this.onClick.bind(this);
-    document.addEventListener("keydown", this.onKey, true);
+    window.addEventListener("keydown", this.onKey, true);
     v.textEl.addEventListener("click", this.onClick, true);
     // fetched while the spans are: loadSpans waits for both (prefetched)
     this.first = api("GET", "/articles/" + articleID + "/suggestions");
@@ -61,7 +65,7 @@ export class Suggestions {
   prefetched() { return this.first.then(() => {}, () => {}); }
 
   remove() {
-    document.removeEventListener("keydown", this.onKey, true);
+    window.removeEventListener("keydown", this.onKey, true);
     this.v.textEl.removeEventListener("click", this.onClick, true);
   }
 
@@ -278,7 +282,7 @@ export class Suggestions {
 
   onKey(ev) {
     const v = this.v, t = ev.target;
-    if (v.help.open || v.textEl.classList.contains("linking") || ev.ctrlKey || ev.metaKey) return;
+    if (v.help.open || v.textEl.classList.contains("linking") || this.chording() || ev.ctrlKey || ev.metaKey) return;
     if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
     if (this.editing && ev.altKey && (ev.key === "ArrowLeft" || ev.key === "ArrowRight")) {
       this.nudge(ev.shiftKey ? "end" : "start", ev.key === "ArrowLeft" ? -1 : 1);
@@ -286,7 +290,7 @@ export class Suggestions {
       return;
     } else if (ev.key === "Tab") {
       // only from the text itself: Tab keeps moving between controls
-      if (!this.items.size || !(t === v.textEl || t === document.body || t === document.documentElement)) return;
+      if (!this.items.size || t !== v.textEl) return;
       const ids = this.order(), i = ids.indexOf(this.focus), j = i < 0 ? (ev.shiftKey ? ids.length - 1 : 0) : i + (ev.shiftKey ? -1 : 1);
       if (j < 0 || j >= ids.length) { this.setFocus(null); this.say("No more suggestions that way; Tab leaves the text."); return; }
       this.setFocus(ids[j], true);
