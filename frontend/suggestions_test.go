@@ -199,14 +199,54 @@ func TestSuggestionsClickAndUndo(t *testing.T) {
 	}
 }
 
-// runSuggester runs the suggester as the store does for the API.
+// runSuggester has an admin run the suggester from the project page.
 func runSuggester(t *testing.T, e *env, projectID int64) {
 	t.Helper()
-	admin, pw := e.user("root", models.RoleAdmin)
-	_ = admin
+	_, pw := e.user("root", models.RoleAdmin)
 	e.login("root", pw)
 	e.open(fmt.Sprintf("#/projects/%d", projectID), `document.getElementById('suggest-run')`)
 	e.do(chromedp.Click(chromedp.ID("suggest-run")))
 	e.waitJS(`/Suggested 3 new/.test(document.getElementById('suggest-result').textContent)`)
 	e.logout()
+}
+
+// TestSuggestionsLeaveTabToLinkModeAndForms: with suggestions pending,
+// Tab in link mode still picks the link's target, and Tab in the span
+// editor's note still moves to the next control; neither focuses a
+// suggestion.
+func TestSuggestionsLeaveTabToLinkModeAndForms(t *testing.T) {
+	e := newEnv(t)
+	text := suggestBrowserText + "\n\nThe mayor and the governor met in Paris."
+	p, arts := e.project(models.ArticleIn{Title: "Quotes", Text: text})
+	art := arts[0]
+	mia, pw := e.user("mia", models.RoleAnnotator)
+	e.span(t, mia, art, "source", "The mayor")
+	e.span(t, mia, art, "source", "the governor")
+	e.span(t, mia, art, "attributed_claim", "met in Paris")
+	runSuggester(t, e, p.ID)
+
+	e.login("mia", pw)
+	e.openArticle(art.ID)
+	e.waitJS(`document.getElementById('article-text').dataset.suggestions === "3"`)
+	e.clickText("met in Paris")
+	e.waitJS(`document.getElementById('ed-quote') && document.getElementById('ed-quote').textContent === "met in Paris"`)
+	e.do(chromedp.Focus(chromedp.ID("article-text")))
+	e.key("r")
+	e.waitJS(`!document.getElementById('link-bar').hidden`)
+	target := `[...document.querySelectorAll('#article-text .hl.link-target')].map(n => n.textContent).join('')`
+	first := eval[string](e, target)
+	e.key(kb.Tab)
+	e.waitJS(target + ` !== ` + js(first) + ` && ` + target + ` !== ""`)
+	if n := eval[int](e, `document.querySelectorAll('#article-text .sg-focus').length`); n != 0 {
+		t.Fatalf("Tab in link mode focused a suggestion (%d segments)", n)
+	}
+	e.key(kb.Escape)
+	e.waitJS(`document.getElementById('link-bar').hidden`)
+
+	e.do(chromedp.Focus(chromedp.ID("ed-note")))
+	e.key(kb.Tab)
+	e.waitJS(`document.activeElement && document.activeElement.id !== 'ed-note' && document.activeElement.id !== 'article-text'`)
+	if n := eval[int](e, `document.querySelectorAll('#article-text .sg-focus').length`); n != 0 {
+		t.Fatalf("Tab in the note focused a suggestion (%d segments)", n)
+	}
 }
