@@ -81,6 +81,9 @@ func TestSuggestionsAcceptEditRejectByKeyboard(t *testing.T) {
 	if got := e.dashed(); len(got) != 3 {
 		t.Fatalf("dashed suggestions after the first drawing: %v", got)
 	}
+	if late := eval[bool](e, `"suggestionsLate" in document.getElementById('article-text').dataset`); late {
+		t.Fatal("the suggestions were drawn after the text, in a second pass")
+	}
 	if n := eval[int](e, `document.querySelectorAll('#span-list li').length`); n != 0 {
 		t.Fatalf("suggestions listed as own spans: %d", n)
 	}

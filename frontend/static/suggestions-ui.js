@@ -80,7 +80,10 @@ export class Suggestions {
     const cp = (p) => { if (p) { p.u0 = this.v.idx.toUTF16(p.start); p.u1 = this.v.idx.toUTF16(p.end); } };
     for (const s of items) { cp(s); cp(s.cue); cp(s.source); s.draft = null; this.items.set(s.id, s); }
     // the text is drawn already (a later load): draw them now
-    if (this.v.textEl.dataset.drawn === "1") for (const vs of this.viewSpans()) this.v.view.set(vs);
+    if (this.v.textEl.dataset.drawn === "1") {
+      for (const vs of this.viewSpans()) this.v.view.set(vs);
+      this.v.textEl.dataset.suggestionsLate = "1"; // (the tests check that this does not happen)
+    }
     this.paintCount();
   }
 
