@@ -188,7 +188,8 @@ type AnnotationFilter struct {
 	Origin    string
 	UserID    int64 // restrict to one annotator by id (0: all)
 	// Layer is LayersAnnotators ("" too: annotators' own spans),
-	// LayerGold or LayersAll.
+	// LayerGold, LayersAll (both) or LayerSuggestion (pending
+	// suggestions, only when asked for).
 	Layer string
 	// UpdatedSince keeps annotations created or changed at or after it.
 	UpdatedSince *time.Time
@@ -220,6 +221,8 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("annotations.layer = 'gold'")
 	case LayerSuggestion:
 		q = q.Where("annotations.layer = 'suggestion'")
+	case LayersAll: // annotators' and gold; suggestions only when asked by name
+		q = q.Where("annotations.layer <> 'suggestion'")
 	}
 	if f.Origin != "" {
 		q = q.Where("annotations.origin = ?", f.Origin)

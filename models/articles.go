@@ -229,7 +229,10 @@ func (s *Store) ListArticles(ctx context.Context, f ArticleFilter, pg Page) ([]A
 // import_id) index: planned on the user_id index instead, each of 100
 // rows walked all of a busy annotator's spans (11 s at a million).
 func (s *Store) articleListQuery(ctx context.Context, f ArticleFilter, pg Page) (*gorm.DB, error) {
-	allSpans := `(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND ` + visible("n") + `)`
+	// everyone's spans: not the gold layer's or the suggestions (their
+	// owners are system users), read from the same index
+	allSpans := `(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND ` + visible("n") + `
+		AND n.user_id NOT IN (SELECT id FROM users WHERE name LIKE '(%'))`
 	if f.OwnSpansOnly {
 		allSpans = `(SELECT COUNT(*) FROM annotations n WHERE n.article_id = articles.id AND n.user_id = ` + strconv.FormatInt(f.UserID, 10) + ` AND ` + visible("n") + `)`
 	}

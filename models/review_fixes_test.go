@@ -106,3 +106,19 @@ func TestLinksKeepTheirTypesLabels(t *testing.T) {
 		t.Fatalf("deleting a user with article labels: %v (conflict: %v)", err, errors.As(err, &ce))
 	}
 }
+
+// The article list's span count is the annotators' spans: a gold span
+// (owned by a system user) is not one.
+func TestArticleListCountsAnnotatorsSpansOnly(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	ana, _, cur, p, art := curationFixture(t, s, "«Prices will fall», the minister said.")
+	mkSpan(t, s, ana, art, "opinion", 0, 5)
+	if _, err := s.AcceptGold(ctx, models.GoldDecision{ArticleID: art.ID, CuratorID: cur.ID, Label: "opinion", Start: 0, End: 5}); err != nil {
+		t.Fatal(err)
+	}
+	arts, _, err := s.ListArticles(ctx, models.ArticleFilter{ProjectID: p.ID, UserID: ana.ID}, models.Page{})
+	if err != nil || len(arts) != 1 || arts[0].AnnotationCount != 1 || arts[0].MyAnnotationCount != 1 {
+		t.Fatalf("list %+v %v", arts, err)
+	}
+}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
@@ -316,7 +317,12 @@ func scanSuggestion(rows *sql.Rows) (Suggestion, error) {
 		return sg, err
 	}
 	sg.Rule, _ = prov["rule"].(string)
-	sg.Confidence, _ = prov["confidence"].(float64)
+	switch c := prov["confidence"].(type) { // JSONMap decodes numbers as json.Number
+	case float64:
+		sg.Confidence = c
+	case json.Number:
+		sg.Confidence, _ = c.Float64()
+	}
 	return sg, nil
 }
 

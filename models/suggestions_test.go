@@ -40,7 +40,7 @@ func TestSuggestionsIdempotentAndApart(t *testing.T) {
 	}
 	pend, err := s.PendingSuggestions(ctx, art.ID, ana.ID)
 	if err != nil || len(pend) != 2 || pend[0].Source == nil || pend[1].Source == nil || pend[0].Source.ID != pend[1].Source.ID ||
-		pend[0].Source.Head != "Reed" || pend[0].Cue == nil || pend[0].Text != "Wir gewinnen" {
+		pend[0].Source.Head != "Reed" || pend[0].Cue == nil || pend[0].Text != "Wir gewinnen" || pend[0].Confidence != 0.9 || pend[1].Confidence != 0.8 {
 		t.Fatalf("pending %+v %v", pend, err)
 	}
 	_, err = s.AcceptSuggestion(ctx, pend[0].ID, ana.ID, models.AcceptEdit{})

@@ -169,10 +169,10 @@ func annotationFilter(c *gin.Context) (models.AnnotationFilter, error) {
 	}
 	switch l := c.Query("layer"); l {
 	case "", models.LayersAnnotators:
-	case models.LayerGold, models.LayersAll:
+	case models.LayerGold, models.LayersAll, models.LayerSuggestion:
 		f.Layer = l
 	default:
-		return f, fieldErr("layer", `must be "annotators" (the default), "gold" or "all"`)
+		return f, fieldErr("layer", `must be "annotators" (the default), "gold", "all" (both) or "suggestion"`)
 	}
 	return f, spanFilter(c, &f)
 }
