@@ -342,19 +342,56 @@ type relationRow struct {
 }
 
 // insertRelations is the one relation writer: it answers each row's new
-// id, 0 when the same link exists already.
+// id, 0 when the same link exists already. Rows go in multi-row INSERTs
+// of up to relationBatch, each answering the ids it stored.
 func (s *Store) insertRelations(ctx context.Context, rows []relationRow, importID *int64) ([]int64, error) {
+	type key struct{ from, to, typ int64 }
 	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		err := s.wr(ctx).Raw(`INSERT INTO relations (project_id, article_id, type_id, from_id, to_id, user_id, origin, import_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+sqlNow+`) ON CONFLICT (from_id, to_id, type_id) DO NOTHING RETURNING id`,
-			r.projectID, r.articleID, r.typeID, r.fromID, r.toID, r.userID, r.origin, importID).Row().Scan(&ids[i])
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	for done := 0; done < len(rows); {
+		n := min(relationBatch, len(rows)-done)
+		batch := rows[done : done+n]
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO relations (project_id, article_id, type_id, from_id, to_id, user_id, origin, import_id, created_at) VALUES `)
+		args := make([]any, 0, 8*n)
+		pos := make(map[key]int, n)
+		for i, r := range batch {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ` + sqlNow + `)`)
+			args = append(args, r.projectID, r.articleID, r.typeID, r.fromID, r.toID, r.userID, r.origin, importID)
+			if _, dup := pos[key{r.fromID, r.toID, r.typeID}]; !dup {
+				pos[key{r.fromID, r.toID, r.typeID}] = done + i
+			}
+		}
+		sb.WriteString(` ON CONFLICT (from_id, to_id, type_id) DO NOTHING RETURNING id, from_id, to_id, type_id`)
+		res, err := s.wr(ctx).Raw(sb.String(), args...).Rows()
+		if err != nil {
 			return nil, spanWriteError(err)
 		}
+		for res.Next() {
+			var id int64
+			var k key
+			if err := res.Scan(&id, &k.from, &k.to, &k.typ); err != nil {
+				res.Close()
+				return nil, err
+			}
+			ids[pos[k]] = id
+		}
+		if err := res.Err(); err != nil {
+			res.Close()
+			return nil, spanWriteError(err)
+		}
+		if err := res.Close(); err != nil {
+			return nil, spanWriteError(err)
+		}
+		done += n
 	}
 	return ids, nil
 }
+
+// relationBatch rows × 8 parameters stay well under SQLite's limit.
+const relationBatch = 100
 
 const relationCols = `r.id, r.project_id, r.article_id, t.key, r.from_id, r.to_id, r.user_id, u.name, a.layer, r.origin, r.created_at`
 
