@@ -55,32 +55,71 @@ func (s *Store) searchArticles(ctx context.Context, f ArticleFilter, sq *SearchQ
 	if match == "" {
 		return nil, nil, nil
 	}
-	// 1. the page's ids and ranks: only what ranking and the filters
-	// need, since every match is read before the best are known
-	q := s.rd(ctx).Table(`(SELECT rowid AS id, bm25(articles_fts, ?, 1.0) AS score FROM articles_fts WHERE articles_fts MATCH ?) AS hit`,
-		titleWeight, match).
-		Select("articles.id AS id, hit.score AS score").
-		Joins("JOIN articles ON articles.id = hit.id").
-		Where("articles.project_id = ?", f.ProjectID).Where(visible("articles")).
-		Order("hit.score, articles.id").Limit(pg.limit() + 1)
-	if f.Source != "" || f.Ownership != "" {
-		q = q.Joins("LEFT JOIN sources ON sources.id = articles.source_id")
-	}
+	// 1. the page's ids and ranks. FTS5 ranks its matches by itself,
+	// cheaply; reading a matched article's row is what costs (a common
+	// word matches most of a project). So candidates are taken from the
+	// index in rank order, a window at a time, and only they are joined
+	// to articles for the project, the visibility rule and the filters,
+	// until the page is full or the matches run out.
 	g := f
 	g.Q = ""
-	if q, err = filterArticles(q, g); err != nil {
-		return nil, nil, err
-	}
-	if after != nil {
-		score := math.Float64frombits(uint64(after[0]))
-		q = q.Where("(hit.score > ? OR (hit.score = ? AND articles.id > ?))", score, score, after[1])
-	}
-	var hits []struct {
+	type hit struct {
 		ID    int64
 		Score float64
 	}
-	if err := q.Scan(&hits).Error; err != nil {
-		return nil, nil, err
+	need := pg.limit() + 1
+	var hits []hit
+	var cur []any // the cursor's score and id, or none
+	if after != nil {
+		cur = []any{math.Float64frombits(uint64(after[0])), after[1]}
+	}
+	window := max(4*need, 256)
+	for offset := 0; len(hits) < need; {
+		cand := `SELECT rowid AS id, bm25(articles_fts, ?, 1.0) AS score FROM articles_fts WHERE articles_fts MATCH ?`
+		args := []any{titleWeight, match}
+		if cur != nil {
+			cand = `SELECT id, score FROM (` + cand + `) WHERE score > ? OR (score = ? AND id > ?)`
+			args = append(args, cur[0], cur[0], cur[1])
+		}
+		cand += ` ORDER BY score, id LIMIT ? OFFSET ?`
+		args = append(args, window, offset)
+		var cands []hit
+		if err := s.rd(ctx).Raw(cand, args...).Scan(&cands).Error; err != nil {
+			return nil, nil, err
+		}
+		if len(cands) == 0 {
+			break
+		}
+		ids := make([]int64, len(cands))
+		for i, c := range cands {
+			ids[i] = c.ID
+		}
+		q := s.rd(ctx).Table("articles").Select("articles.id").
+			Where("articles.id IN ?", ids).Where("articles.project_id = ?", f.ProjectID).Where(visible("articles"))
+		if f.Source != "" || f.Ownership != "" {
+			q = q.Joins("LEFT JOIN sources ON sources.id = articles.source_id")
+		}
+		if q, err = filterArticles(q, g); err != nil {
+			return nil, nil, err
+		}
+		var keep []int64
+		if err := q.Pluck("articles.id", &keep).Error; err != nil {
+			return nil, nil, err
+		}
+		kept := make(map[int64]bool, len(keep))
+		for _, id := range keep {
+			kept[id] = true
+		}
+		for _, c := range cands {
+			if kept[c.ID] && len(hits) < need {
+				hits = append(hits, c)
+			}
+		}
+		if len(cands) < window {
+			break // no more matches
+		}
+		offset += window
+		window *= 4 // a project with few of the matches: fewer rounds
 	}
 	var next *string
 	if len(hits) > pg.limit() {
