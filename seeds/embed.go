@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"slant/models"
+	"slant/server/suggest"
 )
 
 //go:embed demo.json
@@ -188,6 +189,17 @@ func Load(ctx context.Context, s *models.Store) (*Result, error) {
 		}
 		if err := loadLinks(ctx, tx, p.ID, d, byExt, spans, admin.ID); err != nil {
 			return err
+		}
+		// the suggester's pending claims on the demo articles, as a manager's
+		// "Suggest claims" would leave them
+		var ids []int64
+		var texts, langs []string
+		for _, a := range d.Articles {
+			art := byExt[a.ExternalID]
+			ids, texts, langs = append(ids, art.ID), append(texts, a.Text), append(langs, a.Language)
+		}
+		if _, err := tx.StoreSuggestions(ctx, p.ID, "attributed_claim", suggest.ForArticles(ids, texts, langs)); err != nil {
+			return fmt.Errorf("seed suggestions: %w", err)
 		}
 		return loadTeam(ctx, tx, d, res)
 	})

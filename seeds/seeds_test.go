@@ -70,6 +70,19 @@ func TestDemoLoadsOnceAndIsConsistent(t *testing.T) {
 	if saidBy == 0 {
 		t.Error("no demo claim is linked to its source")
 	}
+	// the demo opens with the suggester's pending claims
+	pending := 0
+	admin, _ := s.UserByName(ctx, res.AdminName)
+	for _, a := range arts {
+		sg, err := s.PendingSuggestions(ctx, a.ID, admin.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending += len(sg)
+	}
+	if pending == 0 {
+		t.Error("no pending suggestion in the demo project")
+	}
 	docs, err := s.ListArticleLabels(ctx, models.ArticleLabelFilter{ProjectID: res.ProjectID})
 	if err != nil || len(docs) != len(d.ArticleLabels) {
 		t.Fatalf("%d article labels (%v), want %d", len(docs), err, len(d.ArticleLabels))

@@ -109,22 +109,10 @@ func suggestAll(arts []models.ArticleText) []models.SuggestionIn {
 	var out []models.SuggestionIn
 	for i, list := range per {
 		for _, sg := range list {
-			out = append(out, suggestionIn(arts[i].ID, sg))
+			out = append(out, suggest.ForStore(arts[i].ID, sg))
 		}
 	}
 	return out
-}
-
-func suggestionIn(articleID int64, sg suggest.Suggestion) models.SuggestionIn {
-	in := models.SuggestionIn{ArticleID: articleID, Rule: sg.Rule, Confidence: sg.Confidence,
-		Content: [2]int{sg.Content.Start, sg.Content.End}, Head: sg.Head}
-	if sg.Cue.End > sg.Cue.Start {
-		in.Cue = &[2]int{sg.Cue.Start, sg.Cue.End}
-	}
-	if sg.HasSource {
-		in.Source = &[2]int{sg.Source.Start, sg.Source.End}
-	}
-	return in
 }
 
 type suggestedPartJSON struct {
