@@ -222,7 +222,8 @@ func TestOverlapEditDeleteUndo(t *testing.T) {
 	})
 	e.waitJS(`document.querySelector('#span-list').textContent.includes('Minister Ivanova')`)
 
-	// Delete it, then undo the delete with Ctrl+Z.
+	// Delete it, then undo the delete with Ctrl+Z: it comes back under its
+	// id (restored from the history, links and all).
 	e.waitJS(`document.getElementById('ed-delete')`)
 	e.do(chromedp.Click(chromedp.ID("ed-delete")))
 	e.waitFor("the delete", func() bool { return len(e.annotations(art.ID)) == 1 })
@@ -231,7 +232,7 @@ func TestOverlapEditDeleteUndo(t *testing.T) {
 	e.key("z", chromedp.ModifierCtrl)
 	e.waitFor("the undo", func() bool { return len(e.annotations(art.ID)) == 2 })
 	back := findQuote(e.annotations(art.ID), outer.Quote)
-	if back == nil || back.Start != outer.Start || back.End != outer.End || back.LabelKey != "attributed_claim" ||
+	if back == nil || back.ID != outer.ID || back.Start != outer.Start || back.End != outer.End || back.LabelKey != "attributed_claim" ||
 		back.Note != "quoted, but framed as fact" || back.Attributes["speaker"] != "Minister Ivanova" {
 		t.Fatalf("undo restored %+v", back)
 	}

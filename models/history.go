@@ -366,3 +366,16 @@ func (s *Store) restoreLinks(ctx context.Context, annotationID, deletion int64) 
 	_, err = s.insertRelations(ctx, links, nil)
 	return err
 }
+
+// DeletedSpanOwner is the user a deleted span of the project belonged to
+// (from its last deletion in the history): whoever may delete a span may
+// bring it back.
+func (s *Store) DeletedSpanOwner(ctx context.Context, projectID, annotationID int64) (int64, error) {
+	var uid sql.NullInt64
+	err := s.rd(ctx).Raw(`SELECT json_extract(before, '$.user_id') FROM span_history
+		WHERE annotation_id = ? AND project_id = ? AND action = 'delete' ORDER BY id DESC LIMIT 1`, annotationID, projectID).Row().Scan(&uid)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !uid.Valid) {
+		return 0, notFound("deleted annotation")
+	}
+	return uid.Int64, err
+}

@@ -219,10 +219,11 @@ export async function annotateView(root, [idStr], ctx) {
         await api("DELETE", "/annotations/" + id);
         state.drop(id);
         toast("Undid: create.");
-      } else if (u.op === "delete") {
+      } else if (u.op === "delete") { // back under its id, its annotator's, with its links
         const a = u.ann;
-        const b = await api("POST", "/articles/" + articleID + "/annotations", { label: a.label, start: a.start, end: a.end, text: a.text, note: a.note || "", attributes: a.attributes || {} });
+        const b = await api("POST", "/projects/" + article.project_id + "/annotations/" + a.id + "/restore");
         state.restore(a.key, b);
+        rels.load();
         toast("Undid: delete.");
       } else if (u.op === "edit") {
         const id = state.resolve(u.id);

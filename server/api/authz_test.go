@@ -93,8 +93,9 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		// Agreement reveals colleagues' work: curators, managers and admins.
 		"GET /projects/:id/agreement": {fmt.Sprintf("/projects/%d/agreement", p), "", [6]int{401, 404, 403, 200, 200, 200}},
 		// Curators and managers decide the gold layer and read the audit
-		// trail; managers restore deleted spans ({deleted}: a span of ann
-		// deleted by matrixFixture; {rejection}: a rejected passage).
+		// trail; whoever may delete a span may restore it ({deleted}: a
+		// span of ann deleted by matrixFixture; {rejection}: a rejected
+		// passage).
 		"GET /articles/:id/curation":                            {fmt.Sprintf("/articles/%d/curation", a), "", curators(200)},
 		"POST /articles/:id/gold":                               {fmt.Sprintf("/articles/%d/gold", a), fmt.Sprintf(`{"label":"opinion","start":0,"end":5,"from":[%d]}`, ann), curators(201)},
 		"POST /articles/:id/gold/agreed":                        {fmt.Sprintf("/articles/%d/gold/agreed", a), "", curators(200)},
@@ -103,7 +104,7 @@ func authzMatrix(p, a, ann, spare, other int64) map[string]matrixCase {
 		"DELETE /articles/:id/rejections/:rejection_id":         {fmt.Sprintf("/articles/%d/rejections/{rejection}", a), "", curators(204)},
 		"GET /annotations/:id/history":                          {fmt.Sprintf("/annotations/%d/history", ann), "", member(200)},
 		"GET /projects/:id/history":                             {fmt.Sprintf("/projects/%d/history", p), "", curators(200)},
-		"POST /projects/:id/annotations/:annotation_id/restore": {fmt.Sprintf("/projects/%d/annotations/{deleted}/restore", p), "", managers(201)},
+		"POST /projects/:id/annotations/:annotation_id/restore": {fmt.Sprintf("/projects/%d/annotations/{deleted}/restore", p), "", member(201)},
 		// Relation types and article label groups are the scheme: managers
 		// change it. Links follow their spans' rules ({claim}, {source},
 		// {relation}: ann's; {rtype}, {rtype2}: the default said_by and

@@ -322,11 +322,26 @@ func (h *Handler) projectHistory(c *gin.Context) {
 	list(c, out, next)
 }
 
-// restoreAnnotation brings back a deleted span (managers).
+// restoreAnnotation brings back a deleted span under its id, with the
+// links its deletion removed: whoever may delete it may (its annotator,
+// curators and managers; in a blind project an annotator only their own).
 func (h *Handler) restoreAnnotation(c *gin.Context) {
 	aid, err := strconv.ParseInt(c.Param("annotation_id"), 10, 64)
 	if err != nil || aid <= 0 {
 		fail(c, errf(http.StatusNotFound, "not_found", "annotation not found"))
+		return
+	}
+	owner, err := h.store.DeletedSpanOwner(c.Request.Context(), accessOf(c).ProjectID, aid)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if owner != userOf(c).ID && !accessOf(c).AtLeast(models.MemberCurator) {
+		if ownSpansOnly(c) != 0 {
+			fail(c, errf(http.StatusNotFound, "not_found", "deleted annotation not found"))
+		} else {
+			fail(c, errf(http.StatusForbidden, "forbidden", "only the span's annotator, a curator or a manager may restore it"))
+		}
 		return
 	}
 	a, err := h.store.RestoreAnnotation(c.Request.Context(), accessOf(c).ProjectID, aid)

@@ -201,8 +201,8 @@ func TestCurationThroughTheAPI(t *testing.T) {
 		hist.Items[1].After["note"] != "too broad" || hist.Items[2].Action != "delete" {
 		t.Fatalf("history %+v", hist.Items)
 	}
-	if r := e.do("POST", fmt.Sprintf("/api/v1/projects/%d/annotations/%d/restore", pid, a2), "cur", ""); r.Status != 403 {
-		t.Fatalf("a curator restored: %d", r.Status)
+	if r := e.do("POST", fmt.Sprintf("/api/v1/projects/%d/annotations/%d/restore", pid, a2), "other", ""); r.Status != 403 {
+		t.Fatalf("another annotator restored ann's span: %d", r.Status)
 	}
 	r = e.do("POST", fmt.Sprintf("/api/v1/projects/%d/annotations/%d/restore", pid, a2), "mgr", "")
 	if r.Status != 201 || r.JSON(t)["note"] != "too broad" {

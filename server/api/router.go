@@ -150,7 +150,7 @@ func (h *Handler) Routes() []Route {
 		{"DELETE", "/articles/:id/rejections/:rejection_id", curator, h.deleteRejection},
 		{"GET", "/annotations/:id/history", member, h.annotationHistory},
 		{"GET", "/projects/:id/history", curator, h.projectHistory},
-		{"POST", "/projects/:id/annotations/:annotation_id/restore", manager, h.restoreAnnotation},
+		{"POST", "/projects/:id/annotations/:annotation_id/restore", member, h.restoreAnnotation},
 		{"GET", "/projects/:id/relation-types", member, h.listRelationTypes},
 		{"POST", "/projects/:id/relation-types", manager, h.createRelationType},
 		{"PATCH", "/projects/:id/relation-types/:type_id", manager, h.patchRelationType},
