@@ -380,7 +380,9 @@ var migrations = []migration{
 		`CREATE INDEX idx_span_history_project ON span_history (project_id, id)`,
 		`CREATE INDEX idx_span_history_project_at ON span_history (project_id, at)`,
 		`CREATE TABLE history_actor (only INTEGER PRIMARY KEY CHECK (only = 1), user_id INTEGER, mute INTEGER NOT NULL DEFAULT 0)`,
-		`CREATE TRIGGER trg_history_insert AFTER INSERT ON annotations WHEN NEW.import_id IS NULL BEGIN
+		// (suggested spans are the suggester's, not anyone's work: no
+		// history, as no search index)
+		`CREATE TRIGGER trg_history_insert AFTER INSERT ON annotations WHEN NEW.import_id IS NULL AND NEW.layer <> 'suggestion' BEGIN
 			INSERT INTO span_history (annotation_id, project_id, article_id, action, actor_id, at, before, after)
 			VALUES (NEW.id, NEW.project_id, NEW.article_id, 'create',
 				COALESCE((SELECT user_id FROM history_actor WHERE only = 1), NEW.decided_by, NEW.user_id),
@@ -392,7 +394,7 @@ var migrations = []migration{
 				'created_at', NEW.created_at, 'updated_at', NEW.updated_at));
 		END`,
 		`CREATE TRIGGER trg_history_update AFTER UPDATE OF label_id, start, "end", note, attributes, layer, provenance, decided_by ON annotations
-			WHEN OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done') BEGIN
+			WHEN NEW.layer <> 'suggestion' AND (OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done')) BEGIN
 			INSERT INTO span_history (annotation_id, project_id, article_id, action, actor_id, at, before, after)
 			VALUES (NEW.id, NEW.project_id, NEW.article_id, 'update', (SELECT user_id FROM history_actor WHERE only = 1),
 				` + sqlNow + `, json_object('label', (SELECT key FROM labels WHERE id = OLD.label_id), 'label_id', OLD.label_id,
@@ -408,7 +410,7 @@ var migrations = []migration{
 				'created_at', NEW.created_at, 'updated_at', NEW.updated_at));
 		END`,
 		`CREATE TRIGGER trg_history_delete AFTER DELETE ON annotations
-			WHEN NOT EXISTS (SELECT 1 FROM history_actor WHERE only = 1 AND mute = 1)
+			WHEN OLD.layer <> 'suggestion' AND NOT EXISTS (SELECT 1 FROM history_actor WHERE only = 1 AND mute = 1)
 				AND (OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done')) BEGIN
 			INSERT INTO span_history (annotation_id, project_id, article_id, action, actor_id, at, before, after)
 			VALUES (OLD.id, OLD.project_id, OLD.article_id, 'delete', (SELECT user_id FROM history_actor WHERE only = 1),
@@ -452,7 +454,9 @@ var migrations = []migration{
 		`INSERT INTO annotations_fts (rowid, quote, note, speaker)
 			SELECT id, quote, note, CASE WHEN json_valid(attributes) THEN COALESCE(json_extract(attributes, '$.speaker'), '') ELSE '' END
 			FROM annotations`,
-		`CREATE TRIGGER trg_annotations_fts_insert AFTER INSERT ON annotations BEGIN
+		// suggestions (layer 'suggestion', migration 16) are nobody's text
+		// to search, and a run writes hundreds of thousands: not indexed
+		`CREATE TRIGGER trg_annotations_fts_insert AFTER INSERT ON annotations WHEN NEW.layer <> 'suggestion' BEGIN
 			INSERT INTO annotations_fts (rowid, quote, note, speaker) VALUES (NEW.id, NEW.quote, NEW.note,
 				CASE WHEN json_valid(NEW.attributes) THEN COALESCE(json_extract(NEW.attributes, '$.speaker'), '') ELSE '' END);
 		END`,
@@ -460,7 +464,7 @@ var migrations = []migration{
 			DELETE FROM annotations_fts WHERE rowid = OLD.id;
 		END`,
 		`CREATE TRIGGER trg_annotations_fts_update AFTER UPDATE OF quote, note, attributes ON annotations
-			WHEN OLD.quote IS NOT NEW.quote OR OLD.note IS NOT NEW.note OR OLD.attributes IS NOT NEW.attributes BEGIN
+			WHEN (OLD.quote IS NOT NEW.quote OR OLD.note IS NOT NEW.note OR OLD.attributes IS NOT NEW.attributes) AND NEW.layer <> 'suggestion' BEGIN
 			DELETE FROM annotations_fts WHERE rowid = OLD.id;
 			INSERT INTO annotations_fts (rowid, quote, note, speaker) VALUES (NEW.id, NEW.quote, NEW.note,
 				CASE WHEN json_valid(NEW.attributes) THEN COALESCE(json_extract(NEW.attributes, '$.speaker'), '') ELSE '' END);
@@ -525,10 +529,12 @@ var migrations = []migration{
 		// span's row): making or removing one, or moving the span it points
 		// to, counts as a change of that span, so incremental pulls
 		// (updated_since) and export versions see it
-		`CREATE TRIGGER trg_relations_touch_insert AFTER INSERT ON relations BEGIN
+		`CREATE TRIGGER trg_relations_touch_insert AFTER INSERT ON relations
+			WHEN (SELECT layer FROM annotations WHERE id = NEW.from_id) <> 'suggestion' BEGIN
 			UPDATE annotations SET updated_at = ` + sqlNow + ` WHERE id = NEW.from_id;
 		END`,
-		`CREATE TRIGGER trg_relations_touch_delete AFTER DELETE ON relations BEGIN
+		`CREATE TRIGGER trg_relations_touch_delete AFTER DELETE ON relations
+			WHEN (SELECT layer FROM annotations WHERE id = OLD.from_id) IS NOT 'suggestion' BEGIN
 			UPDATE annotations SET updated_at = ` + sqlNow + ` WHERE id = OLD.from_id;
 		END`,
 		`CREATE TRIGGER trg_relations_touch_target AFTER UPDATE OF label_id, start, "end", quote ON annotations BEGIN
@@ -590,7 +596,8 @@ var migrations = []migration{
 		`CREATE INDEX idx_relation_history_from ON relation_history (from_id)`,
 		`CREATE INDEX idx_relation_history_to ON relation_history (to_id)`,
 		`CREATE INDEX idx_relation_history_project ON relation_history (project_id, id)`,
-		`CREATE TRIGGER trg_relation_history_insert AFTER INSERT ON relations WHEN NEW.import_id IS NULL BEGIN
+		`CREATE TRIGGER trg_relation_history_insert AFTER INSERT ON relations
+			WHEN NEW.import_id IS NULL AND (SELECT layer FROM annotations WHERE id = NEW.from_id) <> 'suggestion' BEGIN
 			INSERT INTO relation_history (relation_id, project_id, article_id, action, actor_id, at, type_id, type, from_id, to_id, user_id, origin)
 			VALUES (NEW.id, NEW.project_id, NEW.article_id, 'create', COALESCE((SELECT user_id FROM history_actor WHERE only = 1), NEW.user_id),
 				NEW.created_at, NEW.type_id, (SELECT key FROM relation_types WHERE id = NEW.type_id), NEW.from_id, NEW.to_id, NEW.user_id, NEW.origin);

@@ -28,6 +28,18 @@ func TestSuggestionsIdempotentAndApart(t *testing.T) {
 			t.Fatalf("run %d: %+v %v, want %+v", run, got, err, want)
 		}
 	}
+	// the suggester's spans and links are nobody's work: no history, and
+	// no entry in the span text index
+	if h, _, err := s.ProjectHistory(ctx, p.ID, models.HistoryFilter{}, models.Page{}); err != nil || len(h) != 0 {
+		t.Fatalf("suggestions wrote %d history entries (%v)", len(h), err)
+	}
+	if n, _ := s.CountAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID, Layer: models.LayerSuggestion}); n == 0 {
+		t.Fatal("no suggestion stored")
+	}
+	if n, err := s.CountAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID, Layer: models.LayerSuggestion,
+		SpanFilter: models.SpanFilter{Q: "gewinnen"}}); err != nil || n != 0 {
+		t.Fatalf("%d suggestions found by text search (%v)", n, err)
+	}
 	all, _, err := s.ListAnnotations(ctx, models.AnnotationFilter{ArticleID: art.ID, Layer: models.LayerSuggestion}, models.Page{Limit: 100})
 	if err != nil || len(all) != 5 { // two claims, two cues, one source
 		t.Fatalf("suggestion layer: %d spans %v", len(all), err)
