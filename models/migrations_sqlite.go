@@ -634,6 +634,35 @@ var migrations = []migration{
 			created_at DATETIME NOT NULL,
 			PRIMARY KEY (annotation_id, user_id))`,
 		`CREATE INDEX idx_suggestion_decisions_project ON suggestion_decisions (project_id, rule, decision)`,
+		// deleting a span sets accepted_id to NULL where it is named: without
+		// an index every span delete read the whole table
+		`CREATE INDEX idx_suggestion_decisions_accepted ON suggestion_decisions (accepted_id)`,
+	}},
+	{17, "a project's span count is its annotators' spans: not the gold layer's, not suggestions", []string{
+		`DROP TRIGGER trg_annotations_insert`,
+		`CREATE TRIGGER trg_annotations_insert AFTER INSERT ON annotations BEGIN
+			UPDATE projects SET annotation_count = annotation_count + 1 WHERE id = NEW.project_id AND NEW.import_id IS NULL
+				AND NEW.layer = 'annotator';
+			INSERT INTO span_versions (article_id, version) VALUES (NEW.article_id, 1)
+				ON CONFLICT (article_id) DO UPDATE SET version = version + 1;
+		END`,
+		`DROP TRIGGER trg_annotations_delete`,
+		`CREATE TRIGGER trg_annotations_delete AFTER DELETE ON annotations BEGIN
+			UPDATE projects SET annotation_count = annotation_count - 1 WHERE id = OLD.project_id AND OLD.layer = 'annotator'
+				AND (OLD.import_id IS NULL OR OLD.import_id IN (SELECT id FROM imports WHERE state = 'done'));
+			INSERT INTO span_versions (article_id, version) VALUES (OLD.article_id, 1)
+				ON CONFLICT (article_id) DO UPDATE SET version = version + 1;
+		END`,
+		`DROP TRIGGER trg_imports_publish`,
+		`CREATE TRIGGER trg_imports_publish AFTER UPDATE OF state ON imports WHEN NEW.state = 'done' AND OLD.state <> 'done' BEGIN
+			UPDATE projects SET
+				article_count = article_count + (SELECT COUNT(*) FROM articles WHERE import_id = NEW.id),
+				annotation_count = annotation_count + (SELECT COUNT(*) FROM annotations WHERE import_id = NEW.id AND layer = 'annotator')
+			WHERE id = NEW.project_id;
+			UPDATE cache_epoch SET epoch = epoch + 1;
+		END`,
+		`UPDATE projects SET annotation_count = (SELECT COUNT(*) FROM annotations n WHERE n.project_id = projects.id
+			AND n.layer = 'annotator' AND (n.import_id IS NULL OR n.import_id IN (SELECT id FROM imports WHERE state = 'done')))`,
 	}},
 }
 

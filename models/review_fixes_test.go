@@ -122,3 +122,35 @@ func TestArticleListCountsAnnotatorsSpansOnly(t *testing.T) {
 		t.Fatalf("list %+v %v", arts, err)
 	}
 }
+
+// A project's span count (GET /projects) is its annotators' spans: a
+// gold span or a suggestion does not add to it.
+func TestProjectCountLeavesOutGoldAndSuggestions(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	ana, _, cur, p, art := curationFixture(t, s, "«Prices will fall», the minister said.")
+	mkSpan(t, s, ana, art, "opinion", 0, 5)
+	if _, err := s.AcceptGold(ctx, models.GoldDecision{ArticleID: art.ID, CuratorID: cur.ID, Label: "opinion", Start: 0, End: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.StoreSuggestions(ctx, p.ID, "attributed_claim", []models.SuggestionIn{{ArticleID: art.ID, Rule: "quotes", Content: [2]int{0, 18}}}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int64 {
+		ps, _, err := s.ListProjects(ctx, ana.ID, models.Page{})
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("projects %+v %v", ps, err)
+		}
+		return ps[0].AnnotationCount
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("project counts %d spans, want the annotator's 1", n)
+	}
+	gold, _, _ := s.ListAnnotations(ctx, models.AnnotationFilter{ArticleID: art.ID, Layer: models.LayerGold}, models.Page{})
+	if err := s.DeleteAnnotation(ctx, gold[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("after deleting the gold span: %d", n)
+	}
+}
