@@ -314,6 +314,22 @@ func (s *Store) RestoreAnnotation(ctx context.Context, projectID, annotationID i
 		if labelOK == 0 {
 			return &ConflictError{Message: "the span's label was deleted; it cannot be restored"}
 		}
+		var userOK int
+		if err := tx.wr(ctx).Raw(`SELECT COUNT(*) FROM users WHERE id = ?`, img.UserID).Row().Scan(&userOK); err != nil {
+			return err
+		}
+		if userOK == 0 {
+			return &ConflictError{Message: "the span's annotator was deleted; it cannot be restored"}
+		}
+		if img.DecidedBy != nil {
+			var curatorOK int
+			if err := tx.wr(ctx).Raw(`SELECT COUNT(*) FROM users WHERE id = ?`, *img.DecidedBy).Row().Scan(&curatorOK); err != nil {
+				return err
+			}
+			if curatorOK == 0 {
+				img.DecidedBy = nil // the curator who decided is gone; the decision stays
+			}
+		}
 		row, err := PrepareSpan(NewSpanIndex(text), projectID, SpanDraft{ArticleID: articleID, LabelID: img.LabelID, UserID: img.UserID,
 			Start: img.Start, End: img.End, Note: img.Note, Attributes: img.Attributes, Origin: img.Origin, ClientID: img.ClientID,
 			Layer: img.Layer, DecidedBy: img.DecidedBy, Provenance: img.Provenance}, OriginHuman)

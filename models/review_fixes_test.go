@@ -154,3 +154,26 @@ func TestProjectCountLeavesOutGoldAndSuggestions(t *testing.T) {
 		t.Fatalf("after deleting the gold span: %d", n)
 	}
 }
+
+// A span whose annotator was deleted since cannot come back (409 that
+// says so, not a foreign-key failure).
+func TestRestoreRefusesAGoneAnnotator(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	_, _, _, p, art := curationFixture(t, s, "Some text to mark.")
+	u, err := s.CreateUser(ctx, "temp", models.RoleAnnotator, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := mkSpan(t, s, u, art, "opinion", 0, 4)
+	if err := s.DeleteAnnotation(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.RestoreAnnotation(ctx, p.ID, a.ID)
+	if !isConflict(err) || !strings.Contains(err.Error(), "annotator was deleted") {
+		t.Fatalf("restore of a gone annotator's span: %v", err)
+	}
+}
