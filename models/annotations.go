@@ -215,14 +215,12 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("annotations.user_id = ?", f.UserID)
 	}
 	switch f.Layer {
-	case "", LayersAnnotators, LayerAnnotator:
-		q = q.Where("annotations.layer = 'annotator'")
-	case LayerGold:
-		q = q.Where("annotations.layer = 'gold'")
 	case LayerSuggestion:
 		q = q.Where("annotations.layer = 'suggestion'")
 	case LayersAll: // annotators' and gold; suggestions only when asked by name
 		q = q.Where("annotations.layer <> 'suggestion'")
+	default:
+		q = q.Where(layerSQL("annotations.layer", f.Layer))
 	}
 	if f.Origin != "" {
 		q = q.Where("annotations.origin = ?", f.Origin)
@@ -449,4 +447,18 @@ func (s *Store) CountAnnotations(ctx context.Context, f AnnotationFilter) (int64
 	var n int64
 	err := f.apply(s.rd(ctx).Table("annotations")).Count(&n).Error
 	return n, err
+}
+
+// layerSQL is the condition on layer column col for a layer choice: the
+// annotators' spans by default, the gold layer's for LayerGold, and
+// "1 = 1" (no condition) for anything else (LayersAll where there are
+// no suggestions to leave out).
+func layerSQL(col, layer string) string {
+	switch layer {
+	case "", LayersAnnotators, LayerAnnotator:
+		return col + " = 'annotator'"
+	case LayerGold:
+		return col + " = 'gold'"
+	}
+	return "1 = 1"
 }

@@ -235,33 +235,32 @@ type ArticleLabelFilter struct {
 	Layer     string
 }
 
+// where is f as SQL over article_labels l joined to articles a (only
+// visible articles).
+func (f ArticleLabelFilter) where() (string, []any) {
+	q := visible("a") + ` AND ` + layerSQL("l.layer", f.Layer)
+	var args []any
+	for _, c := range []struct {
+		col string
+		v   int64
+	}{{"l.project_id", f.ProjectID}, {"l.article_id", f.ArticleID}, {"l.user_id", f.UserID}} {
+		if c.v != 0 {
+			q += ` AND ` + c.col + ` = ?`
+			args = append(args, c.v)
+		}
+	}
+	return q, args
+}
+
 // ListArticleLabels returns chosen options in article, group and option
 // order.
 func (s *Store) ListArticleLabels(ctx context.Context, f ArticleLabelFilter) ([]ArticleLabel, error) {
 	q := `SELECT l.article_id, g.key, o.key, l.user_id, u.name, l.layer,
 		COALESCE((SELECT name FROM users d WHERE d.id = l.decided_by), ''), l.created_at
 		FROM article_labels l JOIN doc_label_groups g ON g.id = l.group_id JOIN doc_label_options o ON o.id = l.option_id
-		JOIN users u ON u.id = l.user_id JOIN articles a ON a.id = l.article_id WHERE ` + visible("a")
-	var args []any
-	if f.ArticleID != 0 {
-		q += ` AND l.article_id = ?`
-		args = append(args, f.ArticleID)
-	}
-	if f.ProjectID != 0 {
-		q += ` AND l.project_id = ?`
-		args = append(args, f.ProjectID)
-	}
-	if f.UserID != 0 {
-		q += ` AND l.user_id = ?`
-		args = append(args, f.UserID)
-	}
-	switch f.Layer {
-	case "", LayersAnnotators, LayerAnnotator:
-		q += ` AND l.layer = 'annotator'`
-	case LayerGold:
-		q += ` AND l.layer = 'gold'`
-	}
-	q += ` ORDER BY l.article_id, g.sort_order, g.id, u.name, o.sort_order, o.id`
+		JOIN users u ON u.id = l.user_id JOIN articles a ON a.id = l.article_id WHERE `
+	where, args := f.where()
+	q += where + ` ORDER BY l.article_id, g.sort_order, g.id, u.name, o.sort_order, o.id`
 	rows, err := s.rd(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
@@ -357,35 +356,18 @@ type ArticleLabelRow struct {
 // row per article and annotator (gold rows under "(gold)"), in article
 // order, from one read snapshot.
 func (s *Store) ExportArticleLabels(ctx context.Context, f ArticleLabelFilter, each func(*ArticleLabelRow) error) error {
-	if s.exportSlots != nil && !s.inTx { // as ExportAnnotations: a read connection stays free
-		select {
-		case s.exportSlots <- struct{}{}:
-			defer func() { <-s.exportSlots }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	release, err := s.takeExportSlot(ctx)
+	if err != nil {
+		return err
 	}
+	defer release()
 	return s.r.WithContext(dbContext(ctx)).Transaction(func(tx *gorm.DB) error {
 		q := `SELECT a.id, a.external_id, a.title, a.url, COALESCE(src.domain, ''), COALESCE(src.ownership, ''), u.name, l.layer, g.key, o.key
 			FROM article_labels l JOIN articles a ON a.id = l.article_id LEFT JOIN sources src ON src.id = a.source_id
 			JOIN doc_label_groups g ON g.id = l.group_id JOIN doc_label_options o ON o.id = l.option_id JOIN users u ON u.id = l.user_id
-			WHERE l.project_id = ? AND ` + visible("a")
-		args := []any{f.ProjectID}
-		if f.UserID != 0 {
-			q += ` AND l.user_id = ?`
-			args = append(args, f.UserID)
-		}
-		if f.ArticleID != 0 {
-			q += ` AND l.article_id = ?`
-			args = append(args, f.ArticleID)
-		}
-		switch f.Layer {
-		case "", LayersAnnotators, LayerAnnotator:
-			q += ` AND l.layer = 'annotator'`
-		case LayerGold:
-			q += ` AND l.layer = 'gold'`
-		}
-		q += ` ORDER BY a.id, u.name, g.sort_order, g.id, o.sort_order, o.id`
+			WHERE `
+		where, args := f.where()
+		q += where + ` ORDER BY a.id, u.name, g.sort_order, g.id, o.sort_order, o.id`
 		rows, err := tx.Raw(q, args...).Rows()
 		if err != nil {
 			return err

@@ -55,13 +55,12 @@ type ExportRow struct {
 
 // ExportRelation is a link from an exported span to another span.
 type ExportRelation struct {
-	ID               int64
-	Type             string
-	ToID             int64
-	ToLabel          string
-	ToStart, ToEnd   int
-	ToText           string
-	ToAnnotatorLayer string
+	ID             int64
+	Type           string
+	ToID           int64
+	ToLabel        string
+	ToStart, ToEnd int
+	ToText         string
 }
 
 // ExportAnnotations streams the annotations matching f to each, article
@@ -70,14 +69,11 @@ type ExportRelation struct {
 // and holds only one article's text in memory at a time. The same
 // *ExportRow is reused between calls.
 func (s *Store) ExportAnnotations(ctx context.Context, f AnnotationFilter, each func(*ExportRow) error) error {
-	if s.exportSlots != nil && !s.inTx {
-		select {
-		case s.exportSlots <- struct{}{}:
-			defer func() { <-s.exportSlots }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	release, err := s.takeExportSlot(ctx)
+	if err != nil {
+		return err
 	}
+	defer release()
 	return s.r.WithContext(dbContext(ctx)).Transaction(func(tx *gorm.DB) error {
 		var project Project
 		if err := tx.First(&project, f.ProjectID).Error; err != nil {
@@ -323,4 +319,18 @@ func exportDocLabels(tx *gorm.DB, articleID int64) (map[string]map[string][]stri
 		out[who][group] = append(out[who][group], option)
 	}
 	return out, rows.Err()
+}
+
+// takeExportSlot waits for one of the export slots (see exportSlots:
+// a read connection always stays free) and answers its release.
+func (s *Store) takeExportSlot(ctx context.Context) (func(), error) {
+	if s.exportSlots == nil || s.inTx {
+		return func() {}, nil
+	}
+	select {
+	case s.exportSlots <- struct{}{}:
+		return func() { <-s.exportSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }

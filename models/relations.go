@@ -428,12 +428,7 @@ func (s *Store) ListRelations(ctx context.Context, f RelationFilter, pg Page) ([
 		q += ` AND r.user_id = ?`
 		args = append(args, f.UserID)
 	}
-	switch f.Layer {
-	case "", LayersAnnotators, LayerAnnotator:
-		q += ` AND a.layer = 'annotator'`
-	case LayerGold:
-		q += ` AND a.layer = 'gold'`
-	}
+	q += ` AND ` + layerSQL("a.layer", f.Layer)
 	if after != nil {
 		q += ` AND r.id > ?`
 		args = append(args, after[0])

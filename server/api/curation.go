@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -37,12 +36,8 @@ type rejectionJSON struct {
 }
 
 func rejectionView(r *models.Rejection) rejectionJSON {
-	out := rejectionJSON{ID: r.ID, ArticleID: r.ArticleID, Start: r.Start, End: r.End, DecidedBy: r.DecidedByName,
-		Provenance: r.Provenance, CreatedAt: r.CreatedAt.UTC()}
-	if r.LabelKey != "" {
-		l := r.LabelKey
-		out.Label = &l
-	}
+	out := rejectionJSON{ID: r.ID, ArticleID: r.ArticleID, Label: optional(r.LabelKey), Start: r.Start, End: r.End,
+		DecidedBy: r.DecidedByName, Provenance: r.Provenance, CreatedAt: r.CreatedAt.UTC()}
 	if out.Provenance == nil {
 		out.Provenance = models.JSONMap{}
 	}
@@ -164,9 +159,9 @@ func (h *Handler) deleteRejection(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rid, err := strconv.ParseInt(c.Param("rejection_id"), 10, 64)
-	if err != nil || rid <= 0 {
-		fail(c, errf(http.StatusNotFound, "not_found", "rejection not found"))
+	rid, err := subID(c, "rejection_id", "rejection")
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	if err := h.store.DeleteRejection(c.Request.Context(), aid, rid); err != nil {
@@ -225,12 +220,8 @@ type historyJSON struct {
 }
 
 func historyView(e *models.HistoryEntry) historyJSON {
-	out := historyJSON{ID: e.ID, AnnotationID: e.AnnotationID, ArticleID: e.ArticleID, Action: e.Action, At: e.At.UTC(),
-		Before: e.Before, After: e.After, Recorded: !e.Synthetic}
-	if e.ActorName != "" {
-		n := e.ActorName
-		out.Actor = &n
-	}
+	out := historyJSON{ID: e.ID, AnnotationID: e.AnnotationID, ArticleID: e.ArticleID, Action: e.Action, Actor: optional(e.ActorName),
+		At: e.At.UTC(), Before: e.Before, After: e.After, Recorded: !e.Synthetic}
 	if out.Before == nil {
 		out.Before = json.RawMessage("null")
 	}
@@ -326,9 +317,9 @@ func (h *Handler) projectHistory(c *gin.Context) {
 // links its deletion removed: whoever may delete it may (its annotator,
 // curators and managers; in a blind project an annotator only their own).
 func (h *Handler) restoreAnnotation(c *gin.Context) {
-	aid, err := strconv.ParseInt(c.Param("annotation_id"), 10, 64)
-	if err != nil || aid <= 0 {
-		fail(c, errf(http.StatusNotFound, "not_found", "annotation not found"))
+	aid, err := subID(c, "annotation_id", "annotation")
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	owner, err := h.store.DeletedSpanOwner(c.Request.Context(), accessOf(c).ProjectID, aid)

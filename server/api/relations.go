@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -126,14 +125,6 @@ func (h *Handler) createRelationType(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, relationTypeView(t))
-}
-
-func subID(c *gin.Context, param, what string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(param), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errf(http.StatusNotFound, "not_found", what+" not found")
-	}
-	return id, nil
 }
 
 func (h *Handler) patchRelationType(c *gin.Context) {

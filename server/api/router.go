@@ -295,6 +295,16 @@ func pathID(c *gin.Context, what string) (int64, error) {
 	return id, nil
 }
 
+// subID reads a second integer path parameter (a rejection, a relation
+// type); anything else is a 404 naming what.
+func subID(c *gin.Context, param, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(param), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errf(http.StatusNotFound, "not_found", what+" not found")
+	}
+	return id, nil
+}
+
 // page reads limit and cursor query parameters.
 func page(c *gin.Context) (models.Page, error) {
 	pg := models.Page{Cursor: c.Query("cursor")}
