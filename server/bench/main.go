@@ -48,7 +48,7 @@ func main() {
 	quick := flag.Bool("quick", false, "tiny sizes and durations (used by the test that keeps this code compiling and working)")
 	out := flag.String("out", "BENCHMARKS.md", "append the results to this file (empty: stdout only)")
 	slantBin := flag.String("slant", "bin/slant", "the slant binary to measure")
-	only := flag.String("only", "", "run only these steps (comma-separated: create, read, bulk, export, import, import-saves, browser, scale, agreement, search; or figure numbers 1, 2, 3, 4, 5, 5b, 6, 7, 8, 9)")
+	only := flag.String("only", "", "run only these steps (comma-separated: create, read, bulk, export, import, import-saves, browser, scale, agreement, search, suggest; or figure numbers 1, 2, 3, 4, 5, 5b, 6, 7, 8, 9, 10)")
 	flag.Parse()
 	cfg := fullConfig
 	if *quick {
@@ -56,7 +56,7 @@ func main() {
 	}
 	if *only != "" {
 		cfg.Only = map[string]bool{}
-		figures := map[string]string{"1": "create", "2": "read", "3": "bulk", "4": "export", "5": "import", "5b": "import-saves", "6": "browser", "7": "scale", "8": "agreement", "9": "search"}
+		figures := map[string]string{"1": "create", "2": "read", "3": "bulk", "4": "export", "5": "import", "5b": "import-saves", "6": "browser", "7": "scale", "8": "agreement", "9": "search", "10": "suggest"}
 		for _, name := range strings.Split(*only, ",") {
 			name = strings.TrimSpace(name)
 			if step, ok := figures[name]; ok {
@@ -452,7 +452,7 @@ func Run(cfg Config, slantBin string) (*Results, error) {
 		name string
 		run  func(Config, string, string, string, *Results) error
 	}{{"create", benchCreate}, {"read", benchRead}, {"bulk", benchBulk}, {"export", benchExport}, {"import", benchImport},
-		{"import-saves", benchImportSaves}, {"browser", benchBrowser}, {"scale", benchScale}, {"agreement", benchAgreement}, {"search", benchSearch}}
+		{"import-saves", benchImportSaves}, {"browser", benchBrowser}, {"scale", benchScale}, {"agreement", benchAgreement}, {"search", benchSearch}, {"suggest", benchSuggest}}
 	for _, step := range steps {
 		if cfg.Only != nil && !cfg.Only[step.name] {
 			continue
