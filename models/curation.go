@@ -255,7 +255,7 @@ func (s *Store) RejectPassage(ctx context.Context, articleID, curatorID int64, l
 	var id int64
 	err = s.Tx(ctx, func(tx *Store) error {
 		return tx.wr(ctx).Raw(`INSERT INTO curation_rejections (project_id, article_id, label_id, start, "end", decided_by, provenance, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, `+sqlNow+`) RETURNING id`, projectID, articleID, labelID, start, end, curatorID, prov).Row().Scan(&id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, `+s.now()+`) RETURNING id`, projectID, articleID, labelID, start, end, curatorID, prov).Row().Scan(&id)
 	})
 	if err != nil {
 		return nil, err

@@ -138,7 +138,7 @@ func (s *Store) SaveDocLabelGroup(ctx context.Context, g *DocLabelGroup) error {
 				db.Raw(`SELECT COALESCE(MAX(sort_order), 0) + 1 FROM doc_label_groups WHERE project_id = ?`, g.ProjectID).Row().Scan(&g.SortOrder)
 			}
 			err := db.Raw(`INSERT INTO doc_label_groups (project_id, key, name, multiple, description, sort_order, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, `+sqlNow+`, `+sqlNow+`) RETURNING id`, g.ProjectID, g.Key, g.Name, g.Multiple, g.Description, g.SortOrder).Row().Scan(&g.ID)
+				VALUES (?, ?, ?, ?, ?, ?, `+s.now()+`, `+s.now()+`) RETURNING id`, g.ProjectID, g.Key, g.Name, g.Multiple, g.Description, g.SortOrder).Row().Scan(&g.ID)
 			if err != nil {
 				if strings.Contains(err.Error(), "UNIQUE") {
 					return &ConflictError{Message: "article label group " + g.Key + " already exists in this project"}
@@ -166,7 +166,7 @@ func (s *Store) SaveDocLabelGroup(ctx context.Context, g *DocLabelGroup) error {
 					return &ConflictError{Message: "some articles carry several options of this group; it cannot become single choice"}
 				}
 			}
-			if err := db.Exec(`UPDATE doc_label_groups SET name = ?, multiple = ?, description = ?, sort_order = ?, updated_at = `+sqlNow+` WHERE id = ?`,
+			if err := db.Exec(`UPDATE doc_label_groups SET name = ?, multiple = ?, description = ?, sort_order = ?, updated_at = `+s.now()+` WHERE id = ?`,
 				g.Name, g.Multiple, g.Description, g.SortOrder, g.ID).Error; err != nil {
 				return err
 			}
@@ -330,7 +330,7 @@ func (s *Store) SetArticleLabels(ctx context.Context, articleID int64, group str
 				return Invalid("options["+itoa(i)+"]", key+" is not an option of "+g.Key)
 			}
 			if err := tx.wr(ctx).Exec(`INSERT INTO article_labels (article_id, option_id, group_id, project_id, user_id, layer, decided_by, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, `+sqlNow+`)`, articleID, id, g.ID, projectID, owner, layer, decided).Error; err != nil {
+				VALUES (?, ?, ?, ?, ?, ?, ?, `+s.now()+`)`, articleID, id, g.ID, projectID, owner, layer, decided).Error; err != nil {
 				return err
 			}
 		}

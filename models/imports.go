@@ -178,10 +178,10 @@ func (s *Store) StartImport(ctx context.Context, projectID, userID int64, dryRun
 	err = s.wr(ctx).Raw(`INSERT INTO imports (project_id, user_id, state, owner, dry_run, started_at, heartbeat_at)
 		VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id`, projectID, userID, selfOwner(), dryRun, now, now).Row().Scan(&id)
 	if err != nil {
-		if isUnique(err) || strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		if isUnique(err) {
 			return 0, &ConflictError{Message: "another import into this project has just started; try again when it has finished"}
 		}
-		if strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
+		if isForeignKey(err) {
 			return 0, notFound("project")
 		}
 		return 0, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -237,10 +236,10 @@ func (w *ImportWriter) InsertArticle(a *Article) error {
 	res, err := w.insArticle.ExecContext(dbContext(w.ctx), a.ProjectID, a.SourceID, a.ExternalID, a.URL, a.Title, a.Author,
 		a.PublishedAt, a.Language, a.Text, a.TextSHA256, a.Length, a.Metadata, now, now, w.importID)
 	if err != nil {
-		if strings.Contains(err.Error(), "FOREIGN KEY constraint failed") {
+		if isForeignKey(err) {
 			return notFound("project (deleted during the import)")
 		}
-		if a.ExternalID != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		if a.ExternalID != nil && isUnique(err) {
 			return errors.Join(ErrExternalIDTaken, err)
 		}
 		return err

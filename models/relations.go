@@ -135,7 +135,7 @@ func (s *Store) CreateRelationType(ctx context.Context, t *RelationType) error {
 			tx.wr(ctx).Raw(`SELECT COALESCE(MAX(sort_order), 0) + 1 FROM relation_types WHERE project_id = ?`, t.ProjectID).Row().Scan(&t.SortOrder)
 		}
 		err = tx.wr(ctx).Raw(`INSERT INTO relation_types (project_id, key, name, from_label_id, to_label_id, hotkey, description, sort_order, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+sqlNow+`, `+sqlNow+`) RETURNING id`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, `+s.now()+`, `+s.now()+`) RETURNING id`,
 			t.ProjectID, t.Key, t.Name, from, to, t.Hotkey, t.Description, t.SortOrder).Row().Scan(&t.ID)
 		if err != nil && (isUnique(err) || strings.Contains(err.Error(), "UNIQUE")) {
 			return &ConflictError{Message: "relation type " + t.Key + " already exists in this project"}
@@ -191,7 +191,7 @@ func (s *Store) UpdateRelationType(ctx context.Context, projectID, id int64, p R
 			return &ConflictError{Message: itoa(int(broken)) + " existing " + t.Key + " link(s) join other labels than these; unlink them first"}
 		}
 		if err := tx.wr(ctx).Exec(`UPDATE relation_types SET name = ?, from_label_id = ?, to_label_id = ?, hotkey = ?, description = ?,
-			sort_order = ?, updated_at = `+sqlNow+` WHERE id = ?`, t.Name, from, to, t.Hotkey, t.Description, t.SortOrder, id).Error; err != nil {
+			sort_order = ?, updated_at = `+s.now()+` WHERE id = ?`, t.Name, from, to, t.Hotkey, t.Description, t.SortOrder, id).Error; err != nil {
 			return err
 		}
 		out = &t
@@ -347,6 +347,20 @@ type relationRow struct {
 func (s *Store) insertRelations(ctx context.Context, rows []relationRow, importID *int64) ([]int64, error) {
 	type key struct{ from, to, typ int64 }
 	ids := make([]int64, len(rows))
+	// Inside a transaction a statement of n rows is prepared once and
+	// reused for every batch of n: compiling the INSERT (with the
+	// relations' triggers coded into it) costs more than running it.
+	var tx *sql.Tx
+	if s.inTx {
+		tx = rawTx(s.w)
+	}
+	stmts := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	dctx := dbContext(ctx)
 	for done := 0; done < len(rows); {
 		n := min(relationBatch, len(rows)-done)
 		batch := rows[done : done+n]
@@ -358,14 +372,28 @@ func (s *Store) insertRelations(ctx context.Context, rows []relationRow, importI
 			if i > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ` + sqlNow + `)`)
+			sb.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ` + s.now() + `)`)
 			args = append(args, r.projectID, r.articleID, r.typeID, r.fromID, r.toID, r.userID, r.origin, importID)
 			if _, dup := pos[key{r.fromID, r.toID, r.typeID}]; !dup {
 				pos[key{r.fromID, r.toID, r.typeID}] = done + i
 			}
 		}
 		sb.WriteString(` ON CONFLICT (from_id, to_id, type_id) DO NOTHING RETURNING id, from_id, to_id, type_id`)
-		res, err := s.wr(ctx).Raw(sb.String(), args...).Rows()
+		var res *sql.Rows
+		var err error
+		if tx != nil {
+			q := sb.String()
+			st := stmts[q]
+			if st == nil {
+				if st, err = tx.PrepareContext(dctx, q); err != nil {
+					return nil, spanWriteError(err)
+				}
+				stmts[q] = st
+			}
+			res, err = st.QueryContext(dctx, args...)
+		} else {
+			res, err = s.wr(ctx).Raw(sb.String(), args...).Rows()
+		}
 		if err != nil {
 			return nil, spanWriteError(err)
 		}

@@ -166,14 +166,14 @@ const annotationInsertCols = `project_id, article_id, label_id, user_id, start, 
 // (updated_since = the newest updated_at seen) would miss it. A row that
 // would repeat an annotator's label on the same extent is skipped (the
 // unique index decides, so no stored span has to be read first).
-func insertSpanSQL(n int) string {
+func insertSpanSQL(n int, now string) string {
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO annotations (" + annotationInsertCols + ") VALUES ")
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
-		sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," + sqlNow + "," + sqlNow + ")")
+		sb.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," + now + "," + now + ")")
 	}
 	sb.WriteString(` ON CONFLICT (article_id, label_id, start, "end", user_id) DO NOTHING
 		RETURNING id, article_id, label_id, user_id, start, "end", created_at`)
@@ -185,7 +185,7 @@ func insertSpanSQL(n int) string {
 func prepareSpanInserts(wdb *sql.DB) (map[int]*sql.Stmt, error) {
 	out := map[int]*sql.Stmt{}
 	for _, n := range spanBatchSizes {
-		st, err := wdb.Prepare(insertSpanSQL(n))
+		st, err := wdb.Prepare(insertSpanSQL(n, sqlNow))
 		if err != nil {
 			for _, s := range out {
 				s.Close()
@@ -249,8 +249,8 @@ func (s *Store) insertSpans(ctx context.Context, rows []Annotation, importID *in
 		var res *sql.Rows
 		var err error
 		switch {
-		case st == nil: // a Store built without Open (none today)
-			res, err = s.wr(ctx).Raw(insertSpanSQL(n), args...).Rows()
+		case st == nil: // PostgreSQL: gorm binds and prepares per connection
+			res, err = s.wr(ctx).Raw(insertSpanSQL(n, s.now()), args...).Rows()
 		case tx != nil:
 			res, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 		default:
@@ -284,11 +284,10 @@ func (s *Store) insertSpans(ctx context.Context, rows []Annotation, importID *in
 
 // spanWriteError names the constraint a span write ran into.
 func spanWriteError(err error) error {
-	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
+	case isForeignKey(err):
 		return notFound("article or label (deleted meanwhile)")
-	case isUnique(err) || strings.Contains(msg, "UNIQUE constraint failed"):
+	case isUnique(err):
 		// the (article, label, extent, annotator) index is handled by ON
 		// CONFLICT; what is left is a client_id stored concurrently
 		return &ConflictError{Message: "a client_id collided with one stored concurrently; retry"}
@@ -312,7 +311,7 @@ func (s *Store) insertSpansWithID(ctx context.Context, a Annotation) (int64, err
 	}
 	var id int64
 	err = s.wr(ctx).Raw(`INSERT INTO annotations (id, `+annotationInsertCols+`)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,`+sqlNow+`,`+sqlNow+`)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,`+s.now()+`,`+s.now()+`)
 		ON CONFLICT (article_id, label_id, start, "end", user_id) DO NOTHING RETURNING id`,
 		a.ID, a.ProjectID, a.ArticleID, a.LabelID, a.UserID, a.Start, a.End, a.Quote, a.Note, attrs, a.Origin, a.ClientID,
 		a.Layer, a.DecidedBy, prov, nil).Row().Scan(&id)

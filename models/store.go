@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,7 +41,21 @@ type Store struct {
 	raw *sql.DB
 	// gold is the id of the "(gold)" user that owns gold spans.
 	gold int64
+	// pg is true on PostgreSQL (store_postgres.go).
+	pg bool
 }
+
+// now is the current UTC time as SQL in this store's dialect.
+func (s *Store) now() string {
+	if s.pg {
+		return pgNow
+	}
+	return sqlNow
+}
+
+// pgNow is the time a statement started: within a statement every row
+// gets the same stamp, as with SQLite's 'now'.
+const pgNow = `statement_timestamp()`
 
 // DSN builds the connection string with the pragmas every pooled
 // connection must get. mattn/go-sqlite3 reads the underscore parameters;
@@ -81,9 +96,13 @@ func gormConfig(prepared bool) *gorm.Config {
 	}
 }
 
-// Open opens (creating if needed) the SQLite file at path and migrates it.
-// It refuses a database migrated by a newer binary (ErrTooNew).
+// Open opens (creating if needed) the SQLite file at path, or the
+// PostgreSQL database a postgres:// URL names, and migrates it. It refuses
+// a database migrated by a newer binary (ErrTooNew).
 func Open(path string) (*Store, error) {
+	if IsPostgresDSN(path) {
+		return openPostgres(path)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
@@ -150,7 +169,9 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	if wdb, err := s.w.DB(); err == nil {
-		errs = append(errs, s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error)
+		if !s.pg {
+			errs = append(errs, s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error)
+		}
 		errs = append(errs, wdb.Close())
 	}
 	return errors.Join(errs...)
@@ -161,6 +182,9 @@ func (s *Store) Close() error {
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.inTx {
 		return fn(s)
+	}
+	if s.pg {
+		return s.pgTx(ctx, fn)
 	}
 	return s.w.WithContext(dbContext(ctx)).Transaction(func(g *gorm.DB) error {
 		// the acting user, for span history (history.go): set for this
@@ -197,6 +221,12 @@ func dbContext(ctx context.Context) context.Context { return context.WithoutCanc
 // IntegrityCheck runs PRAGMA integrity_check and returns its first line.
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	var res string
+	if s.pg {
+		// PostgreSQL checks its pages itself; this answers whether the
+		// database is reachable and its schema is slant's
+		err := s.rd(ctx).Raw("SELECT CASE WHEN COUNT(*) = 1 THEN 'ok' ELSE 'no slant schema' END FROM pg_tables WHERE schemaname = 'public' AND tablename = 'annotations'").Row().Scan(&res)
+		return res, err
+	}
 	err := s.rd(ctx).Raw("PRAGMA integrity_check").Row().Scan(&res)
 	return res, err
 }
@@ -207,6 +237,9 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return &ConflictError{Message: "backup target already exists: " + path}
 	}
+	if s.pg {
+		return s.pgBackup(ctx, path)
+	}
 	// on the raw pool: the read pool's shadow views would stand in for
 	// the tables when VACUUM rebuilds their indexes
 	_, err := s.raw.ExecContext(dbContext(ctx), "VACUUM INTO ?", path)
@@ -214,7 +247,14 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 }
 
 // isUnique reports a unique-constraint violation.
-func isUnique(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+func isUnique(err error) bool {
+	return errors.Is(err, gorm.ErrDuplicatedKey) || pgCode(err) == "23505" || strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isForeignKey reports a foreign-key violation.
+func isForeignKey(err error) bool {
+	return errors.Is(err, gorm.ErrForeignKeyViolated) || pgCode(err) == "23503" || strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
 
 // notFoundOr maps gorm's record-not-found to a named ErrNotFound.
 func notFoundOr(err error, what string) error {

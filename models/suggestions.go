@@ -99,6 +99,19 @@ func (s *Store) ArticleTexts(ctx context.Context, projectID int64, ids []int64, 
 	return out, rows.Err()
 }
 
+// CountArticleTexts counts what ArticleTexts pages through from the start.
+func (s *Store) CountArticleTexts(ctx context.Context, projectID int64, ids []int64) (int, error) {
+	q := `SELECT COUNT(*) FROM articles WHERE project_id = ? AND ` + visible("articles")
+	args := []any{projectID}
+	if len(ids) > 0 {
+		q += ` AND id IN (?)`
+		args = append(args, ids)
+	}
+	var n int
+	err := s.rd(ctx).Raw(q, args...).Row().Scan(&n)
+	return n, err
+}
+
 // suggestScheme is what a project's scheme offers suggestions: the
 // claim label (kind), and if present the cue and source labels and the
 // cue_of and said_by relation types.
@@ -176,7 +189,36 @@ func (s *Store) StoreSuggestions(ctx context.Context, projectID int64, kind stri
 			}
 			rows.Close()
 		}
-		texts := map[int64]*SpanIndex{}
+		// the chunk's texts in one read (a span is checked against its
+		// article's text); an article of another project is not found
+		texts := map[int64]string{}
+		if len(arts) > 0 {
+			rows, err := tx.rd(ctx).Raw(`SELECT id, project_id, text FROM articles WHERE id IN (?) AND `+visible("articles"), arts).Rows()
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id, pid int64
+				var text string
+				if err := rows.Scan(&id, &pid, &text); err != nil {
+					rows.Close()
+					return err
+				}
+				if pid == projectID {
+					texts[id] = text
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, id := range arts {
+				if _, ok := texts[id]; !ok {
+					return notFound("article")
+				}
+			}
+		}
+		indexes := map[int64]*SpanIndex{}
 		type part struct {
 			finding int
 			role    string
@@ -185,7 +227,11 @@ func (s *Store) StoreSuggestions(ctx context.Context, projectID int64, kind stri
 		var rows []Annotation
 		var parts []part
 		add := func(i int, f SuggestionIn, role string, label int64, ext [2]int) error {
-			ix := texts[f.ArticleID]
+			ix := indexes[f.ArticleID]
+			if ix == nil {
+				ix = NewSpanIndex(texts[f.ArticleID])
+				indexes[f.ArticleID] = ix
+			}
 			prov := JSONMap{"role": role, "rule": f.Rule, "confidence": f.Confidence}
 			if role == RoleSource && f.Head != "" {
 				prov["head"] = f.Head
@@ -200,16 +246,6 @@ func (s *Store) StoreSuggestions(ctx context.Context, projectID int64, kind stri
 			return nil
 		}
 		for i, f := range in {
-			if texts[f.ArticleID] == nil {
-				pid, text, err := tx.articleText(ctx, f.ArticleID)
-				if err != nil {
-					return err
-				}
-				if pid != projectID {
-					return notFound("article")
-				}
-				texts[f.ArticleID] = NewSpanIndex(text)
-			}
 			if stored[ext{f.ArticleID, sc.content, f.Content[0], f.Content[1]}] != 0 {
 				counts.Existing++
 				continue
@@ -530,7 +566,7 @@ func (s *Store) AcceptSuggestion(ctx context.Context, id, userID int64, edit Acc
 			return err
 		}
 		return tx.wr(ctx).Exec(`INSERT INTO suggestion_decisions (annotation_id, user_id, project_id, rule, decision, accepted_id, created_at)
-			VALUES (?, ?, ?, ?, 'accepted', ?, `+sqlNow+`)`, id, userID, projectID, sg.Rule, claim).Error
+			VALUES (?, ?, ?, ?, 'accepted', ?, `+s.now()+`)`, id, userID, projectID, sg.Rule, claim).Error
 	})
 	return claim, err
 }
@@ -550,7 +586,7 @@ func (s *Store) RejectSuggestion(ctx context.Context, id, userID int64) error {
 			return err
 		}
 		return tx.wr(ctx).Exec(`INSERT INTO suggestion_decisions (annotation_id, user_id, project_id, rule, decision, created_at)
-			VALUES (?, ?, ?, ?, 'rejected', `+sqlNow+`)`, id, userID, projectID, sg.Rule).Error
+			VALUES (?, ?, ?, ?, 'rejected', `+s.now()+`)`, id, userID, projectID, sg.Rule).Error
 	})
 }
 

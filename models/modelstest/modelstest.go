@@ -1,11 +1,20 @@
-// Package modelstest gives tests a fresh, real SQLite store.
+// Package modelstest gives tests a fresh, real store: a SQLite file, or a
+// PostgreSQL database when SLANT_TEST_POSTGRES names a server.
 package modelstest
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"golang.org/x/crypto/bcrypt"
 
 	"slant/models"
@@ -16,16 +25,105 @@ func init() {
 	models.BcryptCost = bcrypt.MinCost
 }
 
-// NewStore opens a migrated store on a temp file with the production DSN
-// (not :memory:, where each pooled connection would see its own database).
+// PostgresEnv names the environment variable with the URL of a
+// PostgreSQL server (any database on it, as a role that may create
+// databases). When it is set, NewStore gives every test its own fresh
+// PostgreSQL database instead of a SQLite file; `make test` runs the
+// store and API suites once each way.
+const PostgresEnv = "SLANT_TEST_POSTGRES"
+
+// Postgres reports whether this test run uses PostgreSQL.
+func Postgres() bool { return os.Getenv(PostgresEnv) != "" }
+
+// NewStore opens a migrated store: on a temp file with the production DSN
+// (not :memory:, where each pooled connection would see its own
+// database), or on a new PostgreSQL database (see PostgresEnv).
 func NewStore(t testing.TB) *models.Store {
 	t.Helper()
-	s, err := models.Open(filepath.Join(t.TempDir(), "slant.db"))
+	s, err := models.Open(NewDSN(t))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// NewDSN is where NewStore opens: a SQLite file path in t.TempDir(), or
+// the URL of a new, migrated PostgreSQL database dropped when t ends.
+// Tests that start a server process pass it as --db.
+func NewDSN(t testing.TB) string {
+	t.Helper()
+	if !Postgres() {
+		return filepath.Join(t.TempDir(), "slant.db")
+	}
+	return newPostgresDB(t)
+}
+
+var (
+	tmplOnce sync.Once
+	tmplName string
+	tmplErr  error
+)
+
+// newPostgresDB copies a template database migrated once per test binary
+// (CREATE DATABASE ... TEMPLATE takes a few milliseconds; migrating takes
+// far longer).
+func newPostgresDB(t testing.TB) string {
+	admin, err := sql.Open("pgx", os.Getenv(PostgresEnv))
+	if err != nil {
+		t.Fatalf("postgres: %v", err)
+	}
+	defer admin.Close()
+	tmplOnce.Do(func() { tmplName, tmplErr = makeTemplate(admin) })
+	if tmplErr != nil {
+		t.Fatalf("postgres template: %v", tmplErr)
+	}
+	name := "slant_t_" + randHex()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name + ` TEMPLATE ` + tmplName); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", os.Getenv(PostgresEnv))
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	return dbURL(name)
+}
+
+func makeTemplate(admin *sql.DB) (string, error) {
+	name := "slant_tmpl_" + randHex()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		return "", err
+	}
+	s, err := models.Open(dbURL(name))
+	if err != nil {
+		return "", err
+	}
+	if err := s.Close(); err != nil {
+		return "", err
+	}
+	// the template goes with the test binary's last database; a crashed
+	// run leaves it behind for the next cleanup (make test drops slant_*)
+	return name, nil
+}
+
+// dbURL is the server's URL with another database name.
+func dbURL(name string) string {
+	u, err := url.Parse(os.Getenv(PostgresEnv))
+	if err != nil {
+		panic(fmt.Sprintf("%s: %v", PostgresEnv, err))
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func randHex() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // JoinAll makes every user who is not an admin an annotator of the

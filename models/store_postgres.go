@@ -1,0 +1,264 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+)
+
+// PostgreSQL. The same Store runs on it; what differs is kept here, in
+// migrations_postgres.go and in search_postgres.go.
+//
+//   - No single writer: writes go through a pool, each transaction at
+//     SERIALIZABLE (what SQLite's single writer gave every read-modify-
+//     write for free), retried on a serialization failure or deadlock.
+//     Unique constraints deduplicate, as on SQLite.
+//   - Hidden imports: the read pool's connections resolve table names in
+//     the schema slant_visible first, whose views apply visible() (the
+//     same rule as SQLite's TEMP views, readviews.go).
+//   - Several servers may share one database: migrations run under an
+//     advisory lock, and nothing is kept per process that another server
+//     could make stale without the database knowing (see textCache and
+//     the span-list versions, which live in the database).
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database rather
+// than a SQLite file.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// pgVisibleSchema holds the read pool's views.
+const pgVisibleSchema = "slant_visible"
+
+// pgMigrateLock is the advisory lock key held while a server migrates.
+const pgMigrateLock = 7_115_101_901
+
+func openPostgres(dsn string) (*Store, error) {
+	w, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gormConfig(false))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", redactDSNError(err, dsn))
+	}
+	wdb, _ := w.DB()
+	n := max(8, 4*runtime.NumCPU())
+	wdb.SetMaxOpenConns(n)
+	wdb.SetMaxIdleConns(n)
+	wdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := wdb.Ping(); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open database: %w", redactDSNError(err, dsn))
+	}
+	if err := pgMigrate(w, LatestVersion()); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	r, err := gorm.Open(postgres.New(postgres.Config{DSN: withSearchPath(dsn)}), gormConfig(true))
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open database: %w", redactDSNError(err, dsn))
+	}
+	rdb, _ := r.DB()
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	rdb.SetConnMaxIdleTime(5 * time.Minute)
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("open database: %w", redactDSNError(err, dsn))
+	}
+	raw.SetMaxOpenConns(4)
+	var gold int64
+	if err := w.Raw(`SELECT id FROM users WHERE name = ?`, GoldUserName).Row().Scan(&gold); err != nil {
+		wdb.Close()
+		rdb.Close()
+		raw.Close()
+		return nil, fmt.Errorf("find the gold layer's user: %w", err)
+	}
+	return &Store{r: r, w: w, raw: raw, pg: true, path: dsn, texts: newTextCache(64 << 20),
+		exportSlots: make(chan struct{}, n-1), spanInserts: nil, gold: gold}, nil
+}
+
+// withSearchPath adds the read pool's search path to a connection URL.
+func withSearchPath(dsn string) string {
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + pgVisibleSchema + ",public"
+}
+
+// redactDSNError keeps a password in the URL out of an error message.
+func redactDSNError(err error, dsn string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if j := strings.Index(dsn[i+3:], "@"); j >= 0 {
+			cred := dsn[i+3 : i+3+j]
+			if k := strings.Index(cred, ":"); k >= 0 && k+1 < len(cred) {
+				msg = strings.ReplaceAll(msg, cred[k+1:], "***")
+			}
+		}
+	}
+	return errors.New(msg)
+}
+
+// pgMigrate applies PostgreSQL's steps up to target, under an advisory
+// lock so that servers starting together migrate once; then (re)creates
+// the read pool's views, whose column lists follow the tables.
+func pgMigrate(db *gorm.DB, target int) error {
+	return db.Connection(func(c *gorm.DB) error {
+		if err := c.Exec(`SELECT pg_advisory_lock(?)`, pgMigrateLock).Error; err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer c.Exec(`SELECT pg_advisory_unlock(?)`, pgMigrateLock)
+		if err := c.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY,
+			name TEXT NOT NULL,
+			applied_at TIMESTAMPTZ NOT NULL)`).Error; err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		var current int
+		if err := c.Raw(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Row().Scan(&current); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if current > LatestVersion() {
+			return fmt.Errorf("%w: database is at version %d, this binary knows up to %d", ErrTooNew, current, LatestVersion())
+		}
+		for _, m := range pgMigrations {
+			if m.Version <= current || m.Version > target {
+				continue
+			}
+			err := c.Transaction(func(tx *gorm.DB) error {
+				for _, stmt := range m.SQL {
+					if err := tx.Exec(stmt).Error; err != nil {
+						return fmt.Errorf("%w in: %.200s", err, stmt)
+					}
+				}
+				return tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+					m.Version, m.Name, time.Now().UTC()).Error
+			})
+			if err != nil {
+				return fmt.Errorf("migrate to version %d (%s): %w", m.Version, m.Name, err)
+			}
+		}
+		stmts := []string{`CREATE SCHEMA IF NOT EXISTS ` + pgVisibleSchema}
+		for _, t := range shadowedTables {
+			stmts = append(stmts, `CREATE OR REPLACE VIEW `+pgVisibleSchema+`.`+t+` AS SELECT * FROM public.`+t+` AS t WHERE `+visible("t"))
+		}
+		return c.Transaction(func(tx *gorm.DB) error {
+			for _, s := range stmts {
+				if err := tx.Exec(s).Error; err != nil {
+					return fmt.Errorf("create read views: %w", err)
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// pgTx is Store.Tx on PostgreSQL: SERIALIZABLE, retried while PostgreSQL
+// reports a serialization failure or a deadlock, with the acting user in
+// the transaction's settings for the history triggers.
+func (s *Store) pgTx(ctx context.Context, fn func(tx *Store) error) error {
+	act := actorOf(ctx)
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		err = s.w.WithContext(dbContext(ctx)).Transaction(func(g *gorm.DB) error {
+			if err := g.Exec(`SET TRANSACTION ISOLATION LEVEL SERIALIZABLE`).Error; err != nil {
+				return err
+			}
+			if act.set() {
+				uid := ""
+				if v := act.userID(); v != nil {
+					uid = fmt.Sprint(v)
+				}
+				mute := "0"
+				if act.mute {
+					mute = "1"
+				}
+				if err := g.Exec(`SELECT set_config('slant.actor', ?, true), set_config('slant.mute', ?, true)`, uid, mute).Error; err != nil {
+					return err
+				}
+			}
+			return fn(&Store{r: g, w: g, inTx: true, pg: true, path: s.path, exportSlots: s.exportSlots, texts: s.texts, gold: s.gold})
+		})
+		if !retryable(err) {
+			return err
+		}
+		// back off a little, more each time, so that the transactions
+		// that collided do not collide again in lockstep
+		time.Sleep(time.Duration(attempt+1) * time.Duration(1+time.Now().UnixNano()%5) * time.Millisecond)
+	}
+	return err
+}
+
+// retryable reports PostgreSQL's serialization failure and deadlock.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}
+
+// pgCode is the SQLSTATE of a PostgreSQL error, or "".
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// rebind turns ? placeholders into PostgreSQL's $n for statements that go
+// to database/sql directly (gorm does this itself). It skips quoted text.
+func (s *Store) rebind(q string) string {
+	if !s.pg {
+		return q
+	}
+	var sb strings.Builder
+	n := 0
+	inStr := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+		case c == '?' && !inStr:
+			n++
+			sb.WriteString(fmt.Sprintf("$%d", n))
+			continue
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String()
+}
+
+// pgBackup writes a dump of the database with pg_dump (custom format,
+// for pg_restore).
+func (s *Store) pgBackup(ctx context.Context, path string) error {
+	bin, err := exec.LookPath("pg_dump")
+	if err != nil {
+		return &ValidationError{Code: "validation_failed", Message: "slant backup on PostgreSQL runs pg_dump, which is not installed here; back up with the database's own tools (pg_dump, or your provider's snapshots)", Fields: map[string]string{}}
+	}
+	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file", path, "--dbname", s.path)
+	cmd.Env = os.Environ()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("pg_dump: %v: %s", err, redactDSNError(errors.New(string(out)), s.path))
+	}
+	return nil
+}
