@@ -366,7 +366,6 @@ const pgActor = `NULLIF(current_setting('slant.actor', true), '')::bigint`
 // pgMuted is true while a project delete runs (history.go).
 const pgMuted = `(COALESCE(current_setting('slant.mute', true), '') = '1')`
 
-
 var pgTriggers = []string{
 	// times inside JSON images are written as SQLite writes them
 	`CREATE FUNCTION slant_time_text(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE AS $$
