@@ -1,0 +1,66 @@
+package models
+
+// SQL that differs between SQLite and PostgreSQL, as small functions of
+// the store, so that a query states what it needs once and each dialect
+// says how. Everything else is written in the SQL both accept.
+
+// jsonText is the text at key of the JSON text in expr (NULL if absent).
+func (s *Store) jsonText(expr, key string) string {
+	if s.pg {
+		return "(" + expr + ")::jsonb ->> '" + key + "'"
+	}
+	return "json_extract(" + expr + ", '$." + key + "')"
+}
+
+// jsonInt is the integer at key of the JSON text in expr.
+func (s *Store) jsonInt(expr, key string) string {
+	if s.pg {
+		return "((" + expr + ")::jsonb ->> '" + key + "')::bigint"
+	}
+	return "json_extract(" + expr + ", '$." + key + "')"
+}
+
+// jsonObject is the function that builds a JSON object from key, value
+// pairs; its result is JSON text on both.
+func (s *Store) jsonObject() string {
+	if s.pg {
+		return "json_build_object"
+	}
+	return "json_object"
+}
+
+// jsonValue embeds the JSON text in expr as JSON (not as a string) in a
+// jsonObject.
+func (s *Store) jsonValue(expr string) string {
+	if s.pg {
+		return "(" + expr + ")::json"
+	}
+	return "json(" + expr + ")"
+}
+
+// groupConcat joins expr over a group with sep (a SQL expression).
+func (s *Store) groupConcat(expr, sep string) string {
+	if s.pg {
+		return "string_agg((" + expr + ")::text, " + sep + ")"
+	}
+	return "group_concat(" + expr + ", " + sep + ")"
+}
+
+// charCode is the one-character string with code point n.
+func (s *Store) charCode(n string) string {
+	if s.pg {
+		return "chr(" + n + ")"
+	}
+	return "char(" + n + ")"
+}
+
+// monthOf is "YYYY-MM" of a time column in UTC, NULL for NULL.
+func (s *Store) monthOf(col string) string {
+	if s.pg {
+		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM')"
+	}
+	return "strftime('%Y-%m', " + col + ")"
+}
+
+// IsPostgres reports whether the store runs on PostgreSQL.
+func (s *Store) IsPostgres() bool { return s.pg }
