@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/mattn/go-sqlite3"
 	"golang.org/x/crypto/bcrypt"
 
 	"slant/models"
@@ -144,4 +145,40 @@ func JoinAll(t testing.TB, s *models.Store, projectID int64) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// RawDB opens a second, plain connection pool on s's database (SQLite
+// file or PostgreSQL URL), for tests that look under the store: it sees
+// every row, those of unpublished imports too. Pass its queries with ?
+// placeholders through Q, which turns ? into $n for PostgreSQL.
+func RawDB(t testing.TB, s *models.Store) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite3", "file:"+s.Path()+"?_busy_timeout=5000&_foreign_keys=on"
+	if s.IsPostgres() {
+		driver, dsn = "pgx", s.Path()
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Q adapts a query written with ? placeholders to s's dialect.
+func Q(s *models.Store, q string) string {
+	if !s.IsPostgres() {
+		return q
+	}
+	var b []byte
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b = append(b, fmt.Sprintf("$%d", n)...)
+			continue
+		}
+		b = append(b, q[i])
+	}
+	return string(b)
 }
