@@ -62,5 +62,22 @@ func (s *Store) monthOf(col string) string {
 	return "strftime('%Y-%m', " + col + ")"
 }
 
+// baseTable names a table itself, past the read pool's views of it (the
+// importer reads its own hidden rows this way).
+func (s *Store) baseTable(name string) string {
+	if s.pg {
+		return "public." + name
+	}
+	return "main." + name
+}
+
 // IsPostgres reports whether the store runs on PostgreSQL.
 func (s *Store) IsPostgres() bool { return s.pg }
+
+// greatest is the larger of two values (SQLite's two-argument max()).
+func (s *Store) greatest(a, b string) string {
+	if s.pg {
+		return "GREATEST(" + a + ", " + b + ")"
+	}
+	return "max(" + a + ", " + b + ")"
+}
