@@ -664,6 +664,19 @@ var migrations = []migration{
 		`UPDATE projects SET annotation_count = (SELECT COUNT(*) FROM annotations n WHERE n.project_id = projects.id
 			AND n.layer = 'annotator' AND (n.import_id IS NULL OR n.import_id IN (SELECT id FROM imports WHERE state = 'done')))`,
 	}},
+	{18, "a suggested span moves no count and no span version: no cached list shows suggestions, and a run writes tens of thousands", []string{
+		// The unfiltered span list (the one cached under span_versions)
+		// never holds the 'suggestion' layer, and project counts leave it
+		// out (migration 17); a suggestion run no longer pays an upsert per
+		// span. Updates and deletes still move the version (rare; harmless).
+		`DROP TRIGGER trg_annotations_insert`,
+		`CREATE TRIGGER trg_annotations_insert AFTER INSERT ON annotations WHEN NEW.layer <> 'suggestion' BEGIN
+			UPDATE projects SET annotation_count = annotation_count + 1 WHERE id = NEW.project_id AND NEW.import_id IS NULL
+				AND NEW.layer = 'annotator';
+			INSERT INTO span_versions (article_id, version) VALUES (NEW.article_id, 1)
+				ON CONFLICT (article_id) DO UPDATE SET version = version + 1;
+		END`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

@@ -7,6 +7,48 @@ import (
 	"slant/models/modelstest"
 )
 
+// A suggestion run moves neither the article's span version (the
+// cached span list beside the text never shows suggestions) nor the
+// project's span count; an annotator's span still moves both.
+func TestSuggestionsLeaveSpanVersionAndCount(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	text := "„Wir gewinnen“, sagte Tom Reed."
+	ana, _, _, p, art := curationFixture(t, s, text)
+	stamp := func() (int64, int64) {
+		st, err := s.StampArticle(ctx, art.ID, ana.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, _, err := s.ListProjects(ctx, ana.ID, models.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range ps {
+			if q.ID == p.ID {
+				return st.Spans, q.AnnotationCount
+			}
+		}
+		t.Fatal("project not listed")
+		return 0, 0
+	}
+	v0, n0 := stamp()
+	got, err := s.StoreSuggestions(ctx, p.ID, "attributed_claim", []models.SuggestionIn{
+		{ArticleID: art.ID, Rule: "quotes", Confidence: 0.9, Content: [2]int{1, 13}, Cue: &[2]int{16, 21}, Source: &[2]int{22, 30}, Head: "Reed"}})
+	if err != nil || got.Created != 1 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if v, n := stamp(); v != v0 || n != n0 {
+		t.Fatalf("a suggestion run moved the span version %d -> %d, the count %d -> %d", v0, v, n0, n)
+	}
+	if _, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: art.ID, UserID: ana.ID, Label: "attributed_claim", Start: 1, End: 13}); err != nil {
+		t.Fatal(err)
+	}
+	if v, n := stamp(); v == v0 || n != n0+1 {
+		t.Fatalf("an annotator's span: version %d -> %d, count %d -> %d", v0, v, n0, n)
+	}
+}
+
 // Storing the same findings twice writes nothing the second time; two
 // claims sharing one source share one stored span; suggested spans stay
 // out of annotators' lists unless the suggestion layer is asked for, and

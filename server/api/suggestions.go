@@ -2,7 +2,10 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
@@ -31,14 +34,29 @@ const suggestWriteChunk = 1000
 
 type suggestRunJSON struct {
 	Kind       string  `json:"kind"`
+	Total      int     `json:"total"`
 	Articles   int     `json:"articles"`
 	Created    int     `json:"created"`
 	Existing   int     `json:"existing"`
 	Skipped    int     `json:"skipped"`
 	ElapsedSec float64 `json:"elapsed_seconds"`
+	Done       bool    `json:"done"`
+}
+
+// ndjson is the media type of a run that reports its progress.
+const ndjson = "application/x-ndjson"
+
+// suggestedChunk is one chunk of articles run through the suggester.
+type suggestedChunk struct {
+	articles int
+	found    []models.SuggestionIn
+	err      error
 }
 
 // runSuggestions answers POST /projects/{id}/suggestions?kind=attributed_claim[&articles=1,2].
+// With Accept: application/x-ndjson it streams a progress line (the
+// counts so far) after each chunk of articles is stored and ends with
+// the summary (done: true); otherwise it answers the summary alone.
 func (h *Handler) runSuggestions(c *gin.Context) {
 	pid, err := pathID(c, "project")
 	if err != nil {
@@ -57,37 +75,102 @@ func (h *Handler) runSuggestions(c *gin.Context) {
 			ids = append(ids, id)
 		}
 	}
-	ctx := c.Request.Context()
+	stream := strings.Contains(c.GetHeader("Accept"), ndjson)
+	ctx, cancel := context.WithCancel(c.Request.Context())
+	defer cancel()
 	t0 := time.Now()
 	out := suggestRunJSON{Kind: kind}
+	if out.Total, err = h.store.CountArticleTexts(ctx, pid, ids); err != nil {
+		fail(c, err)
+		return
+	}
+	// The suggester runs a chunk ahead of the writer: while one chunk's
+	// findings are stored, the next chunk's articles are read and run.
+	chunks := make(chan suggestedChunk, 1)
+	go func() {
+		defer close(chunks)
+		var after int64
+		for {
+			arts, err := h.store.ArticleTexts(ctx, pid, ids, after, suggestChunk)
+			if err == nil && len(arts) == 0 {
+				return
+			}
+			var ch suggestedChunk
+			if err != nil {
+				ch.err = err
+			} else {
+				ch = suggestedChunk{articles: len(arts), found: suggestAll(arts)}
+				after = arts[len(arts)-1].ID
+			}
+			select {
+			case chunks <- ch:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	var total models.SuggestCounts
-	var after int64
-	for {
-		arts, err := h.store.ArticleTexts(ctx, pid, ids, after, suggestChunk)
-		if err != nil {
+	started := false
+	failRun := func(err error) {
+		if !started {
 			fail(c, err)
 			return
 		}
-		if len(arts) == 0 {
-			break
+		e := toAPIError(err)
+		if e.Status >= 500 {
+			slog.ErrorContext(ctx, "suggestion run failed", "err", err, "request_id", c.GetString(ctxRequestID))
 		}
-		found := suggestAll(arts)
-		for len(found) > 0 {
+		writeLine(c, e.body())
+	}
+	for ch := range chunks {
+		if ch.err != nil {
+			failRun(ch.err)
+			return
+		}
+		for found := ch.found; len(found) > 0; {
 			n := min(len(found), suggestWriteChunk)
 			counts, err := h.store.StoreSuggestions(ctx, pid, kind, found[:n])
 			if err != nil {
-				fail(c, err)
+				failRun(err)
 				return
 			}
 			total.Add(counts)
 			found = found[n:]
 		}
-		out.Articles += len(arts)
-		after = arts[len(arts)-1].ID
+		out.Articles += ch.articles
+		if stream {
+			out.Created, out.Existing, out.Skipped = total.Created, total.Existing, total.Skipped
+			out.ElapsedSec = time.Since(t0).Seconds()
+			if !started {
+				started = true
+				c.Header("Content-Type", ndjson)
+				c.Status(http.StatusOK)
+			}
+			writeLine(c, out)
+		}
 	}
 	out.Created, out.Existing, out.Skipped = total.Created, total.Existing, total.Skipped
 	out.ElapsedSec = time.Since(t0).Seconds()
-	c.JSON(http.StatusOK, out)
+	out.Done = true
+	if !stream {
+		c.JSON(http.StatusOK, out)
+		return
+	}
+	if !started {
+		c.Header("Content-Type", ndjson)
+		c.Status(http.StatusOK)
+	}
+	writeLine(c, out)
+}
+
+// writeLine writes v as one line of an NDJSON stream and flushes it.
+func writeLine(c *gin.Context, v any) {
+	b, _ := json.Marshal(v)
+	c.Writer.Write(append(b, '\n'))
+	c.Writer.Flush()
 }
 
 // suggestAll runs the suggester over a chunk of articles on every core

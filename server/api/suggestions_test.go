@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -228,5 +229,49 @@ func TestSuggestionsScale(t *testing.T) {
 		t0 := time.Now()
 		r := e.do("POST", fmt.Sprintf("/api/v1/projects/%d/suggestions", e.project.ID), "mgr", "")
 		t.Logf("%s over %d articles: %s in %s", pass, n, r.Body, time.Since(t0))
+	}
+}
+
+// With Accept: application/x-ndjson a run streams a line of counts after
+// each chunk of articles (200) and ends with the summary; a run that
+// fails before its first line answers the one JSON error shape.
+func TestSuggestionRunReportsProgress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, suggestText) // one article, three claims
+	ctx := context.Background()
+	var more []models.ArticleIn
+	for i := 0; i < 449; i++ {
+		more = append(more, models.ArticleIn{Title: fmt.Sprint("A", i), Text: fmt.Sprintf("“We won round %d,” said Anna Berg.", i)})
+	}
+	if _, err := e.store.CreateArticles(ctx, e.project.ID, more); err != nil {
+		t.Fatal(err)
+	}
+	run := fmt.Sprintf("/api/v1/projects/%d/suggestions?kind=attributed_claim", e.project.ID)
+	if r := e.do("POST", strings.Replace(run, "attributed_claim", "nope", 1), "mgr", "", "Accept", ndjson); r.Status != 422 || errorOf(t, r)["code"] != "validation_failed" {
+		t.Fatalf("unknown kind, streamed: %d %s", r.Status, r.Body)
+	}
+	r := e.do("POST", run, "mgr", "", "Accept", ndjson)
+	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), ndjson) {
+		t.Fatalf("streamed run: %d %s %s", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+	var lines []suggestRunJSON
+	for _, l := range strings.Split(strings.TrimSpace(string(r.Body)), "\n") {
+		var v suggestRunJSON
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		lines = append(lines, v)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%d/%d %d %t", l.Articles, l.Total, l.Created, l.Done))
+	}
+	if want := "200/450 202 false|400/450 402 false|450/450 452 false|450/450 452 true"; strings.Join(got, "|") != want {
+		t.Fatalf("progress %s, want %s", strings.Join(got, "|"), want)
+	}
+	// without the header: the summary alone, as before
+	sum := decode[suggestRunJSON](t, e.do("POST", run, "mgr", ""))
+	if sum.Articles != 450 || sum.Total != 450 || sum.Existing != 452 || sum.Created != 0 || !sum.Done {
+		t.Fatalf("re-run summary %+v", sum)
 	}
 }
