@@ -73,12 +73,12 @@ func (s *Store) Agreement(ctx context.Context, q AgreementQuery) (*AgreementData
 		if err := agreementArticles(tx, q, d); err != nil {
 			return err
 		}
-		users, err := agreementUsers(tx, q, d)
+		users, err := s.agreementUsers(tx, q, d)
 		if err != nil {
 			return err
 		}
 		if q.AsOf != nil {
-			err = agreementSpansAsOf(tx, q, d, users)
+			err = s.agreementSpansAsOf(tx, q, d, users)
 		} else {
 			err = agreementSpans(tx, q, d, users)
 		}
@@ -99,7 +99,7 @@ func (s *Store) Agreement(ctx context.Context, q AgreementQuery) (*AgreementData
 			}
 			d.Users = kept
 		}
-		return agreementDone(tx, q, d)
+		return s.agreementDone(tx, q, d)
 	}, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func agreementArticles(tx *gorm.DB, q AgreementQuery, d *AgreementData) error {
 // agreementUsers resolves the requested names, or lists every user who
 // has (or, as of a time, had) an annotators'-layer span in the project.
 // It returns the ids to read spans for (nil: everyone).
-func agreementUsers(tx *gorm.DB, q AgreementQuery, d *AgreementData) (map[int64]bool, error) {
+func (s *Store) agreementUsers(tx *gorm.DB, q AgreementQuery, d *AgreementData) (map[int64]bool, error) {
 	var rows *sql.Rows
 	var err error
 	if q.Annotators != nil {
@@ -169,7 +169,7 @@ func agreementUsers(tx *gorm.DB, q AgreementQuery, d *AgreementData) (map[int64]
 		// project; those without a span in what is read drop out later
 		rows, err = tx.Raw(`SELECT id, name FROM users WHERE id IN (
 			SELECT DISTINCT user_id FROM annotations WHERE project_id = ? AND layer = 'annotator'
-			UNION SELECT DISTINCT json_extract(before, '$.user_id') FROM span_history WHERE project_id = ? AND before IS NOT NULL)
+			UNION SELECT DISTINCT `+s.jsonInt("before", "user_id")+` FROM span_history WHERE project_id = ? AND before IS NOT NULL)
 			ORDER BY name`, q.ProjectID, q.ProjectID).Rows()
 	}
 	if err != nil {
@@ -251,6 +251,15 @@ func sqlTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05.999999999-07:00")
 }
 
+// timeArg is t as a query argument compared with a time column: text on
+// SQLite (sqlTime), a time on PostgreSQL (timestamptz columns).
+func (s *Store) timeArg(t time.Time) any {
+	if s.pg {
+		return t.UTC()
+	}
+	return sqlTime(t)
+}
+
 // historyImage is the part of a span_history image agreement needs.
 type historyImage struct {
 	LabelID   int64  `json:"label_id"`
@@ -265,8 +274,8 @@ type historyImage struct {
 // span_history: a span changed or deleted after that time was as the
 // `before` image of its first later event (absent if that event is its
 // creation); any other span is as it is now, if it existed by then.
-func agreementSpansAsOf(tx *gorm.DB, q AgreementQuery, d *AgreementData, users map[int64]bool) error {
-	at := sqlTime(*q.AsOf)
+func (s *Store) agreementSpansAsOf(tx *gorm.DB, q AgreementQuery, d *AgreementData, users map[int64]bool) error {
+	at := s.timeArg(*q.AsOf)
 	keep := func(sp AgreementSpan, created string) bool {
 		if t, ok := parseSQLiteTime(created); !ok || t.After(*q.AsOf) {
 			return false
@@ -334,11 +343,11 @@ func agreementSpansAsOf(tx *gorm.DB, q AgreementQuery, d *AgreementData, users m
 	return rows.Err()
 }
 
-func agreementDone(tx *gorm.DB, q AgreementQuery, d *AgreementData) error {
+func (s *Store) agreementDone(tx *gorm.DB, q AgreementQuery, d *AgreementData) error {
 	where, args := "d.project_id = ?", []any{q.ProjectID}
 	if q.AsOf != nil {
 		where += " AND d.created_at <= ?"
-		args = append(args, sqlTime(*q.AsOf))
+		args = append(args, s.timeArg(*q.AsOf))
 	}
 	ids := make([]int64, 0, len(d.Users))
 	for _, u := range d.Users {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -322,10 +323,10 @@ type AgreedSpan struct {
 // gold span there yet.
 // A passage a curator rejected (for this label or all) is not offered.
 // The source spans come as "id<TAB>annotator" lines, the label key once.
-const agreedSQL = `SELECT a.article_id, a.label_id, a.start, a."end", group_concat(a.id || char(9) || u.name, char(10)), l.key
+const agreedSQL = `SELECT a.article_id, a.label_id, a.start, a."end", %s, l.key
 	FROM annotations a JOIN users u ON u.id = a.user_id JOIN labels l ON l.id = a.label_id
 	WHERE a.project_id = ? AND a.layer = 'annotator' AND %s AND (? = 0 OR a.article_id = ?)
-	GROUP BY a.article_id, a.label_id, a.start, a."end"
+	GROUP BY a.article_id, a.label_id, a.start, a."end", l.key
 	HAVING COUNT(DISTINCT a.user_id) >= 2
 		AND COUNT(DISTINCT a.user_id) = (SELECT COUNT(DISTINCT b.user_id) FROM annotations b
 			WHERE b.article_id = a.article_id AND b.layer = 'annotator' AND %s)
@@ -336,7 +337,8 @@ const agreedSQL = `SELECT a.article_id, a.label_id, a.start, a."end", group_conc
 	ORDER BY a.article_id, a.start, a."end"`
 
 func (s *Store) agreedSpans(ctx context.Context, projectID, articleID int64) ([]AgreedSpan, error) {
-	sqlText := strings.Replace(strings.Replace(agreedSQL, "%s", visible("a"), 1), "%s", visible("b"), 1)
+	lines := s.groupConcat("CAST(a.id AS TEXT) || "+s.charCode("9")+" || u.name", s.charCode("10"))
+	sqlText := fmt.Sprintf(agreedSQL, lines, visible("a"), visible("b"))
 	rows, err := s.rd(ctx).Raw(sqlText, projectID, articleID, articleID).Rows()
 	if err != nil {
 		return nil, err

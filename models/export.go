@@ -235,14 +235,16 @@ func (s *Store) ExportVersionOf(ctx context.Context, f AnnotationFilter) (*Expor
 	}
 	var relMax, relAt, docAt sql.NullString
 	// relations of an unpublished import do not count (they would move
-	// the version back when it fails); newest times from the newest rows
-	// (links are stamped in commit order), without reading them all
+	// the version back when it fails); the newest relation time from the
+	// newest row (links are stamped in commit order), without reading
+	// them all; article-level choices have no id, so their newest time
+	// is a MAX over the project's (already counted) rows
 	const published = `(import_id IS NULL OR import_id IN (SELECT id FROM imports WHERE state = 'done'))`
 	if err := s.rd(ctx).Raw(`SELECT (SELECT COUNT(*) FROM relations WHERE project_id = ? AND `+published+`)
 			+ (SELECT COUNT(*) FROM article_labels WHERE project_id = ?),
 		(SELECT MAX(id) FROM relations WHERE project_id = ? AND `+published+`),
 		(SELECT created_at FROM relations WHERE project_id = ? AND `+published+` ORDER BY id DESC LIMIT 1),
-		(SELECT created_at FROM article_labels WHERE project_id = ? ORDER BY rowid DESC LIMIT 1)`,
+		(SELECT MAX(created_at) FROM article_labels WHERE project_id = ?)`,
 		f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID, f.ProjectID).Row().Scan(&v.Links, &relMax, &relAt, &docAt); err != nil {
 		return nil, err
 	}

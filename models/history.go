@@ -127,7 +127,7 @@ func (s *Store) SpanHistory(ctx context.Context, projectID, annotationID int64) 
 		_ = json.Unmarshal(out[0].Before, &v)
 		createdAt = v.CreatedAt
 	} else {
-		err := s.rd(ctx).Raw(`SELECT `+spanImageSQL+`, created_at, import_id FROM annotations n WHERE id = ? AND project_id = ? AND `+visible("n"),
+		err := s.rd(ctx).Raw(`SELECT `+s.spanImageSQL()+`, created_at, import_id FROM annotations n WHERE id = ? AND project_id = ? AND `+visible("n"),
 			annotationID, projectID).Row().Scan(&image, &createdAt, &importID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, notFound("annotation")
@@ -203,8 +203,16 @@ func sortHistory(es []HistoryEntry) {
 	})
 }
 
-// spanImageSQL images annotation row n as the triggers do.
-const spanImageSQL = `json_object('label', (SELECT key FROM labels WHERE id = n.label_id), 'label_id', n.label_id,
+// spanImageSQL images annotation row n as the triggers do (on
+// PostgreSQL, its triggers' pgSpanImage: times as slant_time_text).
+func (s *Store) spanImageSQL() string {
+	if s.pg {
+		return pgSpanImage("n")
+	}
+	return sqliteSpanImage
+}
+
+const sqliteSpanImage = `json_object('label', (SELECT key FROM labels WHERE id = n.label_id), 'label_id', n.label_id,
 	'user_id', n.user_id, 'annotator', (SELECT name FROM users WHERE id = n.user_id),
 	'start', n.start, 'end', n."end", 'text', n.quote, 'note', n.note,
 	'attributes', json(n.attributes), 'origin', n.origin, 'client_id', n.client_id,
@@ -236,7 +244,7 @@ func (s *Store) ProjectHistory(ctx context.Context, projectID int64, f HistoryFi
 		args = append(args, f.ArticleID)
 	}
 	if f.UserID != 0 {
-		q += ` AND COALESCE(json_extract(h.after, '$.user_id'), json_extract(h.before, '$.user_id')) = ?`
+		q += ` AND COALESCE(` + s.jsonInt("h.after", "user_id") + `, ` + s.jsonInt("h.before", "user_id") + `) = ?`
 		args = append(args, f.UserID)
 	}
 	if after != nil {
@@ -388,7 +396,7 @@ func (s *Store) restoreLinks(ctx context.Context, annotationID, deletion int64) 
 // bring it back.
 func (s *Store) DeletedSpanOwner(ctx context.Context, projectID, annotationID int64) (int64, error) {
 	var uid sql.NullInt64
-	err := s.rd(ctx).Raw(`SELECT json_extract(before, '$.user_id') FROM span_history
+	err := s.rd(ctx).Raw(`SELECT `+s.jsonInt("before", "user_id")+` FROM span_history
 		WHERE annotation_id = ? AND project_id = ? AND action = 'delete' ORDER BY id DESC LIMIT 1`, annotationID, projectID).Row().Scan(&uid)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !uid.Valid) {
 		return 0, notFound("deleted annotation")

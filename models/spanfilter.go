@@ -93,14 +93,14 @@ type SpanContext struct {
 
 // SpanContexts returns up to n code points of context either side of each
 // span in ids, with its article's title, outlet and date (visible spans
-// only; a missing id is left out). SQLite's substr counts characters,
+// only; a missing id is left out). substr counts characters,
 // which in a UTF-8 text are code points, the unit of the offsets.
 func (s *Store) SpanContexts(ctx context.Context, ids []int64, n int) (map[int64]SpanContext, error) {
 	out := make(map[int64]SpanContext, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.rd(ctx).Raw(`SELECT n.id, substr(a.text, max(n.start - ? + 1, 1), n.start - max(n.start - ?, 0)), substr(a.text, n."end" + 1, ?),
+	rows, err := s.rd(ctx).Raw(`SELECT n.id, substr(a.text, `+s.greatest(`n.start - ? + 1`, `1`)+`, n.start - `+s.greatest(`n.start - ?`, `0`)+`), substr(a.text, n."end" + 1, ?),
 		a.title, COALESCE(src.domain, ''), a.published_at
 		FROM annotations n JOIN articles a ON a.id = n.article_id LEFT JOIN sources src ON src.id = a.source_id WHERE n.id IN ?`, n, n, n, ids).Rows()
 	if err != nil {

@@ -105,7 +105,7 @@ func (s *Store) countWords(ctx context.Context, projectID int64) error {
 				rows.Close()
 				return err
 			}
-			values = append(values, "(?, ?)")
+			values = append(values, "(CAST(? AS BIGINT), CAST(? AS BIGINT))")
 			args = append(args, id, CountWords(text))
 			after = id
 		}
@@ -117,9 +117,11 @@ func (s *Store) countWords(ctx context.Context, projectID int64) error {
 			return nil
 		}
 		// through a join, so an article deleted meanwhile is skipped
-		// rather than failing the foreign key
-		if err := s.wr(ctx).Exec(`INSERT OR IGNORE INTO article_words (article_id, words)
-			SELECT v.column1, v.column2 FROM (VALUES `+strings.Join(values, ", ")+`) v JOIN articles a ON a.id = v.column1`, args...).Error; err != nil {
+		// rather than failing the foreign key (WHERE true: SQLite's parser
+		// needs it before ON CONFLICT after a SELECT with a join)
+		if err := s.wr(ctx).Exec(`INSERT INTO article_words (article_id, words)
+			SELECT v.column1, v.column2 FROM (VALUES `+strings.Join(values, ", ")+`) v JOIN articles a ON a.id = v.column1
+			WHERE true ON CONFLICT DO NOTHING`, args...).Error; err != nil {
 			return err
 		}
 		if len(values) < batch {
@@ -181,7 +183,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 			labelID = labels[i].ID
 			labels = labels[i : i+1]
 		}
-		groups, artGroup, err := statsArticles(tx, q.ProjectID, q.By, at)
+		groups, artGroup, err := statsArticles(tx, s.statsArticleSQL(slices.Contains(q.By, "month")), q.ProjectID, q.By, at)
 		if err != nil {
 			return err
 		}
@@ -309,10 +311,10 @@ func statsSpanSQL(cols string, byAnnotator bool, projectID, userID, labelID int6
 // statsArticleSQL is the pass over the project's articles: each one's
 // outlet, month (when asked for) and words. The outlets' profiles are
 // joined in Go: a few rows, against a lookup per article in SQL.
-func statsArticleSQL(byMonth bool) string {
+func (s *Store) statsArticleSQL(byMonth bool) string {
 	month := "''"
 	if byMonth {
-		month = "COALESCE(strftime('%Y-%m', a.published_at), '')"
+		month = "COALESCE(" + s.monthOf("a.published_at") + ", '')"
 	}
 	return `SELECT a.id, COALESCE(a.source_id, 0), ` + month + `, COALESCE(w.words, 0)
 		FROM articles a LEFT JOIN article_words w ON w.article_id = a.id WHERE a.project_id = ?`
@@ -323,9 +325,10 @@ type statsGroup struct {
 	articles, words int64
 }
 
-// statsArticles reads the project's articles once: their groups (by the
-// article-side keys in by) and each article's group.
-func statsArticles(tx *gorm.DB, projectID int64, by []string, at map[string]int) ([]statsGroup, map[int64]int, error) {
+// statsArticles reads the project's articles once (articleSQL, see
+// statsArticleSQL): their groups (by the article-side keys in by) and
+// each article's group.
+func statsArticles(tx *gorm.DB, articleSQL string, projectID int64, by []string, at map[string]int) ([]statsGroup, map[int64]int, error) {
 	outlets := map[int64][3]string{0: {"", OwnershipUnknown, ""}} // id -> domain, ownership, country
 	srcRows, err := tx.Raw(`SELECT id, domain, ownership, country FROM sources`).Rows()
 	if err != nil {
@@ -344,8 +347,7 @@ func statsArticles(tx *gorm.DB, projectID int64, by []string, at map[string]int)
 	if err := srcRows.Err(); err != nil {
 		return nil, nil, err
 	}
-	_, byMonth := at["month"]
-	rows, err := tx.Raw(statsArticleSQL(byMonth), projectID).Rows()
+	rows, err := tx.Raw(articleSQL, projectID).Rows()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -37,7 +37,7 @@ func TestStatsQueryPlansReadIndexesOnly(t *testing.T) {
 	t.Parallel()
 	s := newInternalStore(t)
 	for _, byMonth := range []bool{false, true} {
-		plan := rawPlan(t, s, statsArticleSQL(byMonth), 1)
+		plan := rawPlan(t, s, s.statsArticleSQL(byMonth), 1)
 		if !strings.Contains(plan, "USING INDEX idx_articles_stats (project_id=?)") || !strings.Contains(plan, "w USING INTEGER PRIMARY KEY") {
 			t.Errorf("article pass:\n%s", plan)
 		}
