@@ -323,13 +323,17 @@ func (s *Store) SweepImports(ctx context.Context) error {
 	return s.cleanImports(ctx, 0)
 }
 
-// An import's owner is "host:pid:start:pidns": the process start time and
-// pid namespace from /proc (empty where there is no /proc). SQLite in WAL
-// mode is used from one machine, so a process of this host and pid
-// namespace that no longer exists (or is another process with a recycled
-// pid) cannot be running it, and one that does exists is alive however
-// long its heartbeat has been silent (a stopped `slant import`, a long
-// chunk). Anything we cannot see into goes by the heartbeat.
+// An import's owner is "host:pid:start:pidns:boot": the process start
+// time, pid namespace and the kernel's boot id from /proc (empty where
+// there is no /proc). A process of this machine (same host name and boot
+// id) and pid namespace that no longer exists (or is another process with
+// a recycled pid) cannot be running it, and one that does exists is alive
+// however long its heartbeat has been silent (a stopped `slant import`, a
+// long chunk). Anything we cannot see into goes by the heartbeat: on
+// PostgreSQL, servers on other machines (which may share a host name, and
+// whose root pid namespaces all look alike) hold their imports by the
+// heartbeat lease alone. Owners written before the boot id was added have
+// four fields and are judged as before.
 
 var (
 	selfOnce   sync.Once
@@ -340,7 +344,7 @@ func selfOwner() string {
 	selfOnce.Do(func() {
 		host, _ := os.Hostname()
 		pid := os.Getpid()
-		selfOwnerS = host + ":" + strconv.Itoa(pid) + ":" + procStart(pid) + ":" + pidNamespace()
+		selfOwnerS = host + ":" + strconv.Itoa(pid) + ":" + procStart(pid) + ":" + pidNamespace() + ":" + bootID()
 	})
 	return selfOwnerS
 }
@@ -370,12 +374,21 @@ func pidNamespace() string {
 	return strings.TrimSuffix(strings.TrimPrefix(ns, "pid:["), "]")
 }
 
+// bootID tells this machine's boots apart ("" without /proc).
+func bootID() string {
+	b, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return strings.TrimSpace(string(b))
+}
+
 // ownerAlive tells whether the import owned by owner, last seen at hb,
 // may still be running.
 func ownerAlive(owner string, hb time.Time) bool {
 	fresh := time.Since(hb) <= importStale
 	parts := strings.Split(owner, ":")
-	if len(parts) != 4 {
+	if len(parts) == 5 && (parts[4] == "" || parts[4] != bootID()) {
+		return fresh // another machine, or no /proc
+	}
+	if len(parts) != 4 && len(parts) != 5 {
 		return fresh
 	}
 	host, _ := os.Hostname()

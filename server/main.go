@@ -1,5 +1,6 @@
 // Command slant serves the annotation API and UI, and manages users,
-// tokens, exports and backups of its SQLite database.
+// tokens, exports and backups of its database: a SQLite file, or a
+// PostgreSQL database that several servers may share.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -41,10 +43,12 @@ Usage:
   slant export --project ID [--format csv|jsonl|doccano|w3c|ptc|parquet|xlsx] [--raw] [--bom] [-o FILE] [--label KEY] [--annotator NAME] [--source DOMAIN] [--origin O]
   slant import --project ID [--format F] [--create-labels] [--strict] [--dry-run] [--user NAME] [--json] FILE|DIR|-...
   slant sources import FILE | slant sources list [--ownership O]
-  slant backup FILE [--db FILE]
+  slant backup FILE [--db FILE]                              (PostgreSQL: runs pg_dump)
+  slant migrate-db --from FILE --to postgres://...          (copies a SQLite database into an empty PostgreSQL one)
   slant version
 
-Every command takes --db (env SLANT_DB, default ./data/slant.db).
+Every command takes --db (env SLANT_DB, default ./data/slant.db): a SQLite
+file, or a postgres:// URL (its password best in PGPASSWORD or ~/.pgpass).
 `
 
 // Version is set at build time with -ldflags "-X main.Version=...".
@@ -87,6 +91,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdSources(rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(rest, stdout)
+	case "migrate-db":
+		return cmdMigrateDB(rest, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "slant %s (schema %d)\n", Version, models.LatestVersion())
 		return nil
@@ -115,7 +121,7 @@ func envBool(key string) bool {
 // newFlags makes a flag set with the common --db flag.
 func newFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	db := fs.String("db", env("SLANT_DB", "./data/slant.db"), "SQLite database file (env SLANT_DB)")
+	db := fs.String("db", env("SLANT_DB", "./data/slant.db"), "SQLite database file or postgres:// URL (env SLANT_DB)")
 	return fs, db
 }
 
@@ -193,7 +199,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "  --demo: the database already has data; nothing loaded.")
 		}
 	}
-	defer holdServeLock(*dbPath)()
+	defer holdServeLock(*dbPath)() // SQLite only: on PostgreSQL several servers may run
 	// hidden rows of imports that crashed or were interrupted, now and
 	// then every minute (a `slant import` may die next to the server)
 	go func() {
@@ -214,7 +220,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return fmt.Errorf("load outlet list: %w", err)
 	}
 	if n, err := store.CountUsers(ctx); err == nil && n == 0 {
-		fmt.Fprintf(stderr, "\n  No users yet. Create the first admin with:\n    bin/slant user add NAME --role admin --db %s\n  (the password is read from standard input)\n\n", *dbPath)
+		fmt.Fprintf(stderr, "\n  No users yet. Create the first admin with:\n    bin/slant user add NAME --role admin --db %s\n  (the password is read from standard input)\n\n", displayDB(*dbPath))
 	}
 
 	router, _ := api.New(store, api.Config{MaxBodyBytes: *maxBody, SecureCookies: *secure, UI: frontend.FS(), Import: limits,
@@ -236,7 +242,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	slog.Info("slant listening", "url", "http://"+ln.Addr().String(), "db", *dbPath, "version", Version)
+	slog.Info("slant listening", "url", "http://"+ln.Addr().String(), "db", displayDB(*dbPath), "version", Version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -251,6 +257,19 @@ func cmdServe(args []string, stderr io.Writer) error {
 		slog.Warn("shutdown timed out", "err", err)
 	}
 	return nil // deferred store.Close checkpoints the WAL
+}
+
+// displayDB is the database as it may be shown or logged: a PostgreSQL
+// URL without its password.
+func displayDB(db string) string {
+	if !models.IsPostgresDSN(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 func envInt(key string, def int) int {
