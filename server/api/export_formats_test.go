@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"slant/models"
+	"slant/models/modelstest"
 )
 
 const formatsText = "„Quote“ first.\r\nThe 👩‍🔬 team said 📈 rates rose — عربي\u00a0text; Cafe\u0301 end."
@@ -187,16 +187,12 @@ func TestExportParquetAndCaching(t *testing.T) {
 	// Everything the export's version reads is dated in the past, so the
 	// change below lands in a later second than Last-Modified (which has
 	// one-second resolution) without waiting for the clock to tick.
-	db, err := sql.Open("sqlite3", "file:"+e.store.Path()+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := modelstest.RawDB(t, e.store)
 	for _, table := range []string{"projects", "labels", "sources", "articles", "annotations"} {
 		if _, err := db.Exec(`UPDATE ` + table + ` SET updated_at = '2020-01-02 03:04:05+00:00'`); err != nil {
 			t.Fatal(err)
 		}
 	}
-	db.Close()
 	r := e.export(t, "format=parquet")
 	if !bytes.HasPrefix(r.Body, []byte("PAR1")) || !bytes.HasSuffix(r.Body, []byte("PAR1")) {
 		t.Fatalf("not a parquet file (%d bytes)", len(r.Body))
