@@ -6,11 +6,14 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // Full-text search over articles_fts and annotations_fts (FTS5, migration
-// 13; the build needs -tags sqlite_fts5). This is the one file of SQL
-// that is SQLite's own besides the migrations.
+// 13; the build needs -tags sqlite_fts5), and on PostgreSQL over the
+// tsvector tables of search_postgres.go, behind the same methods. The
+// FTS5 SQL is here, PostgreSQL's there.
 //
 // Hidden by construction, as everywhere: the index holds every row,
 // those of unpublished imports too (its triggers run in the writing
@@ -51,75 +54,22 @@ func (s *Store) searchArticles(ctx context.Context, f ArticleFilter, sq *SearchQ
 	if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
 		return nil, nil, err
 	}
-	match := sq.Match()
-	if match == "" {
-		return nil, nil, nil
-	}
-	// 1. the page's ids and ranks. FTS5 ranks its matches by itself,
-	// cheaply; reading a matched article's row is what costs (a common
-	// word matches most of a project). So candidates are taken from the
-	// index in rank order, a window at a time, and only they are joined
-	// to articles for the project, the visibility rule and the filters,
-	// until the page is full or the matches run out.
 	g := f
 	g.Q = ""
-	type hit struct {
-		ID    int64
-		Score float64
-	}
 	need := pg.limit() + 1
-	var hits []hit
 	var cur []any // the cursor's score and id, or none
 	if after != nil {
 		cur = []any{math.Float64frombits(uint64(after[0])), after[1]}
 	}
-	window := max(4*need, 256)
-	for offset := 0; len(hits) < need; {
-		cand := `SELECT rowid AS id, bm25(articles_fts, ?, 1.0) AS score FROM articles_fts WHERE articles_fts MATCH ?`
-		args := []any{titleWeight, match}
-		if cur != nil {
-			cand = `SELECT id, score FROM (` + cand + `) WHERE score > ? OR (score = ? AND id > ?)`
-			args = append(args, cur[0], cur[0], cur[1])
-		}
-		cand += ` ORDER BY score, id LIMIT ? OFFSET ?`
-		args = append(args, window, offset)
-		var cands []hit
-		if err := s.rd(ctx).Raw(cand, args...).Scan(&cands).Error; err != nil {
-			return nil, nil, err
-		}
-		if len(cands) == 0 {
-			break
-		}
-		ids := make([]int64, len(cands))
-		for i, c := range cands {
-			ids[i] = c.ID
-		}
-		q := s.rd(ctx).Table("articles").Select("articles.id").
-			Where("articles.id IN ?", ids).Where("articles.project_id = ?", f.ProjectID).Where(visible("articles"))
-		if f.Source != "" || f.Ownership != "" {
-			q = q.Joins("LEFT JOIN sources ON sources.id = articles.source_id")
-		}
-		if q, err = filterArticles(q, g); err != nil {
-			return nil, nil, err
-		}
-		var keep []int64
-		if err := q.Pluck("articles.id", &keep).Error; err != nil {
-			return nil, nil, err
-		}
-		kept := make(map[int64]bool, len(keep))
-		for _, id := range keep {
-			kept[id] = true
-		}
-		for _, c := range cands {
-			if kept[c.ID] && len(hits) < need {
-				hits = append(hits, c)
-			}
-		}
-		if len(cands) < window {
-			break // no more matches
-		}
-		offset += window
-		window *= 4 // a project with few of the matches: fewer rounds
+	// 1. the page's ids and ranks
+	var hits []searchHit
+	if s.pg {
+		hits, err = s.pgSearchHits(ctx, g, sq, cur, need)
+	} else {
+		hits, err = s.ftsSearchHits(ctx, g, sq.Match(), cur, need)
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	var next *string
 	if len(hits) > pg.limit() {
@@ -154,15 +104,95 @@ func (s *Store) searchArticles(ctx context.Context, f ArticleFilter, sq *SearchQ
 		if !ok { // deleted between the two reads
 			continue
 		}
-		// 3. the snippet: FTS5 marks the matched words of this one row
-		sn, err := s.articleSnippet(ctx, match, id)
-		if err != nil {
-			return nil, nil, err
-		}
-		r.Snippet = sn
 		out = append(out, r)
 	}
+	// 3. the snippets: where the query's words are in each article
+	if s.pg {
+		err = s.pgSnippets(ctx, sq, out)
+	} else {
+		match := sq.Match()
+		for i := range out {
+			if out[i].Snippet, err = s.articleSnippet(ctx, match, out[i].ID); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
 	return out, next, nil
+}
+
+// searchHit is a candidate of a search: an article and its score, lower
+// is better (bm25's sign; on PostgreSQL the rank negated).
+type searchHit struct {
+	ID    int64
+	Score float64
+}
+
+// ftsSearchHits returns up to need of the project's visible articles
+// that match the FTS5 expression match and g's filters, in (score, id)
+// order after the cursor cur (score, id; or nil). FTS5 ranks its matches
+// by itself, cheaply; reading a matched article's row is what costs (a
+// common word matches most of a project). So candidates are taken from
+// the index in rank order, a window at a time, and only they are joined
+// to articles for the project, the visibility rule and the filters,
+// until the page is full or the matches run out.
+func (s *Store) ftsSearchHits(ctx context.Context, g ArticleFilter, match string, cur []any, need int) ([]searchHit, error) {
+	if match == "" {
+		return nil, nil
+	}
+	var hits []searchHit
+	window := max(4*need, 256)
+	for offset := 0; len(hits) < need; {
+		cand := `SELECT rowid AS id, bm25(articles_fts, ?, 1.0) AS score FROM articles_fts WHERE articles_fts MATCH ?`
+		args := []any{titleWeight, match}
+		if cur != nil {
+			cand = `SELECT id, score FROM (` + cand + `) WHERE score > ? OR (score = ? AND id > ?)`
+			args = append(args, cur[0], cur[0], cur[1])
+		}
+		cand += ` ORDER BY score, id LIMIT ? OFFSET ?`
+		args = append(args, window, offset)
+		var cands []searchHit
+		if err := s.rd(ctx).Raw(cand, args...).Scan(&cands).Error; err != nil {
+			return nil, err
+		}
+		if len(cands) == 0 {
+			break
+		}
+		ids := make([]int64, len(cands))
+		for i, c := range cands {
+			ids[i] = c.ID
+		}
+		q := s.rd(ctx).Table("articles").Select("articles.id").
+			Where("articles.id IN ?", ids).Where("articles.project_id = ?", g.ProjectID).Where(visible("articles"))
+		if g.Source != "" || g.Ownership != "" {
+			q = q.Joins("LEFT JOIN sources ON sources.id = articles.source_id")
+		}
+		q, err := filterArticles(q, g)
+		if err != nil {
+			return nil, err
+		}
+		var keep []int64
+		if err := q.Pluck("articles.id", &keep).Error; err != nil {
+			return nil, err
+		}
+		kept := make(map[int64]bool, len(keep))
+		for _, id := range keep {
+			kept[id] = true
+		}
+		for _, c := range cands {
+			if kept[c.ID] && len(hits) < need {
+				hits = append(hits, c)
+			}
+		}
+		if len(cands) < window {
+			break // no more matches
+		}
+		offset += window
+		window *= 4 // a project with few of the matches: fewer rounds
+	}
+	return hits, nil
 }
 
 // Highlight markers: bytes that never occur in valid UTF-8, and stored
@@ -281,23 +311,30 @@ func wordEnd(text []rune, end, floor int) int {
 
 // SpanTextFilter is the condition that a span's quote, note or speaker
 // (attributes.speaker) matches the search q (the syntax of searchquery.go,
-// with the fields quote:, note: and speaker:), for a query of the read
+// with the fields quote:, note: and speaker:), for a query db of the read
 // pool that names the spans "annotations" (SpanTextFilterOn for another
-// alias). Use it as Where(sql, args...). A malformed q is an
-// invalid_query error; a blank one matches every span.
-func SpanTextFilter(q string) (sql string, args []any, err error) {
-	return SpanTextFilterOn("annotations.id", q)
+// alias); db's dialect decides the SQL. Use it as Where(sql, args...). A
+// malformed q is an invalid_query error; a blank one matches every span.
+func SpanTextFilter(db *gorm.DB, q string) (sql string, args []any, err error) {
+	return SpanTextFilterOn(db, "annotations.id", q)
 }
 
 // SpanTextFilterOn is SpanTextFilter on the span id column idCol (such
 // as "n.id"); idCol is SQL, never user input.
-func SpanTextFilterOn(idCol, q string) (sql string, args []any, err error) {
+func SpanTextFilterOn(db *gorm.DB, idCol, q string) (sql string, args []any, err error) {
 	sq, err := ParseSearch(q, SpanSearchFields)
 	if err != nil {
 		return "", nil, err
 	}
 	if sq.Blank() {
 		return "1 = 1", nil, nil
+	}
+	if db.Dialector.Name() == "postgres" {
+		tsq, args := sq.TSQuery(spanWeights)
+		if tsq == "" {
+			return "1 = 0", nil, nil
+		}
+		return idCol + " IN (SELECT annotation_id FROM annotations_search WHERE doc @@ " + tsq + ")", args, nil
 	}
 	match := sq.Match()
 	if match == "" {

@@ -343,3 +343,156 @@ func TestSearchErrors(t *testing.T) {
 		t.Errorf("%%: %v", ids(rows))
 	}
 }
+
+// A span search (?q= of the span list and the exports) finds spans by
+// quote, note and speaker, follows edits and deletes, and never shows a
+// running import's span.
+func TestSpanTextSearch(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	u, err := s.CreateUser(ctx, "ana", models.RoleAdmin, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &models.Project{Name: "P"}
+	if err := s.CreateProject(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	text := "The minister said the café would reopen. Critics called it a rumour."
+	arts, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Title: "T", Text: text}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(start, end int, label, note, speaker string) int64 {
+		attrs := models.JSONMap{}
+		if speaker != "" {
+			attrs["speaker"] = speaker
+		}
+		a, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: arts[0].ID, UserID: u.ID, Label: label, Start: start, End: end, Note: note, Attributes: attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	cafe := mk(4, 40, "attributed_claim", "a promise", "Jean Dupré") // "minister said the café would reopen"
+	rumour := mk(41, 67, "opinion", "loaded word: rumour", "")       // "Critics called it a rumour"
+	find := func(q string) []int64 {
+		t.Helper()
+		rows, _, err := s.ListAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID, SpanFilter: models.SpanFilter{Q: q}}, models.Page{})
+		if err != nil {
+			t.Fatalf("span search %q: %v", q, err)
+		}
+		var ids []int64
+		for _, r := range rows {
+			ids = append(ids, r.ID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	for q, want := range map[string][]int64{
+		"cafe":            {cafe},         // the quote, diacritics folded
+		"dupre":           {cafe},         // the speaker
+		"speaker:jean":    {cafe},         // one field
+		"quote:rumour":    {rumour},       // the quote, not the note
+		"note:rumour":     {rumour},       // the note
+		"note:promi*":     {cafe},         // a prefix in one field
+		"quote:promise":   nil,            // a note's word is not in the quote
+		"rumour -critics": nil,            // exclusion
+		`"a promise"`:     {cafe},         // a phrase of the note
+		"":                {cafe, rumour}, // no search: every span
+		"%":               nil,            // nothing to look for
+	} {
+		if got := find(q); !slices.Equal(got, want) && (len(got) != 0 || len(want) != 0) {
+			t.Errorf("%q: %v, want %v", q, got, want)
+		}
+	}
+	if err := (models.SpanFilter{Q: `"open`}).Check(); err == nil {
+		t.Error("a malformed query was accepted")
+	}
+	// an edit of the note and speaker, and a delete, reach the index
+	note, attrs := "changed", models.JSONMap{"speaker": "Anna"}
+	if _, err := s.UpdateAnnotation(ctx, cafe, models.AnnotationPatch{Note: &note, Attributes: &attrs}); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("dupre"); len(got) != 0 {
+		t.Errorf("old speaker still found: %v", got)
+	}
+	if got := find("speaker:anna changed"); !slices.Equal(got, []int64{cafe}) {
+		t.Errorf("new speaker and note: %v", got)
+	}
+	if err := s.DeleteAnnotation(ctx, rumour); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("rumour"); len(got) != 0 {
+		t.Errorf("deleted span found: %v", got)
+	}
+	// a running import's span is indexed but not found until published
+	id, err := s.StartImport(ctx, p.ID, u.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.ImportWriter(ctx, id)
+	l, err := w.LabelByKey(p.ID, "opinion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := models.PrepareSpan(models.NewSpanIndex(text), p.ID, models.SpanDraft{ArticleID: arts[0].ID, LabelID: l.ID, UserID: u.ID,
+		Start: 41, End: 48, Note: "xylophonist"}, models.OriginImport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported, err := w.InsertSpans([]models.Annotation{row})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("xylophonist"); len(got) != 0 {
+		t.Errorf("a running import's span was found: %v", got)
+	}
+	if err := s.EndImport(ctx, id, models.ImportStateDone, "", models.ImportCounts{SpansCreated: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("xylophonist"); !slices.Equal(got, imported) {
+		t.Errorf("published span: %v, want %v", got, imported)
+	}
+}
+
+// User text is never tsquery syntax on PostgreSQL (nor FTS5 syntax on
+// SQLite): quotes that unaccent turns into ', backslashes, colons,
+// format's %s and the operators of either are plain words or separators,
+// so each query finds what its plain words find.
+func TestSearchSyntaxIsPlainText(t *testing.T) {
+	t.Parallel()
+	s, p, u, arts := searchStore(t)
+	for q, plain := range map[string]string{
+		`officials’ said`:         `officials said`,
+		`‘officials`:              `officials`,
+		`officials\`:              `officials`,
+		`officials:*`:             `officials*`,
+		`officials | rumour`:      `officials rumour`,
+		`officials & !rumour`:     `officials rumour`,
+		`officials <-> said`:      `officials said`,
+		`officials)`:              `officials`,
+		`"officials' said"`:       `"officials said"`,
+		`officials %s %`:          `officials s`,
+		`NEAR(officials) OR deal`: `near officials or deal`,
+		`"officials\' said"`:      `"officials said"`,
+	} {
+		rows, _ := search(t, s, p, u, q, models.Page{})
+		want, _ := search(t, s, p, u, plain, models.Page{})
+		if got, w := sortedIDs(rows), sortedIDs(want); !slices.Equal(got, w) {
+			t.Errorf("%q found %v, %q %v", q, got, plain, w)
+		}
+		for _, r := range rows {
+			checkSnippet(t, plain, r, arts)
+		}
+	}
+}
+
+func sortedIDs(rows []models.ArticleSummary) []int64 {
+	out := ids(rows)
+	slices.Sort(out)
+	return out
+}

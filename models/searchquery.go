@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"unicode"
@@ -204,3 +205,69 @@ func (q *SearchQuery) Match() string {
 	}
 	return expr
 }
+
+// TSQuery is the query as a PostgreSQL tsquery: a SQL expression and its
+// two arguments. weights gives each field's weight letter in the indexed
+// tsvector (title A), so that title:deal is 'deal':A.
+//
+// The expression's syntax (&, !, <->, :*, the weights) is written here;
+// the user's words reach it only as one bound JSON array. The SQL
+// unaccents each word and only then quotes it as a tsquery operand (a
+// backslash and a ' escaped: unaccent turns ‘ into '), and to_tsquery
+// splits and lower-cases it with the 'simple' configuration, as the index
+// did with the stored text. A phrase is its space-separated words joined
+// by <->, and only its last word is a prefix. "" when nothing is left to
+// look for, as for Match.
+func (q *SearchQuery) TSQuery(weights map[string]string) (string, []any) {
+	type part struct {
+		op    string   // the term's syntax, with a %s per word
+		words []string // the words, in order
+	}
+	var pos, neg []part
+	for _, t := range q.Terms {
+		var p part
+		for _, w := range strings.Fields(t.Text) {
+			if hasWord(w) {
+				p.words = append(p.words, w)
+			}
+		}
+		if len(p.words) == 0 {
+			continue
+		}
+		ops := make([]string, len(p.words))
+		for i := range p.words {
+			flags := weights[t.Field]
+			if t.Prefix && i == len(p.words)-1 {
+				flags = "*" + flags
+			}
+			if flags != "" {
+				flags = ":" + flags
+			}
+			ops[i] = "%s" + flags
+		}
+		p.op = "(" + strings.Join(ops, " <-> ") + ")"
+		if t.Exclude {
+			p.op = "!" + p.op
+			neg = append(neg, p)
+		} else {
+			pos = append(pos, p)
+		}
+	}
+	if len(pos) == 0 {
+		return "", nil
+	}
+	var ops, words []string
+	for _, p := range append(pos, neg...) {
+		ops = append(ops, p.op)
+		words = append(words, p.words...)
+	}
+	arr, _ := json.Marshal(words)
+	return tsqueryExpr, []any{strings.Join(ops, " & "), string(arr)}
+}
+
+// tsqueryExpr is TSQuery's SQL: format fills each %s of the syntax (the
+// first argument) with a word of the JSON array (the second), unaccented
+// and quoted as a tsquery operand.
+const tsqueryExpr = `to_tsquery('simple', format(?::text, VARIADIC ARRAY(
+	SELECT '''' || replace(replace(slant_unaccent(w), chr(92), chr(92) || chr(92)), '''', '''''') || ''''
+	FROM json_array_elements_text(?::json) WITH ORDINALITY AS t(w, i) ORDER BY i)))`

@@ -38,7 +38,7 @@ func (f SpanFilter) Check() error {
 	if err := checkSearchText(f.Q); err != nil {
 		return err
 	}
-	_, _, err := SpanTextFilter(f.Q)
+	_, err := ParseSearch(f.Q, SpanSearchFields)
 	return err
 }
 
@@ -73,7 +73,7 @@ func (f AnnotationFilter) applySpanFilter(q *gorm.DB) *gorm.DB {
 	if sf.Q != "" {
 		// the full-text index of span quotes, notes and speakers (a
 		// malformed q was refused by Check; here it matches nothing)
-		cond, args, err := SpanTextFilter(sf.Q)
+		cond, args, err := SpanTextFilter(q, sf.Q)
 		if err != nil {
 			cond, args = "1 = 0", nil
 		}
