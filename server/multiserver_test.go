@@ -29,21 +29,35 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 		t.Skip("several servers share a PostgreSQL database only: set " + modelstest.PostgresEnv + " to run this test")
 	}
 	dsn := modelstest.NewDSN(t)
-	a := startServe(t, dsn, "--demo")
+	a := startServe(t, dsn)
 	b := startServe(t, dsn)
 	ctx := context.Background()
 
-	// users and tokens straight through the store (a third process on the
-	// same database, as `slant user add` would be)
+	// project, users and tokens straight through the store (a third
+	// process on the same database, as `slant user add` would be)
 	store, err := models.Open(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	admin, err := store.UserByName(ctx, "admin")
+	admin, err := store.CreateUser(ctx, "admin", models.RoleAdmin, "admin-password")
 	if err != nil {
 		t.Fatal(err)
 	}
+	proj := &models.Project{Name: "two servers"}
+	if err := store.CreateProject(ctx, proj, []models.Label{{Key: "opinion", Name: "Opinion"}, {Key: "attributed_claim", Name: "Attributed claim"}}); err != nil {
+		t.Fatal(err)
+	}
+	if proj.ID != 1 {
+		t.Fatalf("the project got id %d, want 1", proj.ID)
+	}
+	ext := "long-1"
+	arts, err := store.CreateArticles(ctx, 1, []models.ArticleIn{{ExternalID: &ext, Title: "Long dispatch",
+		Text: strings.Repeat("The harbour authority said the ferries run. ", 40)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spansURL := fmt.Sprintf("/articles/%d/annotations", arts[0].ID)
 	_, adminToken, err := store.CreateToken(ctx, admin.ID, "multiserver")
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +88,7 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 	if st := sess.do(t, b.url, "GET", "/me", ""); st != 200 {
 		t.Fatalf("a's session on b: GET /me %d", st)
 	}
-	if st := sess.do(t, b.url, "POST", "/articles/1/annotations", `{"label":"attributed_claim","start":0,"end":5,"note":"roaming"}`); st != 201 {
+	if st := sess.do(t, b.url, "POST", spansURL, `{"label":"attributed_claim","start":0,"end":5,"note":"roaming"}`); st != 201 {
 		t.Fatalf("a's session on b: POST annotation %d", st)
 	}
 
@@ -176,7 +190,7 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 			for i := 0; loadCtx.Err() == nil; i++ {
 				start := i % 1200
 				body := fmt.Sprintf(`{"label":"attributed_claim","start":%d,"end":%d,"note":"ms c%d i%d"}`, start, start+1+i/1200, c, i)
-				req, _ := http.NewRequestWithContext(loadCtx, "POST", srv.url+"/api/v1/articles/1/annotations", strings.NewReader(body))
+				req, _ := http.NewRequestWithContext(loadCtx, "POST", srv.url+"/api/v1"+spansURL, strings.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+tokens[c])
 				res, err := http.DefaultClient.Do(req)
 				if err != nil {
