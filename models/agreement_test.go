@@ -1,38 +1,55 @@
-package models
+package models_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
+
+	"slant/models"
+	"slant/models/modelstest"
 )
 
 type agreeFixture struct {
-	s     *Store
-	p     *Project
+	s     *models.Store
+	p     *models.Project
 	users map[string]int64
 	arts  []int64
+	raw   *sql.DB // under the store, to date rows and history
+}
+
+// exec runs a statement under the store (? placeholders on both).
+func (f *agreeFixture) exec(t *testing.T, q string, args ...any) {
+	t.Helper()
+	if f.raw == nil {
+		f.raw = modelstest.RawDB(t, f.s)
+	}
+	if _, err := f.raw.Exec(modelstest.Q(f.s, q), args...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func newAgreeFixture(t *testing.T) *agreeFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &agreeFixture{s: newInternalStore(t), p: &Project{Name: "Agree"}, users: map[string]int64{}}
+	f := &agreeFixture{s: modelstest.NewStore(t), p: &models.Project{Name: "Agree"}, users: map[string]int64{}}
 	if err := f.s.CreateProject(ctx, f.p, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"ana", "ben", "cy"} {
-		u, err := f.s.CreateUser(ctx, n, RoleAnnotator, "correct horse battery")
+		u, err := f.s.CreateUser(ctx, n, models.RoleAnnotator, "correct horse battery")
 		if err != nil {
 			t.Fatal(err)
 		}
 		f.users[n] = u.ID
-		if _, _, err := f.s.SetMember(ctx, f.p.ID, u.ID, MemberAnnotator); err != nil {
+		if _, _, err := f.s.SetMember(ctx, f.p.ID, u.ID, models.MemberAnnotator); err != nil {
 			t.Fatal(err)
 		}
 	}
-	arts, err := f.s.CreateArticles(ctx, f.p.ID, []ArticleIn{
+	arts, err := f.s.CreateArticles(ctx, f.p.ID, []models.ArticleIn{
 		{Title: "one", Text: "Ünïcode 😀 text of twenty", URL: "https://news.example.com/1"},
 		{Title: "two", Text: "Second article here.", URL: "https://other.example.org/2"},
 	})
@@ -47,17 +64,17 @@ func newAgreeFixture(t *testing.T) *agreeFixture {
 
 func (f *agreeFixture) span(t *testing.T, user string, art int, label string, s, e int) int64 {
 	t.Helper()
-	a, err := f.s.CreateAnnotation(context.Background(), AnnotationIn{ArticleID: f.arts[art], UserID: f.users[user], Label: label, Start: s, End: e})
+	a, err := f.s.CreateAnnotation(context.Background(), models.AnnotationIn{ArticleID: f.arts[art], UserID: f.users[user], Label: label, Start: s, End: e})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a.ID
 }
 
-func spanSet(d *AgreementData, users map[int64]string) []string {
+func spanSet(d *models.AgreementData, users map[int64]string) []string {
 	var out []string
 	for _, s := range d.Spans {
-		out = append(out, users[s.UserID]+":"+itoa(int(s.ArticleID))+":"+itoa(int(s.LabelID))+":"+itoa(s.Start)+"-"+itoa(s.End))
+		out = append(out, users[s.UserID]+":"+strconv.Itoa(int(s.ArticleID))+":"+strconv.Itoa(int(s.LabelID))+":"+strconv.Itoa(s.Start)+"-"+strconv.Itoa(s.End))
 	}
 	sort.Strings(out)
 	return out
@@ -79,9 +96,7 @@ func TestAgreementData(t *testing.T) {
 	f.span(t, "ben", 1, "attributed_claim", 0, 6)
 	gold := f.span(t, "cy", 0, "opinion", 2, 4)
 	// a gold-layer span never counts as an annotator's
-	if err := f.s.w.Exec(`UPDATE annotations SET layer = 'gold' WHERE id = ?`, gold).Error; err != nil {
-		t.Fatal(err)
-	}
+	f.exec(t, `UPDATE annotations SET layer = 'gold' WHERE id = ?`, gold)
 	if err := f.s.SetDone(ctx, f.users["ana"], f.arts[0], true); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +104,7 @@ func TestAgreementData(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d, err := f.s.Agreement(ctx, AgreementQuery{ProjectID: f.p.ID})
+	d, err := f.s.Agreement(ctx, models.AgreementQuery{ProjectID: f.p.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,12 +121,12 @@ func TestAgreementData(t *testing.T) {
 	if !d.Done[f.users["ana"]][f.arts[0]] || !d.Done[f.users["ben"]][f.arts[1]] || d.Done[f.users["ana"]][f.arts[1]] {
 		t.Errorf("done %v", d.Done)
 	}
-	if len(d.Labels) != len(DefaultLabels()) || d.Labels[0].Key != "opinion" {
+	if len(d.Labels) != len(models.DefaultLabels()) || d.Labels[0].Key != "opinion" {
 		t.Errorf("labels %+v", d.Labels)
 	}
 
 	// filters: annotators by name (unknown names reported), one article, an outlet
-	d, err = f.s.Agreement(ctx, AgreementQuery{ProjectID: f.p.ID, Annotators: []string{"ben", "nobody"}, Source: "other.example.org"})
+	d, err = f.s.Agreement(ctx, models.AgreementQuery{ProjectID: f.p.ID, Annotators: []string{"ben", "nobody"}, Source: "other.example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,19 +136,17 @@ func TestAgreementData(t *testing.T) {
 	if len(d.Lengths) != 1 || len(d.Spans) != 1 || d.Spans[0].ArticleID != f.arts[1] {
 		t.Errorf("outlet filter: %v %v", d.Lengths, d.Spans)
 	}
-	d, err = f.s.Agreement(ctx, AgreementQuery{ProjectID: f.p.ID, ArticleID: f.arts[0]})
+	d, err = f.s.Agreement(ctx, models.AgreementQuery{ProjectID: f.p.ID, ArticleID: f.arts[0]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(d.Lengths) != 1 || len(d.Spans) != 2 || len(d.Done[f.users["ben"]]) != 0 {
 		t.Errorf("article filter: %v %v %v", d.Lengths, d.Spans, d.Done)
 	}
-	if _, err := f.s.Agreement(ctx, AgreementQuery{ProjectID: f.p.ID + 99}); !isNotFoundErr(err) {
+	if _, err := f.s.Agreement(ctx, models.AgreementQuery{ProjectID: f.p.ID + 99}); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("unknown project: %v", err)
 	}
 }
-
-func isNotFoundErr(err error) bool { return errors.Is(err, ErrNotFound) }
 
 // as_of: the span set as it was, rebuilt from span_history. The test
 // stamps the history and the rows with fixed times (the writes happen in
@@ -145,14 +158,14 @@ func TestAgreementAsOf(t *testing.T) {
 	moved := f.span(t, "ben", 0, "opinion", 0, 9)   // t1, moved at t3
 	deleted := f.span(t, "ben", 1, "opinion", 1, 5) // t1, deleted at t3
 	late := f.span(t, "ana", 1, "opinion", 2, 6)    // t3
-	if _, err := f.s.UpdateAnnotation(ctx, moved, AnnotationPatch{Start: ptrTo(3), End: ptrTo(8)}); err != nil {
+	if _, err := f.s.UpdateAnnotation(ctx, moved, models.AnnotationPatch{Start: ptrTo(3), End: ptrTo(8)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.s.DeleteAnnotation(ctx, deleted); err != nil {
 		t.Fatal(err)
 	}
 	late2 := f.span(t, "cy", 1, "opinion", 0, 3) // t3, then moved at t4
-	if _, err := f.s.UpdateAnnotation(ctx, late2, AnnotationPatch{End: ptrTo(4)}); err != nil {
+	if _, err := f.s.UpdateAnnotation(ctx, late2, models.AnnotationPatch{End: ptrTo(4)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.s.SetDone(ctx, f.users["ana"], f.arts[0], true); err != nil { // t1
@@ -162,6 +175,11 @@ func TestAgreementAsOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	t1, t2, t3, t4 := "2026-01-01 10:00:00+00:00", "2026-01-02 10:00:00+00:00", "2026-01-03 10:00:00+00:00", "2026-01-04 10:00:00+00:00"
+	// the images keep their times as text on both backends
+	setCreated := `json_set(before, '$.created_at', ?)`
+	if modelstest.Postgres() {
+		setCreated = `jsonb_set(before::jsonb, '{created_at}', to_jsonb(?::text))::text`
+	}
 	for _, st := range []struct {
 		sql  string
 		args []any
@@ -170,28 +188,26 @@ func TestAgreementAsOf(t *testing.T) {
 		{`UPDATE annotations SET created_at = ? WHERE id IN (?, ?)`, []any{t3, late, late2}},
 		{`UPDATE span_history SET at = ? WHERE action = 'create' AND annotation_id IN (?, ?, ?)`, []any{t1, kept, moved, deleted}},
 		{`UPDATE span_history SET at = ? WHERE action = 'create' AND annotation_id IN (?, ?)`, []any{t3, late, late2}},
-		{`UPDATE span_history SET at = ?, before = json_set(before, '$.created_at', ?) WHERE action <> 'create' AND annotation_id IN (?, ?)`, []any{t3, t1, moved, deleted}},
-		{`UPDATE span_history SET at = ?, before = json_set(before, '$.created_at', ?) WHERE action <> 'create' AND annotation_id = ?`, []any{t4, t3, late2}},
+		{`UPDATE span_history SET at = ?, before = ` + setCreated + ` WHERE action <> 'create' AND annotation_id IN (?, ?)`, []any{t3, t1, moved, deleted}},
+		{`UPDATE span_history SET at = ?, before = ` + setCreated + ` WHERE action <> 'create' AND annotation_id = ?`, []any{t4, t3, late2}},
 		{`UPDATE article_done SET created_at = ? WHERE user_id = ?`, []any{t1, f.users["ana"]}},
 		{`UPDATE article_done SET created_at = ? WHERE user_id = ?`, []any{t3, f.users["ben"]}},
 	} {
-		if err := f.s.w.Exec(st.sql, st.args...).Error; err != nil {
-			t.Fatal(err)
-		}
+		f.exec(t, st.sql, st.args...)
 	}
 	opinion := int64(0)
-	d, _ := f.s.Agreement(ctx, AgreementQuery{ProjectID: f.p.ID})
+	d, _ := f.s.Agreement(ctx, models.AgreementQuery{ProjectID: f.p.ID})
 	for _, l := range d.Labels {
 		if l.Key == "opinion" {
 			opinion = l.ID
 		}
 	}
-	a0, a1 := itoa(int(f.arts[0])), itoa(int(f.arts[1]))
-	op := itoa(int(opinion))
+	a0, a1 := strconv.Itoa(int(f.arts[0])), strconv.Itoa(int(f.arts[1]))
+	op := strconv.Itoa(int(opinion))
 	at := func(s string) *time.Time {
-		tm, ok := parseSQLiteTime(s)
-		if !ok {
-			t.Fatal(s)
+		tm, err := time.Parse("2006-01-02 15:04:05Z07:00", s)
+		if err != nil {
+			t.Fatal(err)
 		}
 		return &tm
 	}
@@ -206,7 +222,7 @@ func TestAgreementAsOf(t *testing.T) {
 		{"at t2", at(t2), []string{"ana:" + a0 + ":" + op + ":0-7", "ben:" + a0 + ":" + op + ":0-9", "ben:" + a1 + ":" + op + ":1-5"}, 1},
 		{"exactly t3", at(t3), []string{"ana:" + a0 + ":" + op + ":0-7", "ana:" + a1 + ":" + op + ":2-6", "ben:" + a0 + ":" + op + ":3-8", "cy:" + a1 + ":" + op + ":0-3"}, 2},
 	} {
-		d, err := f.s.Agreement(ctx, AgreementQuery{ProjectID: f.p.ID, AsOf: c.asOf})
+		d, err := f.s.Agreement(ctx, models.AgreementQuery{ProjectID: f.p.ID, AsOf: c.asOf})
 		if err != nil {
 			t.Fatal(err)
 		}
