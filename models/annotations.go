@@ -239,6 +239,16 @@ func (f AnnotationFilter) apply(q *gorm.DB) *gorm.DB {
 		} else {
 			q = q.Where(`(annotations.updated_at >= ? OR annotations.import_id IN (`+published+`))`, since, since)
 		}
+		if q.Dialector.Name() == "postgres" {
+			// Several writers at once: a span stamped now may commit
+			// after one stamped later, and a pull that saw the later one
+			// would pass it by. So a pull answers only spans stamped
+			// before the oldest write transaction still open began (any
+			// span still to commit is stamped at or after that), and sees
+			// the rest on its next pull. SQLite's single writer stamps in
+			// commit order (spans.go).
+			q = q.Where(`annotations.updated_at < ` + pgPullHorizon)
+		}
 	}
 	if f.Source != "" {
 		q = q.Where("annotations.article_id IN (SELECT a.id FROM articles a JOIN sources src ON src.id = a.source_id WHERE src.domain = ?)",

@@ -14,6 +14,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"slant/models"
+	"slant/models/modelstest"
 	"slant/server/ingest"
 )
 
@@ -87,13 +88,9 @@ func finish(t *testing.T, done chan importResult) importResult {
 // rawCount counts rows straight from the file, hidden ones included.
 func rawCount(t *testing.T, s *models.Store, query string, args ...any) int {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+s.Path()+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := modelstest.RawDB(t, s)
 	var n int
-	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
+	if err := db.QueryRow(modelstest.Q(s, query), args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
@@ -117,12 +114,8 @@ func waitRaw(t *testing.T, s *models.Store, query string, want int) {
 
 func rawExec(t *testing.T, s *models.Store, query string, args ...any) {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+s.Path()+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(query, args...); err != nil {
+	db := modelstest.RawDB(t, s)
+	if _, err := db.Exec(modelstest.Q(s, query), args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 }
@@ -174,11 +167,9 @@ func TestImportIsHiddenUntilPublishedAndLeavesTheWriterFree(t *testing.T) {
 	waitRaw(t, s, `SELECT COUNT(*) FROM annotations WHERE import_id IS NOT NULL`, 3)
 	waitRaw(t, s, `SELECT COUNT(*) FROM labels WHERE import_id IS NOT NULL`, 1)
 	var n1 int64
-	db, _ := sql.Open("sqlite3", "file:"+s.Path())
-	if err := db.QueryRow(`SELECT id FROM articles WHERE external_id = 'n1'`).Scan(&n1); err != nil {
+	if err := modelstest.RawDB(t, s).QueryRow(`SELECT id FROM articles WHERE external_id = 'n1'`).Scan(&n1); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
 
 	arts, _, err := s.ListArticles(ctx, models.ArticleFilter{ProjectID: p.ID, UserID: ann.ID}, models.Page{})
 	if err != nil || len(arts) != 1 || arts[0].ID != e.ID || arts[0].AnnotationCount != 0 {
@@ -608,6 +599,9 @@ func TestImportSurvivesDeletionsBetweenChunks(t *testing.T) {
 // incremental pull from the newest updated_at it has seen misses nothing.
 func TestSavesAreStampedHoldingTheWriter(t *testing.T) {
 	t.Parallel()
+	if modelstest.Postgres() {
+		t.Skip("SQLite's single writer; on PostgreSQL see TestPullWaitsForOpenWrites")
+	}
 	s, u, p := importFixture(t)
 	arts, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Text: "Waiting for the writer."}})
 	if err != nil {
@@ -648,6 +642,9 @@ func TestSavesAreStampedHoldingTheWriter(t *testing.T) {
 	}
 	// the stored text is the driver's own format for that time, so times
 	// written by SQLite and by Go compare correctly as text
+	if modelstest.Postgres() {
+		return // PostgreSQL stores timestamptz, not text
+	}
 	db, err := sql.Open("sqlite3", "file:"+s.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -659,5 +656,62 @@ func TestSavesAreStampedHoldingTheWriter(t *testing.T) {
 	}
 	if want := a.UpdatedAt.UTC().Format("2006-01-02 15:04:05.999999999-07:00"); raw != want {
 		t.Fatalf("stored %q, the driver would write %q", raw, want)
+	}
+}
+
+// On PostgreSQL several transactions write at once, so stamps do not
+// follow commit order: a pull (updated_since) must not pass a span that
+// is stamped but not yet committed. It answers only spans stamped before
+// the oldest open write began; the held-back span comes on the next pull.
+func TestPullWaitsForOpenWrites(t *testing.T) {
+	t.Parallel()
+	if !modelstest.Postgres() {
+		t.Skip("PostgreSQL only: SQLite's single writer stamps in commit order (TestSavesAreStampedHoldingTheWriter)")
+	}
+	s, u, p := importFixture(t)
+	// two articles: writers of one article queue on its span version
+	arts, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Text: "Two writers at once, one slow."}, {Text: "The other writer is quick."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute)
+	// a slow transaction stamps a span first and commits last
+	stamped, commit, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- s.Tx(ctx, func(tx *models.Store) error {
+			if _, err := tx.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: arts[0].ID, UserID: u.ID, Label: "opinion", Start: 0, End: 3, AnnotatorName: "importer"}); err != nil {
+				return err
+			}
+			close(stamped)
+			<-commit
+			return nil
+		})
+	}()
+	<-stamped
+	fast, err := s.CreateAnnotation(ctx, models.AnnotationIn{ArticleID: arts[1].ID, UserID: u.ID, Label: "opinion", Start: 4, End: 9, AnnotatorName: "importer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pull := func() []int {
+		t.Helper()
+		got, _, err := s.ListAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID, UpdatedSince: &since}, models.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var starts []int
+		for _, a := range got {
+			starts = append(starts, a.Start)
+		}
+		return starts
+	}
+	if got := pull(); len(got) != 0 {
+		t.Fatalf("pull while the slow write is open: spans at %v; want none (the committed one is stamped after the open one)", got)
+	}
+	close(commit)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := pull(); len(got) != 2 {
+		t.Fatalf("pull after the commit: spans at %v; want both (and the fast one %d)", got, fast.Start)
 	}
 }

@@ -123,7 +123,7 @@ func (w *ImportWriter) row(query string, args ...any) *sql.Row {
 	}
 	// the raw pool: the read pool's views would hide this import's own
 	// committed rows
-	return w.s.raw.QueryRowContext(dbContext(w.ctx), query, args...)
+	return w.s.raw.QueryRowContext(dbContext(w.ctx), w.s.rebind(query), args...)
 }
 
 // rawTx digs the *sql.Tx out of a gorm transaction, or nil.
@@ -152,7 +152,7 @@ func (w *ImportWriter) chunk() (*Store, error) {
 	if g.Error != nil {
 		return nil, g.Error
 	}
-	w.tx, w.sqlTx, w.started = &Store{r: g, w: g, inTx: true, path: w.s.path, spanInserts: w.s.spanInserts, texts: w.s.texts}, rawTx(g), time.Now()
+	w.tx, w.sqlTx, w.started = &Store{r: g, w: g, inTx: true, pg: w.s.pg, path: w.s.path, spanInserts: w.s.spanInserts, texts: w.s.texts, gold: w.s.gold}, rawTx(g), time.Now()
 	if err := w.prepare(); err != nil {
 		w.Rollback()
 		return nil, err
@@ -167,15 +167,15 @@ func (w *ImportWriter) prepare() error {
 	}
 	ctx := dbContext(w.ctx)
 	var err error
-	w.insArticle, err = tx.PrepareContext(ctx, `INSERT INTO articles (project_id, source_id, external_id, url, title, author,
+	w.insArticle, err = tx.PrepareContext(ctx, w.s.rebind(`INSERT INTO articles (project_id, source_id, external_id, url, title, author,
 		published_at, language, text, text_sha256, length, metadata, created_at, updated_at, import_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
 	if err != nil {
 		return err
 	}
 	w.queries = map[string]*sql.Stmt{}
 	for _, q := range []string{qHash, qText, qByExt, qExists} {
-		if w.queries[q], err = tx.PrepareContext(ctx, q); err != nil {
+		if w.queries[q], err = tx.PrepareContext(ctx, w.s.rebind(q)); err != nil {
 			return err
 		}
 	}
@@ -233,8 +233,8 @@ func (w *ImportWriter) InsertArticle(a *Article) error {
 	}
 	now := time.Now().UTC()
 	a.CreatedAt, a.UpdatedAt = now, now
-	res, err := w.insArticle.ExecContext(dbContext(w.ctx), a.ProjectID, a.SourceID, a.ExternalID, a.URL, a.Title, a.Author,
-		a.PublishedAt, a.Language, a.Text, a.TextSHA256, a.Length, a.Metadata, now, now, w.importID)
+	err := w.insArticle.QueryRowContext(dbContext(w.ctx), a.ProjectID, a.SourceID, a.ExternalID, a.URL, a.Title, a.Author,
+		a.PublishedAt, a.Language, a.Text, a.TextSHA256, a.Length, a.Metadata, now, now, w.importID).Scan(&a.ID)
 	if err != nil {
 		if isForeignKey(err) {
 			return notFound("project (deleted during the import)")
@@ -244,8 +244,7 @@ func (w *ImportWriter) InsertArticle(a *Article) error {
 		}
 		return err
 	}
-	a.ID, err = res.LastInsertId()
-	return err
+	return nil
 }
 
 // EnsureSource returns the outlet of domain (cache first), creating a
@@ -266,7 +265,7 @@ func (w *ImportWriter) EnsureSource(domain string, cache map[string]int64) (int6
 // created — reading in the open chunk if any.
 func (w *ImportWriter) LabelByKey(projectID int64, key string) (*Label, error) {
 	var l Label
-	err := w.cur().rd(w.ctx).Raw(`SELECT * FROM main.labels l WHERE l.project_id = ? AND l.key = ?
+	err := w.cur().rd(w.ctx).Raw(`SELECT * FROM `+w.s.baseTable("labels")+` l WHERE l.project_id = ? AND l.key = ?
 		AND (l.import_id = ? OR `+visible("l")+`)`, projectID, key, w.importID).Scan(&l).Error
 	if err != nil {
 		return nil, err

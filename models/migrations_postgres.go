@@ -269,6 +269,14 @@ var pgTables = []string{
 		before TEXT,
 		after TEXT)`,
 	`CREATE TABLE span_versions (article_id BIGINT PRIMARY KEY, version BIGINT NOT NULL)`,
+	// changes to a project's counts, appended by the triggers and folded
+	// into projects by FoldCounts: an UPDATE of the project row per span
+	// would make every writer of a project wait for the others' commits
+	`CREATE TABLE project_count_deltas (
+		id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		project_id BIGINT NOT NULL,
+		articles BIGINT NOT NULL DEFAULT 0,
+		annotations BIGINT NOT NULL DEFAULT 0)`,
 	`CREATE TABLE suggestion_decisions (
 		annotation_id BIGINT NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
 		user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -337,6 +345,7 @@ var pgIndexes = []string{
 	`CREATE INDEX idx_suggestion_decisions_accepted ON suggestion_decisions (accepted_id) WHERE accepted_id IS NOT NULL`,
 	`CREATE INDEX idx_suggestion_decisions_user ON suggestion_decisions (user_id)`,
 	`CREATE INDEX idx_tokens_user ON tokens (user_id, id)`,
+	`CREATE INDEX idx_project_count_deltas ON project_count_deltas (project_id)`,
 	// PostgreSQL does not index the referencing side of a foreign key by
 	// itself; these keep deletes of users, labels and options cheap
 	`CREATE INDEX idx_invites_created_by ON invites (created_by)`,
@@ -376,7 +385,7 @@ var pgTriggers = []string{
 	BEGIN
 		IF TG_OP = 'INSERT' THEN
 			IF NEW.import_id IS NULL AND NEW.layer = 'annotator' THEN
-				UPDATE projects SET annotation_count = annotation_count + 1 WHERE id = NEW.project_id;
+				INSERT INTO project_count_deltas (project_id, annotations) VALUES (NEW.project_id, 1);
 			END IF;
 			INSERT INTO span_versions (article_id, version) VALUES (NEW.article_id, 1)
 				ON CONFLICT (article_id) DO UPDATE SET version = span_versions.version + 1;
@@ -387,7 +396,7 @@ var pgTriggers = []string{
 			RETURN NULL;
 		END IF;
 		IF OLD.layer = 'annotator' AND (OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done')) THEN
-			UPDATE projects SET annotation_count = annotation_count - 1 WHERE id = OLD.project_id;
+			INSERT INTO project_count_deltas (project_id, annotations) VALUES (OLD.project_id, -1);
 		END IF;
 		INSERT INTO span_versions (article_id, version) VALUES (OLD.article_id, 1)
 			ON CONFLICT (article_id) DO UPDATE SET version = span_versions.version + 1;
@@ -400,12 +409,12 @@ var pgTriggers = []string{
 	BEGIN
 		IF TG_OP = 'INSERT' THEN
 			IF NEW.import_id IS NULL THEN
-				UPDATE projects SET article_count = article_count + 1 WHERE id = NEW.project_id;
+				INSERT INTO project_count_deltas (project_id, articles) VALUES (NEW.project_id, 1);
 			END IF;
 			RETURN NULL;
 		END IF;
 		IF OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done') THEN
-			UPDATE projects SET article_count = article_count - 1 WHERE id = OLD.project_id;
+			INSERT INTO project_count_deltas (project_id, articles) VALUES (OLD.project_id, -1);
 		END IF;
 		DELETE FROM span_versions WHERE article_id = OLD.id;
 		RETURN NULL;
@@ -415,10 +424,9 @@ var pgTriggers = []string{
 
 	`CREATE FUNCTION trg_imports_publish() RETURNS trigger LANGUAGE plpgsql AS $$
 	BEGIN
-		UPDATE projects SET
-			article_count = article_count + (SELECT COUNT(*) FROM articles WHERE import_id = NEW.id),
-			annotation_count = annotation_count + (SELECT COUNT(*) FROM annotations WHERE import_id = NEW.id AND layer = 'annotator')
-		WHERE id = NEW.project_id;
+		INSERT INTO project_count_deltas (project_id, articles, annotations) VALUES (NEW.project_id,
+			(SELECT COUNT(*) FROM articles WHERE import_id = NEW.id),
+			(SELECT COUNT(*) FROM annotations WHERE import_id = NEW.id AND layer = 'annotator'));
 		UPDATE cache_epoch SET epoch = epoch + 1;
 		RETURN NULL;
 	END $$`,
@@ -505,6 +513,7 @@ var pgTriggers = []string{
 	BEGIN
 		DELETE FROM span_history WHERE project_id = OLD.id;
 		DELETE FROM relation_history WHERE project_id = OLD.id;
+		DELETE FROM project_count_deltas WHERE project_id = OLD.id;
 		RETURN NULL;
 	END $$`,
 	`CREATE TRIGGER trg_history_project_delete AFTER DELETE ON projects FOR EACH ROW EXECUTE FUNCTION trg_history_project_delete()`,

@@ -148,7 +148,7 @@ func (s *Store) projectListQuery(ctx context.Context, userID int64, viewer *User
 	q := s.rd(ctx).Table("projects").Select(`projects.id, projects.name, projects.description, projects.blind, projects.annotators_per_article,
 		projects.created_at, projects.updated_at, projects.article_count, m.role AS role,
 		COALESCE((SELECT ds.done_count FROM done_state ds WHERE ds.user_id = ? AND ds.project_id = projects.id), 0) AS done_count,
-		CASE WHEN projects.blind = 1 AND m.role = 'annotator'
+		CASE WHEN projects.blind AND m.role = 'annotator'
 			THEN (SELECT COUNT(*) FROM annotations n WHERE n.user_id = ? AND n.project_id = projects.id)
 			ELSE projects.annotation_count END AS annotation_count`, userID, userID).
 		Joins("LEFT JOIN project_members m ON m.project_id = projects.id AND m.user_id = ?", userID).

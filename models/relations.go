@@ -183,7 +183,7 @@ func (s *Store) UpdateRelationType(ctx context.Context, projectID, id int64, p R
 		}
 		var broken int64
 		if err := tx.wr(ctx).Raw(`SELECT COUNT(*) FROM relations r JOIN annotations a ON a.id = r.from_id JOIN annotations b ON b.id = r.to_id
-			WHERE r.type_id = ? AND ((? IS NOT NULL AND a.label_id <> ?) OR (? IS NOT NULL AND b.label_id <> ?))`,
+			WHERE r.type_id = ? AND ((CAST(? AS BIGINT) IS NOT NULL AND a.label_id <> ?) OR (CAST(? AS BIGINT) IS NOT NULL AND b.label_id <> ?))`,
 			id, from, from, to, to).Row().Scan(&broken); err != nil {
 			return err
 		}
@@ -382,7 +382,7 @@ func (s *Store) insertRelations(ctx context.Context, rows []relationRow, importI
 		var res *sql.Rows
 		var err error
 		if tx != nil {
-			q := sb.String()
+			q := s.rebind(sb.String())
 			st := stmts[q]
 			if st == nil {
 				if st, err = tx.PrepareContext(dctx, q); err != nil {

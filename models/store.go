@@ -43,6 +43,8 @@ type Store struct {
 	gold int64
 	// pg is true on PostgreSQL (store_postgres.go).
 	pg bool
+	// stop ends the store's background work (PostgreSQL's count folding)
+	stop func()
 }
 
 // now is the current UTC time as SQL in this store's dialect.
@@ -159,6 +161,9 @@ func (s *Store) Path() string { return s.path }
 // Close checkpoints the WAL into the main file and closes every connection.
 func (s *Store) Close() error {
 	var errs []error
+	if s.stop != nil {
+		s.stop()
+	}
 	if rdb, err := s.r.DB(); err == nil {
 		errs = append(errs, rdb.Close())
 	}

@@ -32,6 +32,12 @@ import (
 //     could make stale without the database knowing (see textCache and
 //     the span-list versions, which live in the database).
 
+// pgPullHorizon is the start of the oldest transaction of this database
+// that has written and not yet ended, or now: every row stamped before it
+// is committed (see the updated_since filter in annotations.go).
+const pgPullHorizon = `COALESCE((SELECT MIN(xact_start) FROM pg_stat_activity
+	WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()), statement_timestamp())`
+
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather
 // than a SQLite file.
 func IsPostgresDSN(dsn string) bool {
@@ -62,7 +68,10 @@ func openPostgres(dsn string) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
-	r, err := gorm.Open(postgres.New(postgres.Config{DSN: withSearchPath(dsn)}), gormConfig(true))
+	// no gorm statement cache: pgx caches prepared statements per
+	// connection itself, and gorm's answers a statement that fails to
+	// prepare with an empty row that panics when scanned
+	r, err := gorm.Open(postgres.New(postgres.Config{DSN: withSearchPath(dsn)}), gormConfig(false))
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open database: %w", redactDSNError(err, dsn))
@@ -85,8 +94,25 @@ func openPostgres(dsn string) (*Store, error) {
 		raw.Close()
 		return nil, fmt.Errorf("find the gold layer's user: %w", err)
 	}
-	return &Store{r: r, w: w, raw: raw, pg: true, path: dsn, texts: newTextCache(64 << 20),
-		exportSlots: make(chan struct{}, n-1), spanInserts: nil, gold: gold}, nil
+	st := &Store{r: r, w: w, raw: raw, pg: true, path: dsn, texts: newTextCache(64 << 20),
+		exportSlots: make(chan struct{}, n-1), spanInserts: nil, gold: gold}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	st.stop = func() { cancel(); <-stopped }
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(10 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				st.FoldCounts(ctx) // a failure leaves the changes for the next round
+			}
+		}
+	}()
+	return st, nil
 }
 
 // withSearchPath adds the read pool's search path to a connection URL.
@@ -158,6 +184,23 @@ func pgMigrate(db *gorm.DB, target int) error {
 		for _, t := range shadowedTables {
 			stmts = append(stmts, `CREATE OR REPLACE VIEW `+pgVisibleSchema+`.`+t+` AS SELECT * FROM public.`+t+` AS t WHERE `+visible("t"))
 		}
+		// readers see a project's counts with the changes not yet folded
+		var cols []string
+		if err := c.Raw(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'projects'
+			ORDER BY ordinal_position`).Scan(&cols).Error; err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for i, col := range cols {
+			switch col {
+			case "article_count":
+				cols[i] = `p.article_count + COALESCE((SELECT SUM(d.articles) FROM project_count_deltas d WHERE d.project_id = p.id), 0) AS article_count`
+			case "annotation_count":
+				cols[i] = `p.annotation_count + COALESCE((SELECT SUM(d.annotations) FROM project_count_deltas d WHERE d.project_id = p.id), 0) AS annotation_count`
+			default:
+				cols[i] = `p.` + col
+			}
+		}
+		stmts = append(stmts, `CREATE OR REPLACE VIEW `+pgVisibleSchema+`.projects AS SELECT `+strings.Join(cols, ", ")+` FROM public.projects p`)
 		return c.Transaction(func(tx *gorm.DB) error {
 			for _, s := range stmts {
 				if err := tx.Exec(s).Error; err != nil {
@@ -261,4 +304,17 @@ func (s *Store) pgBackup(ctx context.Context, path string) error {
 		return fmt.Errorf("pg_dump: %v: %s", err, redactDSNError(errors.New(string(out)), s.path))
 	}
 	return nil
+}
+
+// FoldCounts adds the count changes the triggers appended into the
+// projects' own counts (PostgreSQL; nothing to do on SQLite). Readers see
+// the same counts before and after. A server runs it now and then.
+func (s *Store) FoldCounts(ctx context.Context) error {
+	if !s.pg {
+		return nil
+	}
+	return s.wr(ctx).Exec(`WITH gone AS (DELETE FROM project_count_deltas RETURNING project_id, articles, annotations),
+		sums AS (SELECT project_id, SUM(articles) AS a, SUM(annotations) AS n FROM gone GROUP BY project_id)
+		UPDATE projects p SET article_count = p.article_count + sums.a, annotation_count = p.annotation_count + sums.n
+		FROM sums WHERE p.id = sums.project_id`).Error
 }
