@@ -22,8 +22,9 @@ import (
 // Two `slant serve` on one PostgreSQL database: a session made on one
 // works on the other; an import through one is hidden from both until it
 // is published, then visible on both; 32 clients save spans through both
-// while one is killed with SIGKILL, and every acknowledged save is there
-// exactly once.
+// while one is killed with SIGKILL in the middle of another import, and
+// every acknowledged save is there exactly once; the dead server's import
+// is taken over through the other.
 func TestTwoServersShareOnePostgres(t *testing.T) {
 	if !modelstest.Postgres() {
 		t.Skip("several servers share a PostgreSQL database only: set " + modelstest.PostgresEnv + " to run this test")
@@ -96,27 +97,10 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 	ca, cb := apiClient{url: a.url, auth: "Bearer " + adminToken}, apiClient{url: b.url, auth: "Bearer " + adminToken}
 	before := ca.project1(t)
 	const n = 20000
-	corpus := filepath.Join(t.TempDir(), "ms.jsonl")
+	corpus, corpus2 := filepath.Join(t.TempDir(), "ms.jsonl"), filepath.Join(t.TempDir(), "ms2.jsonl")
 	writeCorpus(t, corpus, "ms", n)
-	f, err := os.Open(corpus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	req, _ := http.NewRequest("POST", a.url+"/api/v1/projects/1/import?format=jsonl", f)
-	req.Header.Set("Authorization", ca.auth)
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	answered := make(chan string, 1)
-	go func() {
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			answered <- err.Error()
-			return
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		answered <- fmt.Sprintf("%d %s", res.StatusCode, body)
-	}()
+	writeCorpus(t, corpus2, "second", n)
+	answered := postImport(t, ca, corpus)
 	var hiddenID int64
 	checked := false
 	for !checked {
@@ -227,10 +211,28 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 			}
 		}(c, srv)
 	}
+	// a second import through a is running when a dies
+	answered2 := postImport(t, ca, corpus2)
 	<-killNow
+	for {
+		select {
+		case ans := <-answered2:
+			t.Fatalf("the second import ended before a could be killed during it (make the corpus larger): %.300s", ans)
+		default:
+		}
+		var hidden int
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM articles a JOIN imports i ON i.id = a.import_id WHERE i.state = 'running'`).Scan(&hidden); err != nil {
+			t.Fatal(err)
+		}
+		if hidden > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	killed.Store(true)
 	a.cmd.Process.Kill()
 	a.cmd.Wait()
+	<-answered2
 	select {
 	case <-enough:
 	case <-time.After(2 * time.Minute):
@@ -279,6 +281,55 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 	if st := sess.do(t, b.url, "GET", "/me", ""); st != 200 {
 		t.Fatalf("a's session on b after a died: %d", st)
 	}
+
+	// 4. the import a was running when it died is taken over through b:
+	// its rows removed, the same file then imported in full
+	p := cb.project1(t)
+	if p.ArticleCount != before.ArticleCount+n {
+		t.Fatalf("with a's second import dead, b shows %d articles, want %d", p.ArticleCount, before.ArticleCount+n)
+	}
+	if ans := <-postImport(t, cb, corpus2); !strings.HasPrefix(ans, "20") {
+		t.Fatalf("the second import again, through b: %.500s", ans)
+	}
+	if p := cb.project1(t); p.ArticleCount != before.ArticleCount+2*n {
+		t.Fatalf("after the second import through b: %d articles, want %d", p.ArticleCount, before.ArticleCount+2*n)
+	}
+	var leftover int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM articles WHERE import_id IN (SELECT id FROM imports WHERE state <> 'done')`).Scan(&leftover); err != nil {
+		t.Fatal(err)
+	}
+	var hist importsJSON
+	cb.get(t, "/projects/1/imports", &hist)
+	if leftover != 0 || len(hist.Items) != 3 || hist.Items[0].State != "done" || hist.Items[0].ArticlesCreated != n ||
+		hist.Items[1].State != "failed" || !strings.HasPrefix(hist.Items[1].Error, "abandoned") || hist.Items[2].State != "done" {
+		t.Fatalf("%d rows of the dead import left; import history %+v", leftover, hist.Items)
+	}
+}
+
+// postImport sends a JSON Lines file to a server's import and answers
+// with its status and body (or the transport error) when it ends.
+func postImport(t *testing.T, c apiClient, path string) <-chan string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", c.url+"/api/v1/projects/1/import?format=jsonl", f)
+	req.Header.Set("Authorization", c.auth)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	answered := make(chan string, 1)
+	go func() {
+		defer f.Close()
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		answered <- fmt.Sprintf("%d %s", res.StatusCode, body)
+	}()
+	return answered
 }
 
 // cookieSession is a cookie login with its CSRF token.
