@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -163,14 +165,14 @@ func (s *Store) agreementUsers(tx *gorm.DB, q AgreementQuery, d *AgreementData) 
 	var rows *sql.Rows
 	var err error
 	if q.Annotators != nil {
-		rows, err = tx.Raw(`SELECT id, name FROM users WHERE name IN ? ORDER BY name`, q.Annotators).Rows()
+		rows, err = tx.Raw(`SELECT id, name FROM users WHERE name IN ?`, q.Annotators).Rows()
 	} else {
 		// candidates: everyone with a span or a history entry in the
 		// project; those without a span in what is read drop out later
 		rows, err = tx.Raw(`SELECT id, name FROM users WHERE id IN (
 			SELECT DISTINCT user_id FROM annotations WHERE project_id = ? AND layer = 'annotator'
-			UNION SELECT DISTINCT `+s.jsonInt("before", "user_id")+` FROM span_history WHERE project_id = ? AND before IS NOT NULL)
-			ORDER BY name`, q.ProjectID, q.ProjectID).Rows()
+			UNION SELECT DISTINCT `+s.jsonInt("before", "user_id")+` FROM span_history WHERE project_id = ? AND before IS NOT NULL)`,
+			q.ProjectID, q.ProjectID).Rows()
 	}
 	if err != nil {
 		return nil, err
@@ -188,6 +190,9 @@ func (s *Store) agreementUsers(tx *gorm.DB, q AgreementQuery, d *AgreementData) 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// by name in code point order, here rather than in SQL, where
+	// PostgreSQL would follow the database's collation
+	slices.SortFunc(d.Users, func(a, b AgreementUser) int { return strings.Compare(a.Name, b.Name) })
 	if q.Annotators != nil {
 		found := map[string]bool{}
 		for _, u := range d.Users {

@@ -248,3 +248,44 @@ func TestAgreementAsOf(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// Annotators come in code point order ("Zed" before "ana"), as SQLite
+// sorts, whatever the PostgreSQL database's collation: the test gives
+// the names a natural-language collation there.
+func TestAgreementUsersInCodePointOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newAgreeFixture(t)
+	if modelstest.Postgres() { // (the column's trigger must step aside meanwhile)
+		f.exec(t, `DROP TRIGGER trg_users_epoch ON users`)
+		f.exec(t, `ALTER TABLE users ALTER COLUMN name TYPE text COLLATE "en-x-icu"`)
+		f.exec(t, `CREATE TRIGGER trg_users_epoch AFTER UPDATE OF name ON users FOR EACH ROW EXECUTE FUNCTION trg_cache_epoch()`)
+		// a store with fresh connections: the old ones' cached plans
+		// return the column's old type
+		s, err := models.Open(f.s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		f.s = s
+	}
+	zed, err := f.s.CreateUser(ctx, "Zed", models.RoleAnnotator, "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.SetMember(ctx, f.p.ID, zed.ID, models.MemberAnnotator); err != nil {
+		t.Fatal(err)
+	}
+	f.users["Zed"] = zed.ID
+	f.span(t, "ana", 0, "opinion", 0, 7)
+	f.span(t, "Zed", 0, "opinion", 0, 9)
+	for _, q := range []models.AgreementQuery{{ProjectID: f.p.ID}, {ProjectID: f.p.ID, Annotators: []string{"ana", "Zed"}}} {
+		d, err := f.s.Agreement(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Users) != 2 || d.Users[0].Name != "Zed" || d.Users[1].Name != "ana" {
+			t.Errorf("users %+v (asked for %v)", d.Users, q.Annotators)
+		}
+	}
+}

@@ -334,7 +334,7 @@ const agreedSQL = `SELECT a.article_id, a.label_id, a.start, a."end", %s, l.key
 			AND g.label_id = a.label_id AND g.start = a.start AND g."end" = a."end")
 		AND NOT EXISTS (SELECT 1 FROM curation_rejections r WHERE r.article_id = a.article_id
 			AND (r.label_id IS NULL OR r.label_id = a.label_id) AND r.start < a."end" AND a.start < r."end")
-	ORDER BY a.article_id, a.start, a."end"`
+	ORDER BY a.article_id, a.start, a."end", a.label_id`
 
 func (s *Store) agreedSpans(ctx context.Context, projectID, articleID int64) ([]AgreedSpan, error) {
 	lines := s.groupConcat("CAST(a.id AS TEXT) || "+s.charCode("9")+" || u.name", s.charCode("10"))
