@@ -330,11 +330,11 @@ func SpanTextFilterOn(db *gorm.DB, idCol, q string) (sql string, args []any, err
 		return "1 = 1", nil, nil
 	}
 	if db.Dialector.Name() == "postgres" {
-		tsq, args := sq.TSQuery(spanWeights)
-		if tsq == "" {
-			return "1 = 0", nil, nil
+		tsq, err := pgTSQuery(db, sq, spanWeights)
+		if tsq == "" || err != nil {
+			return "1 = 0", nil, err
 		}
-		return idCol + " IN (SELECT annotation_id FROM annotations_search WHERE doc @@ " + tsq + ")", args, nil
+		return idCol + " IN (SELECT annotation_id FROM annotations_search WHERE doc @@ ?::tsquery)", []any{tsq}, nil
 	}
 	match := sq.Match()
 	if match == "" {

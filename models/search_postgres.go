@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+	"gorm.io/gorm"
 )
 
 // Full-text search on PostgreSQL: a tsvector per article (title weighted
@@ -25,6 +26,13 @@ var pgSearchDDL = []string{
 		AS $$ SELECT unaccent('unaccent'::regdictionary, t) $$`,
 	`CREATE FUNCTION slant_tsv(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 		AS $$ SELECT to_tsvector('simple'::regconfig, slant_unaccent(t)) $$`,
+	// a position between two fields, so that a phrase never runs from
+	// one into the next (FTS5 matches a phrase within a column): || puts
+	// the right-hand words after the left's last position, and this one
+	// word takes a position of its own. It is a space, which no query
+	// word can be (to_tsquery's parser splits at spaces).
+	`CREATE FUNCTION slant_gap() RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE
+		AS $$ SELECT ''' '':1'::tsvector $$`,
 	`CREATE TABLE articles_search (
 		article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
 		doc tsvector NOT NULL)`,
@@ -32,7 +40,7 @@ var pgSearchDDL = []string{
 	`CREATE FUNCTION trg_articles_search() RETURNS trigger LANGUAGE plpgsql AS $$
 	BEGIN
 		INSERT INTO articles_search (article_id, doc)
-		VALUES (NEW.id, setweight(slant_tsv(NEW.title), 'A') || setweight(slant_tsv(NEW.text), 'D'))
+		VALUES (NEW.id, setweight(slant_tsv(NEW.title), 'A') || slant_gap() || setweight(slant_tsv(NEW.text), 'D'))
 		ON CONFLICT (article_id) DO UPDATE SET doc = excluded.doc;
 		RETURN NULL;
 	END $$`,
@@ -54,8 +62,8 @@ var pgSearchDDL = []string{
 			speaker := '';
 		END;
 		INSERT INTO annotations_search (annotation_id, doc)
-		VALUES (NEW.id, setweight(slant_tsv(NEW.quote), 'A') || setweight(slant_tsv(NEW.note), 'B')
-			|| setweight(slant_tsv(speaker), 'C'))
+		VALUES (NEW.id, setweight(slant_tsv(NEW.quote), 'A') || slant_gap() || setweight(slant_tsv(NEW.note), 'B')
+			|| slant_gap() || setweight(slant_tsv(speaker), 'C'))
 		ON CONFLICT (annotation_id) DO UPDATE SET doc = excluded.doc;
 		RETURN NULL;
 	END $$`,
@@ -75,25 +83,53 @@ var (
 // by 1 + log of the length (normalization 1) so long articles do not win
 // by length alone; negated so that, like bm25, lower is better. float8,
 // so that the cursor carries the exact value the comparison reads.
-const pgRank = `-ts_rank('{0.25, 0.25, 0.25, 1}', fts.doc, tsq.q, 1)::float8`
+const pgRank = `-ts_rank('{0.25, 0.25, 0.25, 1}', fts.doc, ?::tsquery, 1)::float8`
+
+// pgTSQuery is the tsquery of sq, as the text PostgreSQL makes of
+// TSQuery's expression ("" when no word is left), asked for on db (a
+// pool, or a transaction) before the search. The search then binds it as
+// a value: its plan is made for the words searched (a rare word reads
+// the GIN index, a word in every article may not), and the expression is
+// not evaluated again for each row that a phrase or a field makes
+// PostgreSQL recheck.
+func pgTSQuery(db *gorm.DB, sq *SearchQuery, weights map[string]string) (string, error) {
+	expr, args := sq.TSQuery(weights)
+	if expr == "" {
+		return "", nil
+	}
+	var out string
+	err := db.Session(&gorm.Session{NewDB: true}).Raw("SELECT ("+expr+")::text", args...).Row().Scan(&out)
+	return out, err
+}
 
 // pgSearchHits is ftsSearchHits on PostgreSQL: one query, in which the
 // planner reads the GIN index for the matches and joins each to its
 // article row for the project, the visibility rule and the filters.
 func (s *Store) pgSearchHits(ctx context.Context, g ArticleFilter, sq *SearchQuery, cur []any, need int) ([]searchHit, error) {
-	tsq, targs := sq.TSQuery(articleWeights)
-	if tsq == "" {
-		return nil, nil
+	q, err := s.pgSearchQuery(ctx, g, sq, cur, need)
+	if q == nil || err != nil {
+		return nil, err
+	}
+	var hits []searchHit
+	err = q.Scan(&hits).Error
+	return hits, err
+}
+
+// pgSearchQuery is pgSearchHits's query (nil when nothing is left to look
+// for); the plan test reads its plan.
+func (s *Store) pgSearchQuery(ctx context.Context, g ArticleFilter, sq *SearchQuery, cur []any, need int) (*gorm.DB, error) {
+	tsq, err := pgTSQuery(s.rd(ctx), sq, articleWeights)
+	if tsq == "" || err != nil {
+		return nil, err
 	}
 	q := s.rd(ctx).Table("articles_search AS fts").
-		Joins("CROSS JOIN (SELECT "+tsq+" AS q) AS tsq", targs...).
 		Joins("JOIN articles ON articles.id = fts.article_id").
-		Select("articles.id AS id, "+pgRank+" AS score").
-		Where("fts.doc @@ tsq.q").Where("articles.project_id = ?", g.ProjectID).Where(visible("articles"))
+		Select("articles.id AS id, "+pgRank+" AS score", tsq).
+		Where("fts.doc @@ ?::tsquery", tsq).Where("articles.project_id = ?", g.ProjectID).Where(visible("articles"))
 	if g.Source != "" || g.Ownership != "" {
 		q = q.Joins("LEFT JOIN sources ON sources.id = articles.source_id")
 	}
-	q, err := filterArticles(q, g)
+	q, err = filterArticles(q, g)
 	if err != nil {
 		return nil, err
 	}
@@ -101,9 +137,7 @@ func (s *Store) pgSearchHits(ctx context.Context, g ArticleFilter, sq *SearchQue
 	if cur != nil {
 		page = page.Where("score > ? OR (score = ? AND id > ?)", cur[0], cur[0], cur[1])
 	}
-	var hits []searchHit
-	err = page.Order("score, id").Limit(need).Scan(&hits).Error
-	return hits, err
+	return page.Order("score, id").Limit(need), nil
 }
 
 // pgSnippets sets the snippet of each row: PostgreSQL has no FTS5

@@ -294,6 +294,19 @@ func TestSearchFollowsWrites(t *testing.T) {
 	}
 }
 
+// A phrase is found within the title or the text, never from the end of
+// one into the start of the other.
+func TestSearchPhraseStaysInItsField(t *testing.T) {
+	t.Parallel()
+	s, p, u, arts := searchStore(t)
+	if rows, _ := search(t, s, p, u, `"culture returns"`, models.Page{}); len(rows) != 1 || rows[0].ID != arts[0].ID {
+		t.Fatalf("a phrase of the title: %v", ids(rows))
+	}
+	if rows, _ := search(t, s, p, u, `"returns the"`, models.Page{}); len(rows) != 0 {
+		t.Errorf("the title's last word and the text's first were found as a phrase: %v", ids(rows))
+	}
+}
+
 // An import's articles are indexed as they are written but found only
 // once it is published.
 func TestSearchHidesRunningImport(t *testing.T) {
@@ -396,6 +409,7 @@ func TestSpanTextSearch(t *testing.T) {
 		"quote:rumour":    {rumour},       // the quote, not the note
 		"note:rumour":     {rumour},       // the note
 		"note:promi*":     {cafe},         // a prefix in one field
+		`"reopen a"`:      nil,            // a phrase stays in its field (quote, then note)
 		"quote:promise":   nil,            // a note's word is not in the quote
 		"rumour -critics": nil,            // exclusion
 		`"a promise"`:     {cafe},         // a phrase of the note
