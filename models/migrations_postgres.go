@@ -22,6 +22,32 @@ package models
 
 var pgMigrations = []migration{
 	{17, "schema of version 17 (PostgreSQL starts here)", pgBaseline()},
+	{18, "a suggested span moves no count and no span version", []string{
+		`CREATE OR REPLACE FUNCTION trg_annotations_count() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF TG_OP = 'INSERT' THEN
+				IF NEW.layer = 'suggestion' THEN
+					RETURN NULL;
+				END IF;
+				IF NEW.import_id IS NULL AND NEW.layer = 'annotator' THEN
+					INSERT INTO project_count_deltas (project_id, annotations) VALUES (NEW.project_id, 1);
+				END IF;
+				INSERT INTO span_versions (article_id, version) VALUES (NEW.article_id, 1)
+					ON CONFLICT (article_id) DO UPDATE SET version = span_versions.version + 1;
+				RETURN NULL;
+			ELSIF TG_OP = 'UPDATE' THEN
+				INSERT INTO span_versions (article_id, version) VALUES (NEW.article_id, 1)
+					ON CONFLICT (article_id) DO UPDATE SET version = span_versions.version + 1;
+				RETURN NULL;
+			END IF;
+			IF OLD.layer = 'annotator' AND (OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done')) THEN
+				INSERT INTO project_count_deltas (project_id, annotations) VALUES (OLD.project_id, -1);
+			END IF;
+			INSERT INTO span_versions (article_id, version) VALUES (OLD.article_id, 1)
+				ON CONFLICT (article_id) DO UPDATE SET version = span_versions.version + 1;
+			RETURN NULL;
+		END $$`,
+	}},
 }
 
 func pgBaseline() []string {

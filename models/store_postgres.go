@@ -163,6 +163,9 @@ func pgMigrate(db *gorm.DB, target int) error {
 		if current > LatestVersion() {
 			return fmt.Errorf("%w: database is at version %d, this binary knows up to %d", ErrTooNew, current, LatestVersion())
 		}
+		if last := pgMigrations[len(pgMigrations)-1].Version; last != LatestVersion() {
+			return fmt.Errorf("migrate: this binary's PostgreSQL steps end at version %d, its SQLite steps at %d", last, LatestVersion())
+		}
 		for _, m := range pgMigrations {
 			if m.Version <= current || m.Version > target {
 				continue

@@ -1,0 +1,38 @@
+package models
+
+import "testing"
+
+// Every schema version has a step in both lists: a version added to one
+// dialect only would leave the other behind (pgMigrate refuses to run).
+func TestBothDialectsEndAtTheSameVersion(t *testing.T) {
+	if got, want := pgMigrations[len(pgMigrations)-1].Version, migrations[len(migrations)-1].Version; got != want {
+		t.Fatalf("PostgreSQL's migrations end at %d, SQLite's at %d", got, want)
+	}
+	first := pgMigrations[0].Version
+	seen := map[int]bool{}
+	for _, m := range migrations {
+		seen[m.Version] = true
+	}
+	for i, m := range pgMigrations {
+		if !seen[m.Version] {
+			t.Errorf("PostgreSQL step %d has no SQLite step", m.Version)
+		}
+		if i > 0 && m.Version != pgMigrations[i-1].Version+1 {
+			t.Errorf("PostgreSQL steps jump from %d to %d", pgMigrations[i-1].Version, m.Version)
+		}
+	}
+	for _, m := range migrations {
+		if m.Version > first && !hasVersion(pgMigrations, m.Version) {
+			t.Errorf("SQLite step %d (%s) has no PostgreSQL step", m.Version, m.Name)
+		}
+	}
+}
+
+func hasVersion(ms []migration, v int) bool {
+	for _, m := range ms {
+		if m.Version == v {
+			return true
+		}
+	}
+	return false
+}
