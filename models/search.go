@@ -316,12 +316,23 @@ func wordEnd(text []rune, end, floor int) int {
 // alias); db's dialect decides the SQL. Use it as Where(sql, args...). A
 // malformed q is an invalid_query error; a blank one matches every span.
 func SpanTextFilter(db *gorm.DB, q string) (sql string, args []any, err error) {
-	return SpanTextFilterOn(db, "annotations.id", q)
+	return spanTextFilter(db, "annotations.id", q, false)
 }
 
 // SpanTextFilterOn is SpanTextFilter on the span id column idCol (such
 // as "n.id"); idCol is SQL, never user input.
 func SpanTextFilterOn(db *gorm.DB, idCol, q string) (sql string, args []any, err error) {
+	return spanTextFilter(db, idCol, q, false)
+}
+
+// spanTextFilter is SpanTextFilterOn; few says that the query reads few
+// spans (one article's), so that on PostgreSQL each of them is looked up
+// in the index table instead of the index being read for every match in
+// the database: an export runs one query per article, and PostgreSQL,
+// which plans without knowing how common the words are, joined all of a
+// common word's matches each time (25 ms for an article of 250 spans
+// among 50,000, against 1.7 ms looked up).
+func spanTextFilter(db *gorm.DB, idCol, q string, few bool) (sql string, args []any, err error) {
 	sq, err := ParseSearch(q, SpanSearchFields)
 	if err != nil {
 		return "", nil, err
@@ -330,11 +341,16 @@ func SpanTextFilterOn(db *gorm.DB, idCol, q string) (sql string, args []any, err
 		return "1 = 1", nil, nil
 	}
 	if db.Dialector.Name() == "postgres" {
-		tsq, err := pgTSQuery(db, sq, spanWeights)
-		if tsq == "" || err != nil {
-			return "1 = 0", nil, err
+		// the tsquery as a subquery: PostgreSQL builds it once per
+		// statement, without a round trip
+		expr, args := sq.TSQuery(spanWeights)
+		if expr == "" {
+			return "1 = 0", nil, nil
 		}
-		return idCol + " IN (SELECT annotation_id FROM annotations_search WHERE doc @@ ?::tsquery)", []any{tsq}, nil
+		if few {
+			return "(SELECT x.doc FROM annotations_search x WHERE x.annotation_id = " + idCol + ") @@ (SELECT " + expr + ")", args, nil
+		}
+		return idCol + " IN (SELECT annotation_id FROM annotations_search WHERE doc @@ (SELECT " + expr + "))", args, nil
 	}
 	match := sq.Match()
 	if match == "" {

@@ -420,6 +420,12 @@ func TestSpanTextSearch(t *testing.T) {
 			t.Errorf("%q: %v, want %v", q, got, want)
 		}
 	}
+	// the export reads the same filter in its read transaction
+	var exported []int64
+	if err := s.ExportAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID, SpanFilter: models.SpanFilter{Q: "speaker:dupre"}},
+		func(r *models.ExportRow) error { exported = append(exported, r.AnnotationID); return nil }); err != nil || !slices.Equal(exported, []int64{cafe}) {
+		t.Errorf("export of speaker:dupre: %v %v", exported, err)
+	}
 	if err := (models.SpanFilter{Q: `"open`}).Check(); err == nil {
 		t.Error("a malformed query was accepted")
 	}

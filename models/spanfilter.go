@@ -73,7 +73,7 @@ func (f AnnotationFilter) applySpanFilter(q *gorm.DB) *gorm.DB {
 	if sf.Q != "" {
 		// the full-text index of span quotes, notes and speakers (a
 		// malformed q was refused by Check; here it matches nothing)
-		cond, args, err := SpanTextFilter(q, sf.Q)
+		cond, args, err := spanTextFilter(q, "annotations.id", sf.Q, f.ArticleID != 0)
 		if err != nil {
 			cond, args = "1 = 0", nil
 		}
