@@ -288,15 +288,15 @@ func (s *Store) ListAnnotationsJSON(ctx context.Context, f AnnotationFilter, pg 
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := q.Select(`annotations.start, annotations."end", annotations.id, json_object(
+	rows, err := q.Select(`annotations.start, annotations."end", annotations.id, ` + s.jsonObject() + `(
 		'id', annotations.id, 'article_id', annotations.article_id, 'label', labels.key,
 		'start', annotations.start, 'end', annotations."end", 'text', annotations.quote,
-		'note', annotations.note, 'attributes', json(annotations.attributes), 'annotator', users.name,
+		'note', annotations.note, 'attributes', ` + s.jsonValue("annotations.attributes") + `, 'annotator', users.name,
 		'origin', annotations.origin, 'client_id', annotations.client_id, 'layer', annotations.layer,
 		'decided_by', CASE WHEN annotations.decided_by IS NULL THEN NULL ELSE (SELECT name FROM users d WHERE d.id = annotations.decided_by) END,
-		'provenance', CASE WHEN annotations.layer = 'gold' THEN json(annotations.provenance) END,
-		'created_at', replace(replace(annotations.created_at, ' ', 'T'), '+00:00', 'Z'),
-		'updated_at', replace(replace(annotations.updated_at, ' ', 'T'), '+00:00', 'Z'))`).Rows()
+		'provenance', CASE WHEN annotations.layer = 'gold' THEN ` + s.jsonValue("annotations.provenance") + ` END,
+		'created_at', ` + s.rfc3339("annotations.created_at") + `,
+		'updated_at', ` + s.rfc3339("annotations.updated_at") + `)`).Rows()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -64,7 +64,7 @@ func (s *Store) AutoAssign(ctx context.Context, projectID int64) (int, error) {
 			load[u] = n
 		}
 		// the articles with open slots, each with the users it has
-		rows, err := tx.wr(ctx).Raw(`SELECT a.id, COALESCE((SELECT group_concat(s.user_id) FROM assignments s WHERE s.article_id = a.id), '')
+		rows, err := tx.wr(ctx).Raw(`SELECT a.id, COALESCE((SELECT `+tx.groupConcat("s.user_id", "','")+` FROM assignments s WHERE s.article_id = a.id), '')
 			FROM articles a WHERE a.project_id = ? AND `+visible("a")+`
 			AND (SELECT COUNT(*) FROM assignments s WHERE s.article_id = a.id) < ? ORDER BY a.id`, projectID, k).Rows()
 		if err != nil {

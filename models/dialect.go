@@ -71,6 +71,15 @@ func (s *Store) baseTable(name string) string {
 	return "main." + name
 }
 
+// rfc3339 is a stored UTC time column as RFC 3339 text, as Go's JSON
+// encoder writes a UTC time.Time ("2006-01-02T15:04:05.999999999Z").
+func (s *Store) rfc3339(col string) string {
+	if s.pg {
+		return "replace(rtrim(rtrim(to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '0'), '.') || 'Z', '.Z', 'Z')"
+	}
+	return "replace(replace(" + col + ", ' ', 'T'), '+00:00', 'Z')"
+}
+
 // IsPostgres reports whether the store runs on PostgreSQL.
 func (s *Store) IsPostgres() bool { return s.pg }
 

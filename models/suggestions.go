@@ -367,7 +367,7 @@ func scanSuggestion(rows *sql.Rows) (Suggestion, error) {
 // order.
 func (s *Store) PendingSuggestions(ctx context.Context, articleID, userID int64) ([]Suggestion, error) {
 	rows, err := s.rd(ctx).Raw(`SELECT `+suggestionCols+` FROM annotations a JOIN labels l ON l.id = a.label_id
-		WHERE a.article_id = ? AND a.layer = 'suggestion' AND json_extract(a.provenance, '$.role') = 'content'
+		WHERE a.article_id = ? AND a.layer = 'suggestion' AND `+s.jsonText("a.provenance", "role")+` = 'content'
 		AND NOT EXISTS (SELECT 1 FROM suggestion_decisions d WHERE d.annotation_id = a.id AND d.user_id = ?)
 		ORDER BY a.start, a."end", a.id`, articleID, userID).Rows()
 	if err != nil {
@@ -433,7 +433,7 @@ func suggestedParts(rows *sql.Rows, err error) (map[int64][2]*SuggestedPart, err
 // suggestionByID reads one suggested claim with its cue and source.
 func (s *Store) suggestionByID(ctx context.Context, id int64) (*Suggestion, error) {
 	rows, err := s.wr(ctx).Raw(`SELECT `+suggestionCols+` FROM annotations a JOIN labels l ON l.id = a.label_id
-		WHERE a.id = ? AND a.layer = 'suggestion' AND json_extract(a.provenance, '$.role') = 'content'`, id).Rows()
+		WHERE a.id = ? AND a.layer = 'suggestion' AND `+s.jsonText("a.provenance", "role")+` = 'content'`, id).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -607,11 +607,12 @@ func (st SuggestionStat) AcceptanceRate() float64 {
 // SuggestionStats counts a project's suggested claims and the decisions
 // on them, per rule.
 func (s *Store) SuggestionStats(ctx context.Context, projectID int64) ([]SuggestionStat, error) {
-	rows, err := s.rd(ctx).Raw(`SELECT json_extract(a.provenance, '$.rule') AS rule, COUNT(*),
-			(SELECT COUNT(*) FROM suggestion_decisions d WHERE d.project_id = ? AND d.rule = json_extract(a.provenance, '$.rule') AND d.decision = 'accepted'),
-			(SELECT COUNT(*) FROM suggestion_decisions d WHERE d.project_id = ? AND d.rule = json_extract(a.provenance, '$.rule') AND d.decision = 'rejected')
-		FROM annotations a WHERE a.project_id = ? AND a.layer = 'suggestion' AND json_extract(a.provenance, '$.role') = 'content'
-		GROUP BY rule ORDER BY rule`, projectID, projectID, projectID).Rows()
+	rows, err := s.rd(ctx).Raw(`SELECT r.rule, COUNT(*),
+			(SELECT COUNT(*) FROM suggestion_decisions d WHERE d.project_id = ? AND d.rule = r.rule AND d.decision = 'accepted'),
+			(SELECT COUNT(*) FROM suggestion_decisions d WHERE d.project_id = ? AND d.rule = r.rule AND d.decision = 'rejected')
+		FROM (SELECT `+s.jsonText("a.provenance", "rule")+` AS rule FROM annotations a
+			WHERE a.project_id = ? AND a.layer = 'suggestion' AND `+s.jsonText("a.provenance", "role")+` = 'content') r
+		GROUP BY r.rule ORDER BY r.rule`, projectID, projectID, projectID).Rows()
 	if err != nil {
 		return nil, err
 	}
