@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"runtime"
@@ -221,7 +222,7 @@ func pgMigrate(db *gorm.DB, target int) error {
 func (s *Store) pgTx(ctx context.Context, fn func(tx *Store) error) error {
 	act := actorOf(ctx)
 	var err error
-	for attempt := 0; attempt < 20; attempt++ {
+	for attempt := 0; attempt < 40; attempt++ {
 		err = s.w.WithContext(dbContext(ctx)).Transaction(func(g *gorm.DB) error {
 			if err := g.Exec(`SET TRANSACTION ISOLATION LEVEL SERIALIZABLE`).Error; err != nil {
 				return err
@@ -244,9 +245,10 @@ func (s *Store) pgTx(ctx context.Context, fn func(tx *Store) error) error {
 		if !retryable(err) {
 			return err
 		}
-		// back off a little, more each time, so that the transactions
-		// that collided do not collide again in lockstep
-		time.Sleep(time.Duration(attempt+1) * time.Duration(1+time.Now().UnixNano()%5) * time.Millisecond)
+		// back off a random while, growing up to 50 ms, so that the
+		// transactions that collided do not collide again in lockstep
+		// (writers of one article all move its span version)
+		time.Sleep(time.Duration(rand.Int64N(int64(min(50, 1<<min(attempt, 6))*int(time.Millisecond)) + 1)))
 	}
 	return err
 }
