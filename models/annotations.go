@@ -1,8 +1,10 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
@@ -311,6 +313,15 @@ func (s *Store) ListAnnotationsJSON(ctx context.Context, f AnnotationFilter, pg 
 		var it item
 		if err := rows.Scan(&it.start, &it.end, &it.id, &it.js); err != nil {
 			return nil, nil, err
+		}
+		if s.pg {
+			// json_build_object writes "key" : value, ...; the API
+			// answers compact JSON, as Go's encoder writes it
+			var b bytes.Buffer
+			if err := json.Compact(&b, it.js); err != nil {
+				return nil, nil, err
+			}
+			it.js = b.Bytes()
 		}
 		items = append(items, it)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"slant/models"
+	"slant/models/modelstest"
 	"slant/server/ingest"
 )
 
@@ -66,11 +67,7 @@ func TestUnpublishedImportIsInvisibleThroughEveryReadRoute(t *testing.T) {
 			})
 		done <- err
 	}()
-	raw, err := sql.Open("sqlite3", "file:"+e.store.Path()+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := modelstest.RawDB(t, e.store)
 	deadline := time.Now().Add(30 * time.Second)
 	for len(hiddenIDs(t, raw, "annotations")) < 3 {
 		if time.Now().After(deadline) {
@@ -202,11 +199,7 @@ func TestArticleOnAHiddenImportsOutletIsReadable(t *testing.T) {
 		done <- err
 	}()
 	defer func() { close(release); <-done }()
-	raw, err := sql.Open("sqlite3", "file:"+e.store.Path()+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := modelstest.RawDB(t, e.store)
 	for deadline := time.Now().Add(30 * time.Second); len(hiddenIDs(t, raw, "sources")) == 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the import never committed its outlet")
