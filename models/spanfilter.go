@@ -58,7 +58,16 @@ func (f AnnotationFilter) applySpanFilter(q *gorm.DB) *gorm.DB {
 		conds, args = append(conds, "a.published_at >= ?"), append(args, sf.PublishedFrom.UTC())
 	}
 	if sf.PublishedBefore != nil {
-		conds, args = append(conds, "a.published_at < ?"), append(args, sf.PublishedBefore.UTC())
+		before := sf.PublishedBefore.UTC()
+		if q.Dialector.Name() == "postgres" {
+			// timestamptz keeps microseconds and the driver cuts off the
+			// rest: an exclusive bound rounds up (published_to adds 1 ns
+			// to include its instant)
+			if c := before.Truncate(time.Microsecond); c.Before(before) {
+				before = c.Add(time.Microsecond)
+			}
+		}
+		conds, args = append(conds, "a.published_at < ?"), append(args, before)
 	}
 	if len(conds) > 0 {
 		// the articles that match, within the project (or the one article):
