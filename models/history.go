@@ -237,7 +237,7 @@ func (s *Store) ProjectHistory(ctx context.Context, projectID int64, f HistoryFi
 	args := []any{projectID}
 	if f.Since != nil {
 		q += ` AND h.at >= ?`
-		args = append(args, f.Since.UTC())
+		args = append(args, lowerBound(f.Since, s.pg))
 	}
 	if f.ArticleID != 0 {
 		q += ` AND h.article_id = ?`

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"slant/models"
+	"slant/models/modelstest"
 	"slant/server/ingest"
 )
 
@@ -72,6 +74,37 @@ func TestHistoryReadsTheImages(t *testing.T) {
 		got, _, err := s.ProjectHistory(ctx, p.ID, models.HistoryFilter{UserID: c.user}, models.Page{})
 		if err != nil || len(got) != c.want {
 			t.Errorf("history of user %d: %d entries (%v), want %d", c.user, len(got), err, c.want)
+		}
+	}
+}
+
+// "since" takes the changes at or after an instant, to the nanosecond on
+// both backends (PostgreSQL keeps microseconds: a bound between two is
+// rounded up, not cut down to include the change before it).
+func TestHistorySinceIsInclusiveToTheInstant(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	ana, p, art := fixture(t, s, "Officials said the plan works.")
+	a := mkSpan(t, s, ana, art, "opinion", 0, 9)
+	if _, err := s.UpdateAnnotation(models.WithActor(ctx, ana.ID), a.ID, models.AnnotationPatch{End: ptr(14)}); err != nil {
+		t.Fatal(err)
+	}
+	all, _, err := s.ProjectHistory(ctx, p.ID, models.HistoryFilter{}, models.Page{})
+	if err != nil || len(all) != 2 {
+		t.Fatalf("history %+v %v", all, err)
+	}
+	for _, e := range all {
+		for _, since := range []time.Time{e.At, e.At.Add(time.Nanosecond)} {
+			want := 0
+			for _, x := range all {
+				if !x.At.Before(since) {
+					want++
+				}
+			}
+			got, _, err := s.ProjectHistory(ctx, p.ID, models.HistoryFilter{Since: &since}, models.Page{})
+			if err != nil || len(got) != want {
+				t.Errorf("since %s: %d entries (%v), want %d", since.Format(time.RFC3339Nano), len(got), err, want)
+			}
 		}
 	}
 }

@@ -54,20 +54,12 @@ func (f AnnotationFilter) applySpanFilter(q *gorm.DB) *gorm.DB {
 	if sf.Country != "" {
 		conds, args = append(conds, "src.country = ?"), append(args, strings.ToUpper(sf.Country))
 	}
+	pg := q.Dialector.Name() == "postgres"
 	if sf.PublishedFrom != nil {
-		conds, args = append(conds, "a.published_at >= ?"), append(args, sf.PublishedFrom.UTC())
+		conds, args = append(conds, "a.published_at >= ?"), append(args, lowerBound(sf.PublishedFrom, pg))
 	}
 	if sf.PublishedBefore != nil {
-		before := sf.PublishedBefore.UTC()
-		if q.Dialector.Name() == "postgres" {
-			// timestamptz keeps microseconds and the driver cuts off the
-			// rest: an exclusive bound rounds up (published_to adds 1 ns
-			// to include its instant)
-			if c := before.Truncate(time.Microsecond); c.Before(before) {
-				before = c.Add(time.Microsecond)
-			}
-		}
-		conds, args = append(conds, "a.published_at < ?"), append(args, before)
+		conds, args = append(conds, "a.published_at < ?"), append(args, lowerBound(sf.PublishedBefore, pg))
 	}
 	if len(conds) > 0 {
 		// the articles that match, within the project (or the one article):
@@ -89,6 +81,20 @@ func (f AnnotationFilter) applySpanFilter(q *gorm.DB) *gorm.DB {
 		q = q.Where(cond, args...)
 	}
 	return q
+}
+
+// lowerBound is t as the bound of "column >= t" or "column < t". On
+// PostgreSQL (pg), timestamptz keeps microseconds and the driver cuts off
+// the rest, which would move such a bound down: it is rounded up instead
+// (published_to adds 1 ns to include its instant).
+func lowerBound(t *time.Time, pg bool) time.Time {
+	u := t.UTC()
+	if pg {
+		if c := u.Truncate(time.Microsecond); c.Before(u) {
+			u = c.Add(time.Microsecond)
+		}
+	}
+	return u
 }
 
 // SpanContext is what the span browser shows around a span: the text

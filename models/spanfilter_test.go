@@ -42,3 +42,34 @@ func TestSpanContextsCountCodePoints(t *testing.T) {
 		t.Errorf("context past the edges %+v %v", got, err)
 	}
 }
+
+// The publication-date bounds hold to the nanosecond on both backends:
+// from an instant includes it, from a nanosecond later does not, and
+// before an instant excludes it.
+func TestPublishedBoundsToTheNanosecond(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	ana, p, _ := fixture(t, s, "unused")
+	pub := time.Date(2026, 1, 31, 23, 0, 0, 0, time.UTC)
+	arts, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Title: "Dated", Text: "A dated article.", URL: "https://news.example.com/d", PublishedAt: &pub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mkSpan(t, s, ana, arts[0], "opinion", 0, 7)
+	later := pub.Add(time.Nanosecond)
+	for _, c := range []struct {
+		name         string
+		from, before *time.Time
+		want         int
+	}{
+		{"from the instant", &pub, nil, 1},
+		{"from a nanosecond later", &later, nil, 0},
+		{"before the instant", nil, &pub, 0},
+		{"before a nanosecond later", nil, &later, 1},
+	} {
+		got, _, err := s.ListAnnotations(ctx, models.AnnotationFilter{ProjectID: p.ID, SpanFilter: models.SpanFilter{PublishedFrom: c.from, PublishedBefore: c.before}}, models.Page{})
+		if err != nil || len(got) != c.want {
+			t.Errorf("%s: %d spans (%v), want %d", c.name, len(got), err, c.want)
+		}
+	}
+}
