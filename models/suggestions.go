@@ -61,7 +61,7 @@ func (c *SuggestCounts) Add(o SuggestCounts) {
 // suggestionsUser is the id of "(suggestions)".
 func (s *Store) suggestionsUser(ctx context.Context) (int64, error) {
 	var id int64
-	err := s.wr(ctx).Raw(`SELECT id FROM users WHERE name = ?`, SuggestionsUserName).Row().Scan(&id)
+	err := s.rd(ctx).Raw(`SELECT id FROM users WHERE name = ?`, SuggestionsUserName).Row().Scan(&id)
 	return id, err
 }
 
@@ -120,20 +120,27 @@ type suggestScheme struct {
 	cueOf, saidBy        int64
 }
 
+// suggestSchemeOf and suggestionsUser read through the read pool: a run
+// prepares its next chunk while the writer is busy with this one.
 func (s *Store) suggestSchemeOf(ctx context.Context, projectID int64, kind string) (*suggestScheme, error) {
 	var sc suggestScheme
 	label := func(key string) int64 {
 		var id int64
-		s.wr(ctx).Raw(`SELECT id FROM labels WHERE project_id = ? AND key = ?`, projectID, key).Row().Scan(&id)
+		s.rd(ctx).Raw(`SELECT id FROM labels WHERE project_id = ? AND key = ?`, projectID, key).Row().Scan(&id)
 		return id
 	}
 	// a relation type is used only when its ends allow these labels
 	relType := func(key, from, to string) int64 {
-		t, err := s.relationTypeByKey(ctx, projectID, key)
-		if err != nil || t.FromLabel != "" && t.FromLabel != from || t.ToLabel != "" && t.ToLabel != to {
+		ts, err := relationTypes(s.rd(ctx), projectID, "AND t.key = ?", key)
+		if err != nil || len(ts) == 0 {
 			return 0
 		}
-		return t.ID
+		if t := ts[0]; t.FromLabel == "" || t.FromLabel == from {
+			if t.ToLabel == "" || t.ToLabel == to {
+				return t.ID
+			}
+		}
+		return 0
 	}
 	if sc.content = label(kind); sc.content == 0 {
 		return nil, Invalid("kind", "is not a label of this project")
@@ -147,132 +154,173 @@ func (s *Store) suggestSchemeOf(ctx context.Context, projectID int64, kind strin
 // through the span writer and the relation writer. A claim already
 // stored (same label and extent) counts as existing and is left alone.
 func (s *Store) StoreSuggestions(ctx context.Context, projectID int64, kind string, in []SuggestionIn) (SuggestCounts, error) {
-	var counts SuggestCounts
-	err := s.Tx(ctx, func(tx *Store) error {
-		owner, err := tx.suggestionsUser(ctx)
-		if err != nil {
-			return err
+	w, err := s.PrepareSuggestions(ctx, projectID, kind, in)
+	if err != nil {
+		return SuggestCounts{}, err
+	}
+	return s.WriteSuggestions(ctx, w)
+}
+
+// suggestExt is a suggested span's place: what the unique index of the
+// owner's spans covers.
+type suggestExt struct {
+	article, label int64
+	start, end     int
+}
+
+// suggestPart is a prepared span's role in finding number finding.
+type suggestPart struct {
+	finding int
+	role    string
+}
+
+// SuggestionWrite is a chunk of findings made ready for the writer by
+// PrepareSuggestions (outside any transaction, so a run's next chunk is
+// prepared while this one is written): every span checked against its
+// article's text and the claims stored before counted.
+type SuggestionWrite struct {
+	projectID, owner int64
+	sc               *suggestScheme
+	in               []SuggestionIn
+	stored           map[suggestExt]int64 // as read when prepared
+	rows             []Annotation
+	parts            []suggestPart
+	counts           SuggestCounts // existing and skipped, so far
+}
+
+// PrepareSuggestions reads what a chunk of findings needs (the scheme,
+// the articles' texts, the chunk's stored suggestions) and builds its
+// rows. A claim stored meanwhile is still caught by the write: the
+// unique index skips it and it counts as existing.
+func (s *Store) PrepareSuggestions(ctx context.Context, projectID int64, kind string, in []SuggestionIn) (*SuggestionWrite, error) {
+	owner, err := s.suggestionsUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.suggestSchemeOf(ctx, projectID, kind)
+	if err != nil {
+		return nil, err
+	}
+	w := &SuggestionWrite{projectID: projectID, owner: owner, sc: sc, in: in, stored: map[suggestExt]int64{}}
+	var arts []int64
+	seen := map[int64]bool{}
+	for _, f := range in {
+		if !seen[f.ArticleID] {
+			seen[f.ArticleID] = true
+			arts = append(arts, f.ArticleID)
 		}
-		sc, err := tx.suggestSchemeOf(ctx, projectID, kind)
-		if err != nil {
-			return err
-		}
+	}
+	texts := map[int64]string{}
+	if len(arts) > 0 {
 		// the chunk's stored suggestions, read once: a claim found again
 		// is counted and left alone (its parts and links are stored)
-		type ext struct {
-			article, label int64
-			start, end     int
+		rows, err := s.rd(ctx).Raw(`SELECT id, article_id, label_id, start, "end" FROM annotations
+			WHERE user_id = ? AND layer = 'suggestion' AND article_id IN (?)`, owner, arts).Rows()
+		if err != nil {
+			return nil, err
 		}
-		stored := map[ext]int64{}
-		var arts []int64
-		seen := map[int64]bool{}
-		for _, f := range in {
-			if !seen[f.ArticleID] {
-				seen[f.ArticleID] = true
-				arts = append(arts, f.ArticleID)
+		for rows.Next() {
+			var id int64
+			var k suggestExt
+			if err := rows.Scan(&id, &k.article, &k.label, &k.start, &k.end); err != nil {
+				rows.Close()
+				return nil, err
 			}
+			w.stored[k] = id
 		}
-		if len(arts) > 0 {
-			rows, err := tx.wr(ctx).Raw(`SELECT id, article_id, label_id, start, "end" FROM annotations
-				WHERE user_id = ? AND layer = 'suggestion' AND article_id IN (?)`, owner, arts).Rows()
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id int64
-				var k ext
-				if err := rows.Scan(&id, &k.article, &k.label, &k.start, &k.end); err != nil {
-					rows.Close()
-					return err
-				}
-				stored[k] = id
-			}
-			rows.Close()
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
 		}
-		// the chunk's texts in one read (a span is checked against its
-		// article's text); an article of another project is not found
-		texts := map[int64]string{}
-		if len(arts) > 0 {
-			rows, err := tx.rd(ctx).Raw(`SELECT id, project_id, text FROM articles WHERE id IN (?) AND `+visible("articles"), arts).Rows()
-			if err != nil {
-				return err
+		// the texts in one read (a span is checked against its article's
+		// text); an article of another project is not found
+		rows, err = s.rd(ctx).Raw(`SELECT id, project_id, text FROM articles WHERE id IN (?) AND `+visible("articles"), arts).Rows()
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, pid int64
+			var text string
+			if err := rows.Scan(&id, &pid, &text); err != nil {
+				rows.Close()
+				return nil, err
 			}
-			for rows.Next() {
-				var id, pid int64
-				var text string
-				if err := rows.Scan(&id, &pid, &text); err != nil {
-					rows.Close()
-					return err
-				}
-				if pid == projectID {
-					texts[id] = text
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			for _, id := range arts {
-				if _, ok := texts[id]; !ok {
-					return notFound("article")
-				}
+			if pid == projectID {
+				texts[id] = text
 			}
 		}
-		indexes := map[int64]*SpanIndex{}
-		type part struct {
-			finding int
-			role    string
-			label   int64
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
 		}
-		var rows []Annotation
-		var parts []part
-		add := func(i int, f SuggestionIn, role string, label int64, ext [2]int) error {
-			ix := indexes[f.ArticleID]
-			if ix == nil {
-				ix = NewSpanIndex(texts[f.ArticleID])
-				indexes[f.ArticleID] = ix
-			}
-			prov := JSONMap{"role": role, "rule": f.Rule, "confidence": f.Confidence}
-			if role == RoleSource && f.Head != "" {
-				prov["head"] = f.Head
-			}
-			row, err := PrepareSpan(ix, projectID, SpanDraft{ArticleID: f.ArticleID, LabelID: label, UserID: owner,
-				Start: ext[0], End: ext[1], Origin: SuggestOrigin(f.Rule), Layer: LayerSuggestion, Provenance: prov}, "")
-			if err != nil {
-				return err
-			}
-			rows = append(rows, row)
-			parts = append(parts, part{i, role, label})
-			return nil
-		}
-		for i, f := range in {
-			if stored[ext{f.ArticleID, sc.content, f.Content[0], f.Content[1]}] != 0 {
-				counts.Existing++
-				continue
-			}
-			if err := add(i, f, RoleContent, sc.content, f.Content); err != nil {
-				counts.Skipped++
-				continue
-			}
-			if f.Cue != nil && sc.cue != 0 {
-				if add(i, f, RoleCue, sc.cue, *f.Cue) != nil {
-					counts.Skipped++
-				}
-			}
-			if f.Source != nil && sc.source != 0 {
-				if add(i, f, RoleSource, sc.source, *f.Source) != nil {
-					counts.Skipped++
-				}
+		for _, id := range arts {
+			if _, ok := texts[id]; !ok {
+				return nil, notFound("article")
 			}
 		}
-		ids, err := tx.insertSpans(ctx, rows, nil)
+	}
+	indexes := map[int64]*SpanIndex{}
+	add := func(i int, f SuggestionIn, role string, label int64, ext [2]int) error {
+		ix := indexes[f.ArticleID]
+		if ix == nil {
+			ix = NewSpanIndex(texts[f.ArticleID])
+			indexes[f.ArticleID] = ix
+		}
+		prov := JSONMap{"role": role, "rule": f.Rule, "confidence": f.Confidence}
+		if role == RoleSource && f.Head != "" {
+			prov["head"] = f.Head
+		}
+		row, err := PrepareSpan(ix, projectID, SpanDraft{ArticleID: f.ArticleID, LabelID: label, UserID: owner,
+			Start: ext[0], End: ext[1], Origin: SuggestOrigin(f.Rule), Layer: LayerSuggestion, Provenance: prov}, "")
+		if err != nil {
+			return err
+		}
+		w.rows = append(w.rows, row)
+		w.parts = append(w.parts, suggestPart{i, role})
+		return nil
+	}
+	for i, f := range in {
+		if w.stored[suggestExt{f.ArticleID, sc.content, f.Content[0], f.Content[1]}] != 0 {
+			w.counts.Existing++
+			continue
+		}
+		if err := add(i, f, RoleContent, sc.content, f.Content); err != nil {
+			w.counts.Skipped++
+			continue
+		}
+		if f.Cue != nil && sc.cue != 0 {
+			if add(i, f, RoleCue, sc.cue, *f.Cue) != nil {
+				w.counts.Skipped++
+			}
+		}
+		if f.Source != nil && sc.source != 0 {
+			if add(i, f, RoleSource, sc.source, *f.Source) != nil {
+				w.counts.Skipped++
+			}
+		}
+	}
+	return w, nil
+}
+
+// WriteSuggestions writes a prepared chunk in one transaction: its spans
+// through the span writer, then the links between them through the
+// relation writer.
+func (s *Store) WriteSuggestions(ctx context.Context, w *SuggestionWrite) (SuggestCounts, error) {
+	counts := w.counts
+	err := s.Tx(ctx, func(tx *Store) error {
+		counts = w.counts
+		ids, err := tx.insertSpans(ctx, w.rows, nil)
 		if err != nil {
 			return err
 		}
 		// A span stored before (or twice in this chunk: two claims with
 		// one source) is found by its extent, to link it.
-		for i, r := range rows {
-			k := ext{r.ArticleID, r.LabelID, r.Start, r.End}
+		stored := make(map[suggestExt]int64, len(w.stored)+len(w.rows))
+		for k, v := range w.stored {
+			stored[k] = v
+		}
+		for i, r := range w.rows {
+			k := suggestExt{r.ArticleID, r.LabelID, r.Start, r.End}
 			if ids[i] != 0 {
 				stored[k] = ids[i]
 				continue
@@ -280,40 +328,44 @@ func (s *Store) StoreSuggestions(ctx context.Context, projectID int64, kind stri
 			if _, ok := stored[k]; !ok {
 				var id int64
 				if err := tx.wr(ctx).Raw(`SELECT id FROM annotations WHERE article_id = ? AND label_id = ? AND start = ? AND "end" = ? AND user_id = ?`,
-					r.ArticleID, r.LabelID, r.Start, r.End, owner).Row().Scan(&id); err != nil {
+					r.ArticleID, r.LabelID, r.Start, r.End, w.owner).Row().Scan(&id); err != nil {
 					return err
 				}
 				stored[k] = id
 			}
 		}
-		byFinding := map[int]map[string]int64{}
-		for i, p := range parts {
-			if p.role == RoleContent {
+		// each finding's content, cue and source ids
+		byFinding := make([][3]int64, len(w.in))
+		for i, p := range w.parts {
+			r := w.rows[i]
+			id := stored[suggestExt{r.ArticleID, r.LabelID, r.Start, r.End}]
+			switch p.role {
+			case RoleContent:
 				if ids[i] != 0 {
 					counts.Created++
 				} else {
 					counts.Existing++
 				}
+				byFinding[p.finding][0] = id
+			case RoleCue:
+				byFinding[p.finding][1] = id
+			case RoleSource:
+				byFinding[p.finding][2] = id
 			}
-			if byFinding[p.finding] == nil {
-				byFinding[p.finding] = map[string]int64{}
-			}
-			r := rows[i]
-			byFinding[p.finding][p.role] = stored[ext{r.ArticleID, r.LabelID, r.Start, r.End}]
 		}
 		var links []relationRow
-		for i, f := range in {
-			m := byFinding[i]
-			content := m[RoleContent]
+		sc := w.sc
+		for i, f := range w.in {
+			content, cue, src := byFinding[i][0], byFinding[i][1], byFinding[i][2]
 			if content == 0 {
 				continue
 			}
 			origin := SuggestOrigin(f.Rule)
-			if cue := m[RoleCue]; cue != 0 && sc.cueOf != 0 && cue != content {
-				links = append(links, relationRow{projectID, f.ArticleID, sc.cueOf, cue, content, owner, origin})
+			if cue != 0 && sc.cueOf != 0 && cue != content {
+				links = append(links, relationRow{w.projectID, f.ArticleID, sc.cueOf, cue, content, w.owner, origin})
 			}
-			if src := m[RoleSource]; src != 0 && sc.saidBy != 0 && src != content {
-				links = append(links, relationRow{projectID, f.ArticleID, sc.saidBy, content, src, owner, origin})
+			if src != 0 && sc.saidBy != 0 && src != content {
+				links = append(links, relationRow{w.projectID, f.ArticleID, sc.saidBy, content, src, w.owner, origin})
 			}
 		}
 		_, err = tx.insertRelations(ctx, links, nil)

@@ -46,10 +46,11 @@ type suggestRunJSON struct {
 // ndjson is the media type of a run that reports its progress.
 const ndjson = "application/x-ndjson"
 
-// suggestedChunk is one chunk of articles run through the suggester.
+// suggestedChunk is one chunk of articles run through the suggester,
+// its findings prepared for the writer.
 type suggestedChunk struct {
 	articles int
-	found    []models.SuggestionIn
+	writes   []*models.SuggestionWrite
 	err      error
 }
 
@@ -85,7 +86,8 @@ func (h *Handler) runSuggestions(c *gin.Context) {
 		return
 	}
 	// The suggester runs a chunk ahead of the writer: while one chunk's
-	// findings are stored, the next chunk's articles are read and run.
+	// findings are stored, the next chunk's articles are read and run,
+	// and its spans prepared (checked against the texts).
 	chunks := make(chan suggestedChunk, 1)
 	go func() {
 		defer close(chunks)
@@ -95,19 +97,23 @@ func (h *Handler) runSuggestions(c *gin.Context) {
 			if err == nil && len(arts) == 0 {
 				return
 			}
-			var ch suggestedChunk
-			if err != nil {
-				ch.err = err
-			} else {
-				ch = suggestedChunk{articles: len(arts), found: suggestAll(arts)}
+			ch := suggestedChunk{articles: len(arts), err: err}
+			if err == nil {
 				after = arts[len(arts)-1].ID
+				for found := suggestAll(arts); len(found) > 0 && ch.err == nil; {
+					n := min(len(found), suggestWriteChunk)
+					var w *models.SuggestionWrite
+					w, ch.err = h.store.PrepareSuggestions(ctx, pid, kind, found[:n])
+					ch.writes = append(ch.writes, w)
+					found = found[n:]
+				}
 			}
 			select {
 			case chunks <- ch:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil {
+			if ch.err != nil {
 				return
 			}
 		}
@@ -130,15 +136,13 @@ func (h *Handler) runSuggestions(c *gin.Context) {
 			failRun(ch.err)
 			return
 		}
-		for found := ch.found; len(found) > 0; {
-			n := min(len(found), suggestWriteChunk)
-			counts, err := h.store.StoreSuggestions(ctx, pid, kind, found[:n])
+		for _, w := range ch.writes {
+			counts, err := h.store.WriteSuggestions(ctx, w)
 			if err != nil {
 				failRun(err)
 				return
 			}
 			total.Add(counts)
-			found = found[n:]
 		}
 		out.Articles += ch.articles
 		if stream {
