@@ -102,7 +102,7 @@ func (s *Store) Agreement(ctx context.Context, q AgreementQuery) (*AgreementData
 			d.Users = kept
 		}
 		return s.agreementDone(tx, q, d)
-	}, &sql.TxOptions{ReadOnly: true})
+	}, snapshotTx)
 	if err != nil {
 		return nil, err
 	}

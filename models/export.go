@@ -96,8 +96,14 @@ func (s *Store) ExportAnnotations(ctx context.Context, f AnnotationFilter, each 
 			}
 			lastID = arts[len(arts)-1].id
 		}
-	}, &sql.TxOptions{ReadOnly: true})
+	}, snapshotTx)
 }
+
+// snapshotTx is a read transaction that is one snapshot: SQLite's is;
+// PostgreSQL's default (read committed) would show each statement the
+// latest commits, so it asks for repeatable read (mattn/go-sqlite3
+// ignores the level).
+var snapshotTx = &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 
 type exportArt struct {
 	id                               int64

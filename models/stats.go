@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"slices"
 	"strings"
 	"unicode"
@@ -282,7 +281,7 @@ func (s *Store) Stats(ctx context.Context, q StatsQuery) ([]StatsRow, error) {
 		}
 		sortStats(out, q.By, labels)
 		return nil
-	}, &sql.TxOptions{ReadOnly: true})
+	}, snapshotTx)
 	if err != nil {
 		return nil, err
 	}
