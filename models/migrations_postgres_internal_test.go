@@ -1,6 +1,11 @@
 package models
 
-import "testing"
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
 
 // Every schema version has a step in both lists: a version added to one
 // dialect only would leave the other behind (pgMigrate refuses to run).
@@ -35,4 +40,21 @@ func hasVersion(ms []migration, v int) bool {
 		}
 	}
 	return false
+}
+
+// slant backup's pg_dump gets the URL's password in its environment,
+// never on its command line (readable by every local user).
+func TestPgDumpKeepsThePasswordOffTheCommandLine(t *testing.T) {
+	cmd := pgDumpCommand(context.Background(), "pg_dump", "postgres://slant:s3cr%40t@db.example:5432/slant?sslmode=verify-full", "/tmp/x.dump")
+	for _, a := range cmd.Args {
+		if strings.Contains(a, "s3cr") {
+			t.Fatalf("password on the command line: %q", cmd.Args)
+		}
+	}
+	if !slices.Contains(cmd.Env, "PGPASSWORD=s3cr@t") {
+		t.Fatal("PGPASSWORD not set for pg_dump")
+	}
+	if !slices.Contains(cmd.Args, "postgres://slant@db.example:5432/slant?sslmode=verify-full") {
+		t.Fatalf("the URL without its password is not passed: %q", cmd.Args)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
@@ -302,8 +303,7 @@ func (s *Store) pgBackup(ctx context.Context, path string) error {
 	if err != nil {
 		return &ValidationError{Code: "validation_failed", Message: "slant backup on PostgreSQL runs pg_dump, which is not installed here; back up with the database's own tools (pg_dump, or your provider's snapshots)", Fields: map[string]string{}}
 	}
-	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file", path, "--dbname", s.path)
-	cmd.Env = os.Environ()
+	cmd := pgDumpCommand(ctx, bin, s.path, path)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		os.Remove(path)
 		return fmt.Errorf("pg_dump: %v: %s", err, redactDSNError(errors.New(string(out)), s.path))
@@ -322,4 +322,21 @@ func (s *Store) FoldCounts(ctx context.Context) error {
 		sums AS (SELECT project_id, SUM(articles) AS a, SUM(annotations) AS n FROM gone GROUP BY project_id)
 		UPDATE projects p SET article_count = p.article_count + sums.a, annotation_count = p.annotation_count + sums.n
 		FROM sums WHERE p.id = sums.project_id`).Error
+}
+
+// pgDumpCommand is pg_dump of the database at dsn into path. A password
+// in the URL goes in the environment, not on the command line, where
+// every user of the machine could read it (ps).
+func pgDumpCommand(ctx context.Context, bin, dsn, path string) *exec.Cmd {
+	env := os.Environ()
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			env = append(env, "PGPASSWORD="+pw)
+			u.User = url.User(u.User.Username())
+			dsn = u.String()
+		}
+	}
+	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file", path, "--dbname", dsn)
+	cmd.Env = env
+	return cmd
 }
