@@ -398,5 +398,5 @@ func (s *Store) ExportArticleLabels(ctx context.Context, f ArticleLabelFilter, e
 			return each(cur)
 		}
 		return nil
-	}, &sql.TxOptions{ReadOnly: true})
+	}, snapshotTx)
 }
