@@ -105,7 +105,8 @@ func TestQuickRunProducesEveryFigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFigures(t, res.Markdown(), "1. create span, 1 client", "2. read article", "3. bulk pre-annotations", "4. export 2000 spans as csv",
-		"4. export 2000 spans as jsonl", "5. import 200 JSONL articles", "5b. saves during a 200-article import", "9. search 400 articles")
+		"4. export 2000 spans as jsonl", "5. import 200 JSONL articles", "5b. saves during a 200-article import", "9. search 400 articles",
+		"10. suggestions over 300 articles")
 }
 
 // checkFigures asserts that each figure is in the table and that no
