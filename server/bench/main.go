@@ -49,6 +49,8 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "append the results to this file (empty: stdout only)")
 	slantBin := flag.String("slant", "bin/slant", "the slant binary to measure")
 	only := flag.String("only", "", "run only these steps (comma-separated: create, read, bulk, export, import, import-saves, browser, scale, agreement, search, suggest; or figure numbers 1, 2, 3, 4, 5, 5b, 6, 7, 8, 9, 10)")
+	pgURL := flag.String("postgres", postgresURL(), "also run figures 1–5 on this PostgreSQL server (default: $SLANT_BENCH_POSTGRES, else $SLANT_TEST_POSTGRES)")
+	pgOnly := flag.Bool("postgres-only", false, "run only the PostgreSQL figures")
 	flag.Parse()
 	cfg := fullConfig
 	if *quick {
@@ -65,15 +67,22 @@ func main() {
 			cfg.Only[name] = true
 		}
 	}
-	res, err := Run(cfg, *slantBin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	if !*pgOnly {
+		res, err := Run(cfg, *slantBin)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		emit(res.Markdown(), *out)
 	}
-	table := res.Markdown()
+	runPostgres(cfg, *slantBin, *pgURL, *out)
+}
+
+// emit prints a table and appends it to out (if not empty).
+func emit(table, out string) {
 	fmt.Print(table)
-	if *out != "" {
-		f, err := os.OpenFile(*out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if out != "" {
+		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			os.Exit(1)
@@ -382,6 +391,10 @@ func baselineServer(args []string) {
 	addr := fs.String("addr", "", "address")
 	files := fs.String("bytes", "", "comma-separated files to serve at /bytes/0, /bytes/1, ...")
 	fs.Parse(args)
+	if isPostgres(*db) {
+		pgBaselineServer(*db, *addr) // postgres.go
+		return
+	}
 	w, err := sql.Open("sqlite3", models.DSN(*db, true))
 	if err != nil {
 		panic(err)
