@@ -26,11 +26,11 @@ func cmdMigrateDB(args []string, stdout, stderr io.Writer) error {
 	if pos, err := parseInterleaved(fs, args); err != nil {
 		return err
 	} else if len(pos) > 0 {
-		return errors.New("usage: slant migrate-db --from FILE --to postgres://...")
+		return errors.New("usage: slant migrate-db --from FILE --to postgres://URL")
 	}
 	switch {
 	case *from == "" || *to == "":
-		return errors.New("usage: slant migrate-db --from FILE --to postgres://...")
+		return errors.New("usage: slant migrate-db --from FILE --to postgres://URL")
 	case models.IsPostgresDSN(*from):
 		return errors.New("--from is the SQLite file to copy; --to names the PostgreSQL database")
 	case !models.IsPostgresDSN(*to):
