@@ -173,6 +173,7 @@ func (s *Store) Assign(ctx context.Context, projectID int64, f ArticleFilter, us
 	}
 	made := 0
 	err := s.Tx(ctx, func(tx *Store) error {
+		made = 0 // afresh on every attempt (PostgreSQL may retry)
 		if _, err := tx.GetProject(ctx, projectID); err != nil {
 			return err
 		}
@@ -193,7 +194,7 @@ func (s *Store) Assign(ctx context.Context, projectID int64, f ArticleFilter, us
 				where, args = append(where, "src.ownership = ?"), append(args, f.Ownership)
 			}
 			if f.Q != "" {
-				where, args = append(where, `a.title LIKE ? ESCAPE '\'`), append(args, "%"+escapeLike(f.Q)+"%")
+				where, args = append(where, `a.title `+tx.like()+` ? ESCAPE '\'`), append(args, "%"+escapeLike(f.Q)+"%")
 			}
 			switch f.Status {
 			case "done":

@@ -91,8 +91,11 @@ func (s *Store) BulkCreate(ctx context.Context, projectID, userID int64, spans [
 	if err := CheckBulkCount(len(spans) + len(rels)); err != nil {
 		return nil, err
 	}
-	res := &BulkResult{IDs: make([]int64, len(spans)), RelationIDs: make([]int64, len(rels))}
+	res := &BulkResult{}
 	err := s.Tx(ctx, func(tx *Store) error {
+		// afresh on every attempt: PostgreSQL may run this again after a
+		// serialization failure
+		*res = BulkResult{IDs: make([]int64, len(spans)), RelationIDs: make([]int64, len(rels))}
 		if _, err := tx.GetProject(ctx, projectID); err != nil {
 			return err
 		}

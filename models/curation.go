@@ -419,11 +419,13 @@ func (s *Store) AcceptAgreed(ctx context.Context, projectID, articleID, curatorI
 			}
 			rows = append(rows, row)
 		}
+		made := 0
 		err := s.Tx(ctx, func(tx *Store) error {
+			made = 0 // afresh on every attempt (PostgreSQL may retry)
 			ids, err := tx.insertSpans(ctx, rows, nil)
 			for _, id := range ids {
 				if id != 0 {
-					created++
+					made++
 				}
 			}
 			return err
@@ -431,6 +433,7 @@ func (s *Store) AcceptAgreed(ctx context.Context, projectID, articleID, curatorI
 		if err != nil {
 			return found, created, err
 		}
+		created += made
 	}
 	return found, created, nil
 }

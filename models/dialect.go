@@ -80,6 +80,16 @@ func (s *Store) rfc3339(col string) string {
 	return "replace(replace(" + col + ", ' ', 'T'), '+00:00', 'Z')"
 }
 
+// like is the case-insensitive LIKE: SQLite's LIKE folds ASCII case,
+// PostgreSQL's does not (ILIKE folds every letter; close enough for the
+// title and outlet filters it serves).
+func (s *Store) like() string {
+	if s.pg {
+		return "ILIKE"
+	}
+	return "LIKE"
+}
+
 // IsPostgres reports whether the store runs on PostgreSQL.
 func (s *Store) IsPostgres() bool { return s.pg }
 

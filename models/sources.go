@@ -129,7 +129,7 @@ func (s *Store) ListSources(ctx context.Context, f SourceFilter, pg Page) ([]Sou
 	}
 	if f.Q != "" {
 		like := "%" + escapeLike(f.Q) + "%"
-		q = q.Where(`(name LIKE ? ESCAPE '\' OR domain LIKE ? ESCAPE '\')`, like, like)
+		q = q.Where(`(name `+s.like()+` ? ESCAPE '\' OR domain `+s.like()+` ? ESCAPE '\')`, like, like)
 	}
 	var rows []Source
 	if err := q.Find(&rows).Error; err != nil {
