@@ -169,7 +169,8 @@ func (w *ImportWriter) prepare() error {
 	var err error
 	w.insArticle, err = tx.PrepareContext(ctx, w.s.rebind(`INSERT INTO articles (project_id, source_id, external_id, url, title, author,
 		published_at, language, text, text_sha256, length, metadata, created_at, updated_at, import_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (project_id, external_id) DO NOTHING RETURNING id`))
 	if err != nil {
 		return err
 	}
@@ -235,6 +236,12 @@ func (w *ImportWriter) InsertArticle(a *Article) error {
 	a.CreatedAt, a.UpdatedAt = now, now
 	err := w.insArticle.QueryRowContext(dbContext(w.ctx), a.ProjectID, a.SourceID, a.ExternalID, a.URL, a.Title, a.Author,
 		a.PublishedAt, a.Language, a.Text, a.TextSHA256, a.Length, a.Metadata, now, now, w.importID).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		// the external_id is taken (by an article written meanwhile):
+		// ON CONFLICT, not a failed statement, which on PostgreSQL would
+		// abort the whole chunk
+		return ErrExternalIDTaken
+	}
 	if err != nil {
 		if isForeignKey(err) {
 			return notFound("project (deleted during the import)")

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"gorm.io/gorm/clause"
 	"net"
 	"net/url"
 	"regexp"
@@ -191,8 +192,23 @@ func (s *Store) ensureSource(ctx context.Context, domain string, cache map[strin
 		return 0, err
 	}
 	src = &Source{Domain: domain, Ownership: OwnershipUnknown}
-	if err := s.CreateSource(ctx, src); err != nil {
+	if err := validateSource(src); err != nil {
 		return 0, err
+	}
+	// another writer may add the outlet meanwhile: ON CONFLICT leaves the
+	// transaction usable (a failed INSERT aborts it on PostgreSQL), and
+	// the outlet is then the other's
+	res := s.wr(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "domain"}}, DoNothing: true}).Create(src)
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	if res.RowsAffected == 0 {
+		other, err := s.SourceByDomain(ctx, domain)
+		if err != nil {
+			return 0, err
+		}
+		cache[domain] = other.ID
+		return other.ID, nil
 	}
 	if importID != 0 {
 		if err := s.wr(ctx).Exec(`UPDATE sources SET import_id = ?, updated_at = created_at WHERE id = ?`, importID, src.ID).Error; err != nil {
