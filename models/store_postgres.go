@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -206,7 +208,29 @@ func pgMigrate(db *gorm.DB, target int) error {
 			}
 		}
 		stmts = append(stmts, `CREATE OR REPLACE VIEW `+pgVisibleSchema+`.projects AS SELECT `+strings.Join(cols, ", ")+` FROM public.projects p`)
+		// Replacing a view waits for every reader of it and makes new
+		// readers wait behind it, on every server: so the views are
+		// replaced only when they would change (their statements and the
+		// tables' columns, remembered in the schema's comment), and
+		// never wait long for a lock.
+		var shape []string
+		if err := c.Raw(`SELECT table_name || '.' || column_name FROM information_schema.columns
+			WHERE table_schema = 'public' AND table_name IN ('articles', 'annotations', 'labels', 'sources', 'projects')
+			ORDER BY table_name, ordinal_position`).Scan(&shape).Error; err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		sum := sha256.Sum256([]byte(strings.Join(stmts, "\n") + "\n" + strings.Join(shape, ",")))
+		want := hex.EncodeToString(sum[:])
+		var have string
+		c.Raw(`SELECT COALESCE(obj_description(oid, 'pg_namespace'), '') FROM pg_namespace WHERE nspname = ?`, pgVisibleSchema).Scan(&have)
+		if have == want {
+			return nil
+		}
+		stmts = append(stmts, `COMMENT ON SCHEMA `+pgVisibleSchema+` IS '`+want+`'`)
 		return c.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(`SET LOCAL lock_timeout = '10s'`).Error; err != nil {
+				return err
+			}
 			for _, s := range stmts {
 				if err := tx.Exec(s).Error; err != nil {
 					return fmt.Errorf("create read views: %w", err)
