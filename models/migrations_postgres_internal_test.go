@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -56,5 +57,29 @@ func TestPgDumpKeepsThePasswordOffTheCommandLine(t *testing.T) {
 	}
 	if !slices.Contains(cmd.Args, "postgres://slant@db.example:5432/slant?sslmode=verify-full") {
 		t.Fatalf("the URL without its password is not passed: %q", cmd.Args)
+	}
+}
+
+// A password given as a password= parameter is kept out of logs, errors
+// and pg_dump's command line as well as one in the user part.
+func TestPasswordParameterIsRedacted(t *testing.T) {
+	dsn := "postgres://slant@db.example/slant?password=hunter2x&sslmode=verify-full"
+	if got := RedactDSN(dsn); strings.Contains(got, "hunter2x") {
+		t.Fatalf("RedactDSN: %s", got)
+	}
+	if got := RedactDSN("postgres://slant:hunter2x@db.example/slant"); strings.Contains(got, "hunter2x") {
+		t.Fatalf("RedactDSN: %s", got)
+	}
+	if err := redactDSNError(errors.New("connect to postgres://slant@db.example/slant?password=hunter2x failed"), dsn); strings.Contains(err.Error(), "hunter2x") {
+		t.Fatalf("error: %v", err)
+	}
+	cmd := pgDumpCommand(context.Background(), "pg_dump", dsn, "/tmp/x.dump")
+	for _, a := range cmd.Args {
+		if strings.Contains(a, "hunter2x") {
+			t.Fatalf("password on pg_dump's command line: %q", cmd.Args)
+		}
+	}
+	if !slices.Contains(cmd.Env, "PGPASSWORD=hunter2x") {
+		t.Fatal("PGPASSWORD not set for pg_dump")
 	}
 }

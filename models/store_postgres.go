@@ -128,19 +128,54 @@ func withSearchPath(dsn string) string {
 	return dsn + sep + "search_path=" + pgVisibleSchema + ",public"
 }
 
-// redactDSNError keeps a password in the URL out of an error message.
+// dsnPasswords are the passwords a URL carries: in its user part or as
+// a password= parameter (pgx accepts both).
+func dsnPasswords(dsn string) []string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		out = append(out, pw)
+	}
+	for _, pw := range u.Query()["password"] {
+		if pw != "" {
+			out = append(out, pw)
+		}
+	}
+	return out
+}
+
+// RedactDSN is a database URL as it may be shown or logged: without its
+// passwords (a SQLite path is shown as it is).
+func RedactDSN(dsn string) string {
+	if !IsPostgresDSN(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// redactDSNError keeps the URL's passwords out of an error message.
 func redactDSNError(err error, dsn string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		if j := strings.Index(dsn[i+3:], "@"); j >= 0 {
-			cred := dsn[i+3 : i+3+j]
-			if k := strings.Index(cred, ":"); k >= 0 && k+1 < len(cred) {
-				msg = strings.ReplaceAll(msg, cred[k+1:], "***")
-			}
-		}
+	for _, pw := range dsnPasswords(dsn) {
+		msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		msg = strings.ReplaceAll(msg, url.QueryEscape(pw), "xxxxx")
 	}
 	return errors.New(msg)
 }
@@ -353,12 +388,17 @@ func (s *Store) FoldCounts(ctx context.Context) error {
 // every user of the machine could read it (ps).
 func pgDumpCommand(ctx context.Context, bin, dsn, path string) *exec.Cmd {
 	env := os.Environ()
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+	if u, err := url.Parse(dsn); err == nil {
 		if pw, ok := u.User.Password(); ok {
 			env = append(env, "PGPASSWORD="+pw)
 			u.User = url.User(u.User.Username())
-			dsn = u.String()
 		}
+		if q := u.Query(); q.Has("password") {
+			env = append(env, "PGPASSWORD="+q.Get("password"))
+			q.Del("password")
+			u.RawQuery = q.Encode()
+		}
+		dsn = u.String()
 	}
 	cmd := exec.CommandContext(ctx, bin, "--format=custom", "--no-owner", "--file", path, "--dbname", dsn)
 	cmd.Env = env

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -261,16 +260,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 
 // displayDB is the database as it may be shown or logged: a PostgreSQL
 // URL without its password.
-func displayDB(db string) string {
-	if !models.IsPostgresDSN(db) {
-		return db
-	}
-	u, err := url.Parse(db)
-	if err != nil {
-		return "postgres://(unparsable URL)"
-	}
-	return u.Redacted()
-}
+func displayDB(db string) string { return models.RedactDSN(db) }
 
 func envInt(key string, def int) int {
 	if n, err := strconv.Atoi(env(key, "")); err == nil {
