@@ -440,6 +440,14 @@ func (s *Store) UpdateAnnotation(ctx context.Context, id int64, p AnnotationPatc
 			}
 			return err
 		}
+		if tx.pg {
+			// stamped by the database's clock, as every other write: the
+			// servers' clocks may differ, and a pull compares stamps with
+			// the database's (the pull horizon, in the filter above)
+			if err := tx.wr(ctx).Exec(`UPDATE annotations SET updated_at = `+tx.now()+` WHERE id = ?`, a.ID).Error; err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

@@ -212,8 +212,8 @@ func (s *Store) EndImport(ctx context.Context, id int64, state, msg string, n Im
 	// next time
 	return s.Tx(ctx, func(tx *Store) error {
 		res := tx.wr(ctx).Exec(`UPDATE imports SET state = ?, error = ?, articles_created = ?, articles_skipped = ?,
-			spans_created = ?, problem_count = ?, finished_at = ? WHERE id = ? AND state = 'running'`,
-			state, msg, created, skipped, spans, problems, time.Now().UTC(), id)
+			spans_created = ?, problem_count = ?, finished_at = `+tx.now()+` WHERE id = ? AND state = 'running'`,
+			state, msg, created, skipped, spans, problems, id)
 		if res.Error != nil {
 			return res.Error
 		}

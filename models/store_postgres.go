@@ -287,7 +287,14 @@ func (s *Store) pgTx(ctx context.Context, fn func(tx *Store) error) error {
 			if err := g.Exec(`SET TRANSACTION ISOLATION LEVEL SERIALIZABLE`).Error; err != nil {
 				return err
 			}
-			if act.set() {
+			// a transaction id now, not at the first write: the pull
+			// horizon (pgPullHorizon) counts the transactions that have
+			// one, and a write waiting on a lock has none yet
+			if !act.set() {
+				if err := g.Exec(`SELECT pg_current_xact_id()`).Error; err != nil {
+					return err
+				}
+			} else {
 				uid := ""
 				if v := act.userID(); v != nil {
 					uid = fmt.Sprint(v)
@@ -296,7 +303,7 @@ func (s *Store) pgTx(ctx context.Context, fn func(tx *Store) error) error {
 				if act.mute {
 					mute = "1"
 				}
-				if err := g.Exec(`SELECT set_config('slant.actor', ?, true), set_config('slant.mute', ?, true)`, uid, mute).Error; err != nil {
+				if err := g.Exec(`SELECT pg_current_xact_id(), set_config('slant.actor', ?, true), set_config('slant.mute', ?, true)`, uid, mute).Error; err != nil {
 					return err
 				}
 			}
