@@ -50,15 +50,15 @@ func validateArticleIn(a *ArticleIn) error {
 	if a.Text == "" {
 		return Invalid("text", "is required and must not be empty")
 	}
-	if !utf8.ValidString(a.Text) {
-		return Invalid("text", "must be valid UTF-8")
+	if !validText(a.Text) {
+		return Invalid("text", "must be valid UTF-8 without NUL characters")
 	}
 	if IsBlank(a.Text) {
 		return Invalid("text", "must contain more than whitespace")
 	}
 	for field, v := range map[string]string{"title": a.Title, "author": a.Author, "url": a.URL, "language": a.Language} {
-		if !utf8.ValidString(v) {
-			return Invalid(field, "must be valid UTF-8")
+		if !validText(v) {
+			return Invalid(field, "must be valid UTF-8 without NUL characters")
 		}
 	}
 	if utf8.RuneCountInString(a.Title) > 2000 {

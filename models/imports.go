@@ -210,10 +210,17 @@ func (s *Store) EndImport(ctx context.Context, id int64, state, msg string, n Im
 	// commit: an incremental pull (updated_since) that read just before
 	// the publish passes a time earlier than it, so it sees the import
 	// next time
+	// on PostgreSQL by the database's clock (several servers' clocks may
+	// differ; pulls compare with the database's), on SQLite by Go's at
+	// full precision, as every SQLite stamp a pull compares with
 	return s.Tx(ctx, func(tx *Store) error {
+		finished, finishedArg := "?", []any{time.Now().UTC()}
+		if s.pg {
+			finished, finishedArg = s.now(), nil
+		}
 		res := tx.wr(ctx).Exec(`UPDATE imports SET state = ?, error = ?, articles_created = ?, articles_skipped = ?,
-			spans_created = ?, problem_count = ?, finished_at = `+tx.now()+` WHERE id = ? AND state = 'running'`,
-			state, msg, created, skipped, spans, problems, id)
+			spans_created = ?, problem_count = ?, finished_at = `+finished+` WHERE id = ? AND state = 'running'`,
+			append([]any{state, msg, created, skipped, spans, problems}, append(finishedArg, id)...)...)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -86,8 +87,8 @@ func validateClientID(id string) error {
 }
 
 func validateAnnotationFields(note string, attrs JSONMap, origin string) error {
-	if !utf8.ValidString(note) {
-		return Invalid("note", "must be valid UTF-8")
+	if !validText(note) {
+		return Invalid("note", "must be valid UTF-8 without NUL characters")
 	}
 	if utf8.RuneCountInString(note) > MaxNoteRunes {
 		return Invalid("note", "must be at most "+itoa(MaxNoteRunes)+" characters")
@@ -119,8 +120,16 @@ func checkJSONBounds(field string, m JSONMap, maxBytes int) error {
 	if len(b) > maxBytes {
 		return Invalid(field, "must be at most "+itoa(maxBytes/1024)+" KiB as JSON")
 	}
+	if bytes.Contains(b, []byte(`\u0000`)) {
+		return Invalid(field, "must not contain NUL characters (U+0000)")
+	}
 	return nil
 }
+
+// validText is valid UTF-8 without NUL characters, which PostgreSQL
+// cannot store in text (refused on both backends, so a SQLite database
+// can always move to PostgreSQL).
+func validText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // jsonDepth is the nesting depth of v (an object or array counts one
 // level); it stops counting once past the limit.
