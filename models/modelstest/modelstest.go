@@ -5,6 +5,7 @@ package modelstest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
@@ -128,7 +129,17 @@ func newPostgresDB(t testing.TB) string {
 // dbPrefix names this process's databases, so that a later run can tell
 // which were left by processes that have ended (those made ahead and
 // never taken, or a crashed run's).
-func dbPrefix() string { return fmt.Sprintf("slant_t_%d_", os.Getpid()) }
+func dbPrefix() string { return fmt.Sprintf("slant_t_%s_%d_", machine(), os.Getpid()) }
+
+// machine tells this machine's processes from those of others that share
+// the PostgreSQL server (a pid means nothing on another machine): a
+// short hash of the host name and the boot id.
+var machine = sync.OnceValue(func() string {
+	host, _ := os.Hostname()
+	boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	sum := sha256.Sum256([]byte(host + "|" + string(boot)))
+	return hex.EncodeToString(sum[:3])
+})
 
 // dropLeftovers drops the test databases of processes that have ended.
 func dropLeftovers(admin *sql.DB) {
@@ -142,11 +153,12 @@ func dropLeftovers(admin *sql.DB) {
 		if rows.Scan(&name) != nil {
 			continue
 		}
+		// slant_t_<machine>_<pid>_<random>, slant_tmpl_<machine>_<pid>_<random>
 		parts := strings.Split(name, "_")
-		if len(parts) < 4 {
-			continue
+		if len(parts) != 5 || parts[2] != machine() {
+			continue // another machine's, or an older naming
 		}
-		pid, err := strconv.Atoi(parts[2])
+		pid, err := strconv.Atoi(parts[3])
 		if err != nil {
 			continue
 		}
@@ -161,7 +173,7 @@ func dropLeftovers(admin *sql.DB) {
 }
 
 func makeTemplate(admin *sql.DB) (string, error) {
-	name := fmt.Sprintf("slant_tmpl_%d_%s", os.Getpid(), randHex())
+	name := fmt.Sprintf("slant_tmpl_%s_%d_%s", machine(), os.Getpid(), randHex())
 	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
 		return "", err
 	}
