@@ -284,9 +284,6 @@ func (s *Store) pgTx(ctx context.Context, fn func(tx *Store) error) error {
 	var err error
 	for attempt := 0; attempt < 40; attempt++ {
 		err = s.w.WithContext(dbContext(ctx)).Transaction(func(g *gorm.DB) error {
-			if err := g.Exec(`SET TRANSACTION ISOLATION LEVEL SERIALIZABLE`).Error; err != nil {
-				return err
-			}
 			// a transaction id now, not at the first write: the pull
 			// horizon (pgPullHorizon) counts the transactions that have
 			// one, and a write waiting on a lock has none yet
@@ -308,7 +305,7 @@ func (s *Store) pgTx(ctx context.Context, fn func(tx *Store) error) error {
 				}
 			}
 			return fn(&Store{r: g, w: g, inTx: true, pg: true, path: s.path, exportSlots: s.exportSlots, texts: s.texts, gold: s.gold})
-		})
+		}, serializable)
 		if !retryable(err) {
 			return err
 		}
@@ -319,6 +316,10 @@ func (s *Store) pgTx(ctx context.Context, fn func(tx *Store) error) error {
 	}
 	return err
 }
+
+// serializable begins a write transaction at SERIALIZABLE in its BEGIN
+// (one round trip less than a SET TRANSACTION after it).
+var serializable = &sql.TxOptions{Isolation: sql.LevelSerializable}
 
 // retryable reports PostgreSQL's serialization failure and deadlock.
 func retryable(err error) bool {
