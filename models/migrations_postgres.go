@@ -48,6 +48,14 @@ var pgMigrations = []migration{
 			RETURN NULL;
 		END $$`,
 	}},
+	{19, "login failures kept in the database, so that every server counts them", []string{
+		`CREATE TABLE login_failures (
+			key TEXT PRIMARY KEY,
+			fails INTEGER NOT NULL,
+			locked_until TIMESTAMPTZ NOT NULL,
+			last_at TIMESTAMPTZ NOT NULL)`,
+		`CREATE INDEX idx_login_failures_last ON login_failures (last_at)`,
+	}},
 }
 
 func pgBaseline() []string {

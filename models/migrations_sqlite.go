@@ -677,6 +677,17 @@ var migrations = []migration{
 				ON CONFLICT (article_id) DO UPDATE SET version = version + 1;
 		END`,
 	}},
+	{19, "login failures kept in the database, so that every server counts them", []string{
+		// one row per throttling key (server/api/auth.go): several servers
+		// on one PostgreSQL must share the count, or a guesser gets one
+		// budget per server and a restart clears it
+		`CREATE TABLE login_failures (
+			key TEXT PRIMARY KEY,
+			fails INTEGER NOT NULL,
+			locked_until DATETIME NOT NULL,
+			last_at DATETIME NOT NULL)`,
+		`CREATE INDEX idx_login_failures_last ON login_failures (last_at)`,
+	}},
 }
 
 // LatestVersion is the schema version this binary writes.

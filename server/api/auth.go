@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"math"
 	"mime"
 	"net"
@@ -33,10 +35,16 @@ import (
 //     refuse a correct password, so an attacker who guesses at a name
 //     from elsewhere (or from behind the same proxy) cannot lock its
 //     owner out.
+//
+// With a store, the counts live in the database (login_failures), so that
+// every server behind one PostgreSQL, and a restarted one, counts the
+// same failures; the map then only holds the keys of the call at hand.
 type loginLimiter struct {
-	mu  sync.Mutex
-	m   map[string]*loginAttempts
-	now func() time.Time
+	mu    sync.Mutex
+	m     map[string]*loginAttempts
+	now   func() time.Time
+	store *models.Store
+	calls int
 }
 
 type loginAttempts struct {
@@ -60,9 +68,14 @@ func newLoginLimiter() *loginLimiter {
 // out it returns how long to wait and reserves nothing. Otherwise the
 // attempt counts as a failure up front, so concurrent guesses cannot slip
 // past the limit while bcrypt runs; succeeded gives it back.
-func (l *loginLimiter) attempt(keys ...string) time.Duration {
+func (l *loginLimiter) attempt(keys ...string) (wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.shared(keys, func() { wait = l.attemptLocked(keys) })
+	return wait
+}
+
+func (l *loginLimiter) attemptLocked(keys []string) time.Duration {
 	now := l.now()
 	var wait time.Duration
 	for _, k := range keys {
@@ -88,9 +101,14 @@ func (l *loginLimiter) attempt(keys ...string) time.Duration {
 
 // failed records a failure that was not reserved by attempt on wide keys
 // (name, address) and returns how long they are now locked out, if at all.
-func (l *loginLimiter) failed(keys ...string) time.Duration {
+func (l *loginLimiter) failed(keys ...string) (wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.shared(keys, func() { wait = l.failedLocked(keys) })
+	return wait
+}
+
+func (l *loginLimiter) failedLocked(keys []string) time.Duration {
 	now := l.now()
 	var wait time.Duration
 	for _, k := range keys {
@@ -132,6 +150,48 @@ func (l *loginLimiter) prune(now time.Time) {
 	}
 }
 
+// shared runs f with keys' state loaded from the store into the map and
+// stores what f leaves there, all in one transaction (f may run again
+// if PostgreSQL retries it). Without a store, or if the store fails, f
+// runs on the map alone (a failing database fails the login anyway).
+func (l *loginLimiter) shared(keys []string, f func()) {
+	if l.store == nil {
+		f()
+		return
+	}
+	ctx := context.Background()
+	err := l.store.UpdateLoginFailures(ctx, keys, func(have map[string]models.LoginFailure) map[string]models.LoginFailure {
+		for _, k := range keys {
+			delete(l.m, k)
+			if r, ok := have[k]; ok {
+				l.m[k] = &loginAttempts{fails: r.Fails, until: r.Until, last: r.Last}
+			}
+		}
+		f()
+		out := map[string]models.LoginFailure{}
+		for _, k := range keys {
+			if a, ok := l.m[k]; ok {
+				out[k] = models.LoginFailure{Fails: a.fails, Until: a.until, Last: a.last}
+			}
+		}
+		return out
+	})
+	for _, k := range keys {
+		delete(l.m, k)
+	}
+	if err != nil {
+		slog.Warn("login throttling: the shared counts could not be read or stored", "err", err)
+		f()
+		for _, k := range keys {
+			delete(l.m, k)
+		}
+		return
+	}
+	if l.calls++; l.calls%1000 == 0 {
+		l.store.ForgetLoginFailures(ctx, l.now().Add(-forgetAfter))
+	}
+}
+
 // loginKeys are the limiter keys of one attempt. Every name is counted,
 // however long: a name that cannot exist is hashed to bound the key.
 func loginKeys(name, addr string) (pair, byName, byAddr string) {
@@ -149,6 +209,10 @@ func loginKeys(name, addr string) (pair, byName, byAddr string) {
 func (l *loginLimiter) succeeded(account string, others ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.shared(append([]string{account}, others...), func() { l.succeededLocked(account, others) })
+}
+
+func (l *loginLimiter) succeededLocked(account string, others []string) {
 	delete(l.m, account)
 	for _, k := range others {
 		if a, ok := l.m[k]; ok && a.fails > 0 {

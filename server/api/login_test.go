@@ -142,3 +142,54 @@ func TestLongNamesAreCountedPerName(t *testing.T) {
 		t.Fatalf("long name from one address: %d, want 429", st)
 	}
 }
+
+// Several servers on one database (and a restarted server) count the same
+// failures: guesses spread over two servers lock the pair out on both,
+// and a new server process on the database still refuses the guesser.
+func TestLoginFailuresAreCountedAcrossServers(t *testing.T) {
+	t.Parallel()
+	s := modelstest.NewStore(t)
+	if _, err := s.CreateUser(context.Background(), "ann", models.RoleAnnotator, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	serve := func(st *models.Store) *httptest.Server {
+		router, h := New(st, Config{})
+		h.logins.now = func() time.Time { return t0 }
+		srv := httptest.NewServer(router)
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	other, err := models.Open(s.Path()) // a second server process on the same database
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	a, b := serve(s), serve(other)
+	attacker := clientFrom("127.0.0.4")
+	for i := 0; i < maxFreeFailures; i++ {
+		srv := a
+		if i%2 == 1 {
+			srv = b
+		}
+		if st := loginFrom(t, srv, attacker, "", "ann", "wrong-guess"); st != 401 {
+			t.Fatalf("guess %d: %d, want 401", i, st)
+		}
+	}
+	for name, srv := range map[string]*httptest.Server{"a": a, "b": b} {
+		if st := loginFrom(t, srv, attacker, "", "ann", "wrong-guess"); st != 429 {
+			t.Fatalf("guess after %d failures spread over two servers, on %s: %d, want 429", maxFreeFailures, name, st)
+		}
+	}
+	restarted, err := models.Open(s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restarted.Close()
+	if st := loginFrom(t, serve(restarted), attacker, "", "ann", testPassword); st != 429 {
+		t.Fatalf("a new server on the database let the guesser in: %d, want 429", st)
+	}
+	if st := loginFrom(t, a, clientFrom("127.0.0.5"), "", "ann", testPassword); st != 201 && st != 200 {
+		t.Fatalf("the owner from another address: %d", st)
+	}
+}

@@ -212,6 +212,7 @@ func New(store *models.Store, cfg Config) (*gin.Engine, *Handler) {
 	h := &Handler{store: store, cfg: cfg, logins: newLoginLimiter(), hosts: newHostPolicy(cfg),
 		exports: newExportSlots(cfg.ExportsPerUser, cfg.ExportStallTimeout), reads: newReadCache(64 << 20),
 		workbooks: make(chan struct{}, 1)}
+	h.logins.store = store // every server on the database counts the same failures
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
