@@ -66,3 +66,59 @@ func TestImportChunkSurvivesRowsWrittenMeanwhile(t *testing.T) {
 		t.Fatalf("articles after the import: %d %v, want 3", len(arts), err)
 	}
 }
+
+// An annotator's "to do" list starts after the articles they have done
+// (done_state.first_todo). On PostgreSQL, articles commit out of id
+// order: one an import holds in its open chunk is invisible when a done
+// mark moves the pointer past it. Once the import is published, the list
+// must still offer it.
+func TestTodoListKeepsAnArticleCommittedLate(t *testing.T) {
+	t.Parallel()
+	if !modelstest.Postgres() {
+		t.Skip("PostgreSQL only: on SQLite the open chunk holds the only writer, so nothing is marked done meanwhile")
+	}
+	s, u, p := importFixture(t)
+	modelstest.JoinAll(t, s, p.ID)
+	before, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Text: "First."}, {Text: "Second."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.StartImport(ctx, p.ID, u.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.ImportWriter(ctx, id)
+	late, err := models.NewArticleRow(p.ID, models.ArticleIn{Title: "late", Text: "Held in an open chunk."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.InsertArticle(&late); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.CreateArticles(ctx, p.ID, []models.ArticleIn{{Text: "Written meanwhile."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range before {
+		if err := s.SetDone(ctx, u.ID, a.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EndImport(ctx, id, models.ImportStateDone, "", models.ImportCounts{ArticlesCreated: 1}); err != nil {
+		t.Fatal(err)
+	}
+	todo, _, err := s.ListArticles(ctx, models.ArticleFilter{ProjectID: p.ID, UserID: u.ID, Status: "todo"}, models.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, a := range todo {
+		ids = append(ids, a.ID)
+	}
+	if len(ids) != 2 || ids[0] != late.ID || ids[1] != after[0].ID {
+		t.Fatalf("to do after the import: %v, want [%d %d] (the late article and the one written meanwhile)", ids, late.ID, after[0].ID)
+	}
+}

@@ -56,6 +56,41 @@ var pgMigrations = []migration{
 			last_at TIMESTAMPTZ NOT NULL)`,
 		`CREATE INDEX idx_login_failures_last ON login_failures (last_at)`,
 	}},
+	// done_state.first_todo says every article below it is done. A done
+	// mark computes it from the articles it can see; an article still
+	// committing (an import's open chunk, another server's insert) is
+	// not among them, so the pointer could pass it. Lowering the pointer
+	// when such an article appears keeps it a true bound.
+	{20, "the to-do pointer and articles committed out of id order", []string{
+		`CREATE OR REPLACE FUNCTION trg_articles_count() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF TG_OP = 'INSERT' THEN
+				IF NEW.import_id IS NULL THEN
+					INSERT INTO project_count_deltas (project_id, articles) VALUES (NEW.project_id, 1);
+					UPDATE done_state SET first_todo = NEW.id WHERE project_id = NEW.project_id AND first_todo > NEW.id;
+				END IF;
+				RETURN NULL;
+			END IF;
+			IF OLD.import_id IS NULL OR EXISTS (SELECT 1 FROM imports WHERE id = OLD.import_id AND state = 'done') THEN
+				INSERT INTO project_count_deltas (project_id, articles) VALUES (OLD.project_id, -1);
+			END IF;
+			DELETE FROM span_versions WHERE article_id = OLD.id;
+			RETURN NULL;
+		END $$`,
+		`CREATE OR REPLACE FUNCTION trg_imports_publish() RETURNS trigger LANGUAGE plpgsql AS $$
+		DECLARE lowest bigint;
+		BEGIN
+			INSERT INTO project_count_deltas (project_id, articles, annotations) VALUES (NEW.project_id,
+				(SELECT COUNT(*) FROM articles WHERE import_id = NEW.id),
+				(SELECT COUNT(*) FROM annotations WHERE import_id = NEW.id AND layer = 'annotator'));
+			SELECT MIN(id) INTO lowest FROM articles WHERE import_id = NEW.id;
+			IF lowest IS NOT NULL THEN
+				UPDATE done_state SET first_todo = lowest WHERE project_id = NEW.project_id AND first_todo > lowest;
+			END IF;
+			UPDATE cache_epoch SET epoch = epoch + 1;
+			RETURN NULL;
+		END $$`,
+	}},
 }
 
 func pgBaseline() []string {
