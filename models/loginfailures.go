@@ -51,6 +51,9 @@ func (s *Store) UpdateLoginFailures(ctx context.Context, keys []string, fn func(
 				}
 				continue
 			}
+			if old, had := have[k]; had && old.Fails == f.Fails && old.Until.Equal(f.Until) && old.Last.Equal(f.Last) {
+				continue // unchanged: a locked-out guess costs no write
+			}
 			if err := tx.wr(ctx).Exec(`INSERT INTO login_failures (key, fails, locked_until, last_at) VALUES (?, ?, ?, ?)
 				ON CONFLICT (key) DO UPDATE SET fails = excluded.fails, locked_until = excluded.locked_until, last_at = excluded.last_at`,
 				k, f.Fails, f.Until.UTC(), f.Last.UTC()).Error; err != nil {
@@ -65,4 +68,25 @@ func (s *Store) UpdateLoginFailures(ctx context.Context, keys []string, fn func(
 // older than before.
 func (s *Store) ForgetLoginFailures(ctx context.Context, before time.Time) error {
 	return s.wr(ctx).Exec(`DELETE FROM login_failures WHERE last_at < ?`, before.UTC()).Error
+}
+
+// LoginLockedUntil is the latest lockout among keys, read without
+// taking the writer: a guess that is locked out anyway costs one read.
+func (s *Store) LoginLockedUntil(ctx context.Context, keys []string) (time.Time, error) {
+	var until time.Time
+	rows, err := s.rd(ctx).Raw(`SELECT locked_until FROM login_failures WHERE key IN ?`, keys).Rows()
+	if err != nil {
+		return until, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return until, err
+		}
+		if t.After(until) {
+			until = t.UTC()
+		}
+	}
+	return until, rows.Err()
 }

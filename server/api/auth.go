@@ -71,6 +71,14 @@ func newLoginLimiter() *loginLimiter {
 func (l *loginLimiter) attempt(keys ...string) (wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.store != nil {
+		// a locked-out guess is answered from a read, without the writer
+		if until, err := l.store.LoginLockedUntil(context.Background(), keys); err == nil {
+			if w := until.Sub(l.now()); w > 0 {
+				return w
+			}
+		}
+	}
 	l.shared(keys, func() { wait = l.attemptLocked(keys) })
 	return wait
 }
