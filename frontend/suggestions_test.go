@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -251,5 +252,38 @@ func TestSuggestionsLeaveTabToLinkModeAndForms(t *testing.T) {
 	e.waitJS(`document.activeElement && document.activeElement.id !== 'ed-note' && document.activeElement.id !== 'article-text'`)
 	if n := eval[int](e, `document.querySelectorAll('#article-text .sg-focus').length`); n != 0 {
 		t.Fatalf("Tab in the note focused a suggestion (%d segments)", n)
+	}
+}
+
+// A run over many articles shows its progress while it goes (the NDJSON
+// stream: a line per 200 articles), then the summary.
+func TestSuggestionRunShowsProgress(t *testing.T) {
+	e := newEnv(t)
+	arts := make([]models.ArticleIn, 450)
+	for i := range arts {
+		arts[i] = models.ArticleIn{Title: fmt.Sprintf("Quote %d", i), Text: fmt.Sprintf("\"Number %d will rise,\" said Tom Reed.", i)}
+	}
+	p, _ := e.project(arts...)
+	_, pw := e.user("root", models.RoleAdmin)
+	e.login("root", pw)
+	e.open(fmt.Sprintf("#/projects/%d", p.ID), `document.getElementById('suggest-run')`)
+	// every text the status line shows, in order
+	eval[bool](e, `(() => {
+		const el = document.getElementById('suggest-result');
+		window.__seen = [];
+		new MutationObserver(() => window.__seen.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+		return true;
+	})()`)
+	e.do(chromedp.Click(chromedp.ID("suggest-run")))
+	e.waitJS(`/Suggested 450 new claims in 450 articles/.test(document.getElementById('suggest-result').textContent)`)
+	seen := eval[[]string](e, `window.__seen`)
+	var progress []string
+	for _, s := range seen {
+		if strings.Contains(s, " of 450 articles") {
+			progress = append(progress, s)
+		}
+	}
+	if len(progress) < 2 || !strings.Contains(progress[0], "200 of 450 articles, 200 new claims so far") {
+		t.Fatalf("status texts during the run: %q; want progress lines (200 of 450, then 400 of 450)", seen)
 	}
 }

@@ -112,3 +112,49 @@ export async function listAll(path, params = {}) {
     cursor = page.next_cursor;
   }
 }
+
+// apiLines calls /api/v1 + path asking for a stream of JSON lines
+// (application/x-ndjson): onLine(obj) runs for each line as it arrives,
+// and the promise resolves to the last one. An error before the stream
+// starts, or an {"error": …} line within it, rejects with an ApiError.
+export async function apiLines(method, path, onLine) {
+  const headers = { Accept: "application/x-ndjson" };
+  if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken;
+  let res;
+  try {
+    res = await fetch("/api/v1" + path, { method, headers, credentials: "same-origin" });
+  } catch (err) {
+    const e = new ApiError(0, { error: { message: "network error: the server could not be reached" } });
+    e.cause = err;
+    throw e;
+  }
+  if (!res.ok) {
+    let data = null;
+    try { data = JSON.parse(await res.text()); } catch { data = null; }
+    if (res.status === 401) onUnauthorized();
+    throw new ApiError(res.status, data);
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = "";
+  let last = null;
+  const take = (line) => {
+    if (!line.trim()) return;
+    const obj = JSON.parse(line);
+    if (obj.error) throw new ApiError(obj.error.status || 500, obj);
+    last = obj;
+    onLine(obj);
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      take(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+  }
+  take(buf + decoder.decode());
+  return last;
+}

@@ -2,8 +2,9 @@
 // rule-based suggester ("Suggest claims": POST
 // /projects/{id}/suggestions?kind=attributed_claim, then the counts and
 // the time it took), and every member reads how many suggestions were
-// accepted, per rule (GET /projects/{id}/suggestions/stats).
-import { api } from "./api.js";
+// accepted, per rule (GET /projects/{id}/suggestions/stats). A run
+// reports its progress as it goes (the NDJSON stream of the same POST).
+import { api, apiLines } from "./api.js";
 import { h, clear } from "./dom.js";
 
 const describe = (e) => (e && e.describe ? e.describe() : String(e));
@@ -34,7 +35,9 @@ export function suggestRow(project, manages) {
       btn.disabled = true;
       out.textContent = "Suggesting…";
       try {
-        const r = await api("POST", "/projects/" + pid + "/suggestions?kind=attributed_claim");
+        const r = await apiLines("POST", "/projects/" + pid + "/suggestions?kind=attributed_claim", (p) => {
+          if (!p.done) out.textContent = "Suggesting… " + p.articles + " of " + p.total + " articles, " + p.created + " new claims so far";
+        });
         out.textContent = "Suggested " + r.created + " new claim" + (r.created === 1 ? "" : "s") + " in " + r.articles + " article" + (r.articles === 1 ? "" : "s") +
           " (" + r.existing + " already there, " + r.skipped + " skipped) in " + r.elapsed_seconds.toFixed(2) + " s.";
         await loadStats();
