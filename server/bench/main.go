@@ -635,58 +635,17 @@ func benchRead(cfg Config, dir, slantBin, self string, res *Results) error {
 
 // 3. Bulk pre-annotations vs a prepared-statement insert in one transaction.
 func benchBulk(cfg Config, dir, slantBin, self string, res *Results) error {
-	rng := rand.New(rand.NewSource(3))
 	db := filepath.Join(dir, "bulk.db")
 	fx, err := newFixture(db)
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
-	var ins []models.ArticleIn
-	for i := 0; i < 100; i++ {
-		ins = append(ins, models.ArticleIn{Title: fmt.Sprint(i), Text: articleText(rng, 2000)})
-	}
-	arts, err := fx.store.CreateArticles(ctx, fx.project, ins)
+	run, err := runBulk(cfg, fx, db, slantBin)
 	if err != nil {
 		return err
 	}
-	fx.store.Close()
-	type span struct {
-		ArticleID int64  `json:"article_id"`
-		Label     string `json:"label"`
-		Start     int    `json:"start"`
-		End       int    `json:"end"`
-	}
-	bodies := make([][]byte, cfg.BulkReqs)
-	var all []span
-	for r := range bodies {
-		batch := make([]span, cfg.BulkSpans)
-		for i := range batch {
-			a := arts[rng.Intn(len(arts))]
-			s := rng.Intn(a.Length - 100)
-			batch[i] = span{a.ID, "opinion", s, s + 1 + (r*cfg.BulkSpans+i)%97}
-		}
-		all = append(all, batch...)
-		bodies[r], _ = json.Marshal(batch)
-	}
-	slant, err := start(slantBin, "serve", "--db", db)
-	if err != nil {
-		return err
-	}
-	t0 := time.Now()
-	created := 0
-	for _, b := range bodies {
-		st, out, err := do("POST", fmt.Sprintf("%s/api/v1/projects/%d/annotations/bulk?partial=true", slant.url, fx.project), fx.token, b)
-		if err != nil || st != 200 {
-			slant.stop()
-			return fmt.Errorf("bulk: %d %v %.300s", st, err, out)
-		}
-		var r struct{ Created int }
-		json.Unmarshal(out, &r)
-		created += r.Created
-	}
-	slantRate := float64(created) / time.Since(t0).Seconds()
-	slant.stop()
+	ins, all, created, slantRate := run.ins, run.spans, run.created, run.slantRate
 
 	// Baseline: the same rows through one prepared statement in one transaction.
 	base := filepath.Join(dir, "bulk-base.db")
@@ -727,6 +686,67 @@ func benchBulk(cfg Config, dir, slantBin, self string, res *Results) error {
 		Target: "≥ 0.35 and ≥ 100k spans/s", Pass: ratio >= 0.35 && slantRate >= 100_000,
 		Note: fmt.Sprintf("%d of %d spans created (the rest were duplicate extents, refused as 409s)", created, len(all))})
 	return nil
+}
+
+// bulkSpan is one span of figure 3's pushes.
+type bulkSpan struct {
+	ArticleID int64  `json:"article_id"`
+	Label     string `json:"label"`
+	Start     int    `json:"start"`
+	End       int    `json:"end"`
+}
+
+// bulkRun is figure 3's measured side, the same on either backend: 100
+// articles stored through fx, then cfg.BulkReqs pushes of cfg.BulkSpans
+// spans each to slant serve on db, one after another.
+type bulkRun struct {
+	ins       []models.ArticleIn
+	arts      []models.Article
+	spans     []bulkSpan // every pushed span, in push order
+	created   int
+	slantRate float64 // spans created per second
+}
+
+func runBulk(cfg Config, fx *fixture, db, slantBin string) (*bulkRun, error) {
+	rng := rand.New(rand.NewSource(3))
+	run := &bulkRun{}
+	for i := 0; i < 100; i++ {
+		run.ins = append(run.ins, models.ArticleIn{Title: fmt.Sprint(i), Text: articleText(rng, 2000)})
+	}
+	arts, err := fx.store.CreateArticles(context.Background(), fx.project, run.ins)
+	if err != nil {
+		return nil, err
+	}
+	run.arts = arts
+	fx.store.Close()
+	bodies := make([][]byte, cfg.BulkReqs)
+	for r := range bodies {
+		batch := make([]bulkSpan, cfg.BulkSpans)
+		for i := range batch {
+			a := arts[rng.Intn(len(arts))]
+			s := rng.Intn(a.Length - 100)
+			batch[i] = bulkSpan{a.ID, "opinion", s, s + 1 + (r*cfg.BulkSpans+i)%97}
+		}
+		run.spans = append(run.spans, batch...)
+		bodies[r], _ = json.Marshal(batch)
+	}
+	slant, err := start(slantBin, "serve", "--db", db)
+	if err != nil {
+		return nil, err
+	}
+	defer slant.stop()
+	t0 := time.Now()
+	for _, b := range bodies {
+		st, out, err := do("POST", fmt.Sprintf("%s/api/v1/projects/%d/annotations/bulk?partial=true", slant.url, fx.project), fx.token, b)
+		if err != nil || st != 200 {
+			return nil, fmt.Errorf("bulk: %d %v %.300s", st, err, out)
+		}
+		var r struct{ Created int }
+		json.Unmarshal(out, &r)
+		run.created += r.Created
+	}
+	run.slantRate = float64(run.created) / time.Since(t0).Seconds()
+	return run, nil
 }
 
 // 4. Exporting many spans as CSV and JSONL: rows/s, first byte, peak RSS.
@@ -774,13 +794,20 @@ func benchExport(cfg Config, dir, slantBin, self string, res *Results) error {
 	if err != nil {
 		return err
 	}
+	return exportFigure(cfg, slantBin, db, fx.project, fx.token, baseRate, "encoding/csv", res)
+}
+
+// exportFigure is figure 4's measured side on either backend: slant serve
+// on db exports the project as CSV and as JSONL, request → last byte,
+// against the baseline's rate (baseName says what the baseline did).
+func exportFigure(cfg Config, slantBin, db string, project int64, token string, baseRate float64, baseName string, res *Results) error {
 	for _, format := range []string{"csv", "jsonl"} {
 		slant, err := start(slantBin, "serve", "--db", db)
 		if err != nil {
 			return err
 		}
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/projects/%d/export?format=%s&raw=true", slant.url, fx.project, format), nil)
-		req.Header.Set("Authorization", "Bearer "+fx.token)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/projects/%d/export?format=%s&raw=true", slant.url, project, format), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
 		t0 := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
@@ -813,7 +840,7 @@ func benchExport(cfg Config, dir, slantBin, self string, res *Results) error {
 		ratio := rate / baseRate
 		res.add(Row{Figure: fmt.Sprintf("4. export %d spans as %s", rows, format),
 			Slant:    fmt.Sprintf("%s, first byte %s, peak RSS %.0f MiB", fmtRate(rate, "rows/s"), ms(ttfb), rss),
-			Baseline: fmtRate(baseRate, "rows/s") + " (encoding/csv)", Ratio: ratio,
+			Baseline: fmtRate(baseRate, "rows/s") + " (" + baseName + ")", Ratio: ratio,
 			Target: "≥ 0.50, RSS < 100 MiB, first byte < 200 ms", Pass: ratio >= 0.5 && rss < 100 && ttfb < 200*time.Millisecond,
 			Note: fmt.Sprintf("%d lines received in %.1f s", lines, total.Seconds())})
 	}

@@ -8,7 +8,6 @@ package main
 // for its figure with CREATE DATABASE and dropped after it.
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -475,57 +474,16 @@ func pgRead(cfg Config, pg *pgServer, slantBin, self string, res *Results) error
 
 // 3. Bulk pre-annotations vs COPY of the same rows.
 func pgBulk(cfg Config, pg *pgServer, slantBin, self string, res *Results) error {
-	rng := rand.New(rand.NewSource(3))
 	fx, dsn, err := pg.fixture("bulk")
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
-	var ins []models.ArticleIn
-	for i := 0; i < 100; i++ {
-		ins = append(ins, models.ArticleIn{Title: fmt.Sprint(i), Text: articleText(rng, 2000)})
-	}
-	arts, err := fx.store.CreateArticles(ctx, fx.project, ins)
+	run, err := runBulk(cfg, fx, dsn, slantBin)
 	if err != nil {
 		return err
 	}
-	fx.store.Close()
-	type span struct {
-		ArticleID int64  `json:"article_id"`
-		Label     string `json:"label"`
-		Start     int    `json:"start"`
-		End       int    `json:"end"`
-	}
-	bodies := make([][]byte, cfg.BulkReqs)
-	var all []span
-	for r := range bodies {
-		batch := make([]span, cfg.BulkSpans)
-		for i := range batch {
-			a := arts[rng.Intn(len(arts))]
-			s := rng.Intn(a.Length - 100)
-			batch[i] = span{a.ID, "opinion", s, s + 1 + (r*cfg.BulkSpans+i)%97}
-		}
-		all = append(all, batch...)
-		bodies[r], _ = json.Marshal(batch)
-	}
-	slant, err := start(slantBin, "serve", "--db", dsn)
-	if err != nil {
-		return err
-	}
-	t0 := time.Now()
-	created := 0
-	for _, b := range bodies {
-		st, out, err := do("POST", fmt.Sprintf("%s/api/v1/projects/%d/annotations/bulk?partial=true", slant.url, fx.project), fx.token, b)
-		if err != nil || st != 200 {
-			slant.stop()
-			return fmt.Errorf("bulk: %d %v %.300s", st, err, out)
-		}
-		var r struct{ Created int }
-		json.Unmarshal(out, &r)
-		created += r.Created
-	}
-	slantRate := float64(created) / time.Since(t0).Seconds()
-	slant.stop()
+	ins, arts, all, created, slantRate := run.ins, run.arts, run.spans, run.created, run.slantRate
 
 	// Baseline: the same rows by COPY, on a database with the same
 	// articles: one COPY per request, each its own transaction, as the
@@ -559,7 +517,7 @@ func pgBulk(cfg Config, pg *pgServer, slantBin, self string, res *Results) error
 		// COPY has no ON CONFLICT: the duplicate extents slant refuses
 		// are dropped in memory first, and the quote is cut from the
 		// text as slant does.
-		seen := make(map[span]bool, len(all))
+		seen := make(map[bulkSpan]bool, len(all))
 		now := time.Now().UTC()
 		var copied int64
 		for rest := all; len(rest) > 0; {
@@ -642,50 +600,7 @@ func pgExport(cfg Config, pg *pgServer, slantBin, self string, res *Results) err
 	if err != nil {
 		return err
 	}
-	for _, format := range []string{"csv", "jsonl"} {
-		slant, err := start(slantBin, "serve", "--db", dsn)
-		if err != nil {
-			return err
-		}
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/projects/%d/export?format=%s&raw=true", slant.url, fx.project, format), nil)
-		req.Header.Set("Authorization", "Bearer "+fx.token)
-		t0 := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			slant.stop()
-			return err
-		}
-		br := bufio.NewReaderSize(resp.Body, 1<<20)
-		if _, err := br.Peek(1); err != nil {
-			slant.stop()
-			return err
-		}
-		ttfb := time.Since(t0)
-		lines := 0
-		for {
-			_, err := br.ReadSlice('\n')
-			if err == bufio.ErrBufferFull {
-				continue
-			}
-			if err != nil {
-				break
-			}
-			lines++
-		}
-		resp.Body.Close()
-		total := time.Since(t0)
-		rss := slant.peakRSS()
-		slant.stop()
-		rows := cfg.ExportSpans
-		rate := float64(rows) / total.Seconds()
-		ratio := rate / baseRate
-		res.add(Row{Figure: fmt.Sprintf("4. export %d spans as %s", rows, format),
-			Slant:    fmt.Sprintf("%s, first byte %s, peak RSS %.0f MiB", fmtRate(rate, "rows/s"), ms(ttfb), rss),
-			Baseline: fmtRate(baseRate, "rows/s") + " (SELECT + encoding/csv)", Ratio: ratio,
-			Target: "≥ 0.50, RSS < 100 MiB, first byte < 200 ms", Pass: ratio >= 0.5 && rss < 100 && ttfb < 200*time.Millisecond,
-			Note: fmt.Sprintf("%d lines received in %.1f s", lines, total.Seconds())})
-	}
-	return nil
+	return exportFigure(cfg, slantBin, dsn, fx.project, fx.token, baseRate, "SELECT + encoding/csv", res)
 }
 
 // pgBaselineExport is baselineExport through pgx: the same join, the
